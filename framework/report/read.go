@@ -1,0 +1,536 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// File names inference-perf gives its lifecycle reports.
+const (
+	SummaryFile  = "summary_lifecycle_metrics.json"
+	stageFileFmt = "stage_%d_lifecycle_metrics.json"
+)
+
+var stageFileRE = regexp.MustCompile(`^stage_(\d+)_lifecycle_metrics\.json$`)
+
+// StageFile returns the lifecycle report file name of stage id.
+func StageFile(id int) string { return fmt.Sprintf(stageFileFmt, id) }
+
+// ReadDir reads the inference-perf lifecycle report files in dir
+// (summary_lifecycle_metrics.json and stage_<N>_lifecycle_metrics.json) of any
+// schema generation. Every key is optional: a metric absent or null in the
+// file is absent from Distributions. Other files (prometheus, per-request,
+// per-adapter, config) are ignored. A missing summary marks the report
+// partial. A file that is empty, truncated, not JSON or has a value of the
+// wrong type is an error naming the file and the problem.
+func ReadDir(dir string) (*Report, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read report dir: %w", err)
+	}
+	r := &Report{Source: dir}
+	haveSummary := false
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		id := -1
+		if m := stageFileRE.FindStringSubmatch(name); m != nil {
+			id, _ = strconv.Atoi(m[1])
+		} else if name != SummaryFile {
+			continue
+		}
+		st, ext, err := readFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		st.ID = id
+		if id < 0 {
+			haveSummary = true
+			r.Summary = st
+			if ext != nil {
+				r.Partial = ext.Partial
+				r.PartialReason = ext.PartialReason
+			}
+			continue
+		}
+		r.Stages = append(r.Stages, st)
+	}
+	if !haveSummary && len(r.Stages) == 0 {
+		return nil, fmt.Errorf("read report dir %s: no inference-perf lifecycle report (%s or stage_<N>_lifecycle_metrics.json) found", dir, SummaryFile)
+	}
+	sort.Slice(r.Stages, func(i, j int) bool { return r.Stages[i].ID < r.Stages[j].ID })
+	if !haveSummary {
+		r.Summary = Stage{ID: -1, Partial: true}
+		r.Partial = true
+		r.PartialReason = joinReason(r.PartialReason, SummaryFile+" is missing")
+	}
+	for _, s := range r.Stages {
+		if s.Partial && !r.Partial {
+			r.Partial = true
+			r.PartialReason = joinReason(r.PartialReason, s.Name()+" is partial")
+		}
+	}
+	return r, nil
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// extension is tailgate's own block in a lifecycle file ("tailgate" key),
+// carrying what inference-perf's format has no place for.
+type extension struct {
+	Partial       bool
+	PartialReason string
+}
+
+// readFile parses one lifecycle report file into a Stage (ID left 0).
+func readFile(path string) (Stage, *extension, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Stage{}, nil, fmt.Errorf("read report: %w", err)
+	}
+	st, ext, err := parse(data)
+	if err != nil {
+		return Stage{}, nil, fmt.Errorf("report file %s: %w", path, err)
+	}
+	return st, ext, nil
+}
+
+// ParseStage decodes the bytes of one lifecycle report file of any schema
+// generation into a Stage (ID left 0).
+func ParseStage(data []byte) (Stage, error) {
+	st, _, err := parse(data)
+	return st, err
+}
+
+func parse(data []byte) (Stage, *extension, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Stage{}, nil, errors.New("empty file, want a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(pythonNonFinite(data)))
+	dec.UseNumber()
+	var root any
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return Stage{}, nil, fmt.Errorf("truncated JSON (the file ends before the object is closed): %w", err)
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return Stage{}, nil, fmt.Errorf("not valid JSON at byte %d: %w", se.Offset, err)
+		}
+		return Stage{}, nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Stage{}, nil, errors.New("not valid JSON: extra data after the top-level object")
+	}
+	obj, ok := root.(map[string]any)
+	if !ok {
+		return Stage{}, nil, fmt.Errorf("top level is %s, want a JSON object", typeName(root))
+	}
+	p := &parser{}
+	st, ext := p.stage(obj)
+	if p.err != nil {
+		return Stage{}, nil, p.err
+	}
+	return st, ext, nil
+}
+
+// parser walks the decoded JSON, remembering the first type error.
+type parser struct{ err error }
+
+func (p *parser) fail(path, want string, v any) {
+	if p.err == nil {
+		p.err = fmt.Errorf("%s: want %s, got %s", path, want, typeName(v))
+	}
+}
+
+func typeName(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case string:
+		return fmt.Sprintf("the string %q", v)
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// obj returns the object at key, nil when absent or null.
+func (p *parser) obj(m map[string]any, key, path string) map[string]any {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	o, ok := v.(map[string]any)
+	if !ok {
+		p.fail(path+key, "an object", v)
+		return nil
+	}
+	return o
+}
+
+// num returns the number at key; ok is false when absent or null.
+func (p *parser) num(m map[string]any, key, path string) (float64, bool) {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return 0, false
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		p.fail(path+key, "a number", v)
+		return 0, false
+	}
+	f, err := n.Float64()
+	if err != nil {
+		p.fail(path+key, "a finite number", v)
+		return 0, false
+	}
+	return f, true
+}
+
+func (p *parser) count(m map[string]any, key, path string) (int64, bool) {
+	f, ok := p.num(m, key, path)
+	if !ok {
+		return 0, false
+	}
+	if f < 0 || f != math.Trunc(f) {
+		p.fail(path+key, "a non-negative whole number", json.Number(strconv.FormatFloat(f, 'g', -1, 64)))
+		return 0, false
+	}
+	return int64(f), true
+}
+
+func (p *parser) str(m map[string]any, key, path string) string {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		p.fail(path+key, "a string", v)
+	}
+	return s
+}
+
+func (p *parser) boolean(m map[string]any, key, path string) bool {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		p.fail(path+key, "true or false", v)
+	}
+	return b
+}
+
+// stats reads a STATS block at key with sample count n; nil when absent or null.
+func (p *parser) stats(m map[string]any, key, path string, n int64) *Stats {
+	o := p.obj(m, key, path)
+	if o == nil {
+		return nil
+	}
+	path += key + "."
+	s := &Stats{N: n, Points: map[float64]float64{}}
+	var ok bool
+	s.MeanV, _ = p.num(o, "mean", path)
+	if s.MinV, ok = p.num(o, "min", path); !ok {
+		s.MinV = math.NaN()
+	}
+	if s.MaxV, ok = p.num(o, "max", path); !ok {
+		s.MaxV = math.NaN()
+	}
+	for k := range o {
+		if q, isP := parseStatsKey(k); isP {
+			if v, ok := p.num(o, k, path); ok {
+				s.Points[q] = v
+			}
+		}
+	}
+	if !math.IsNaN(s.MaxV) {
+		s.Points[100] = s.MaxV
+	}
+	if len(s.Points) == 0 && math.IsNaN(s.MinV) {
+		return nil // e.g. prompt_tokens with only totals
+	}
+	return s
+}
+
+func secs(f float64) time.Duration { return time.Duration(math.Round(f * float64(time.Second))) }
+
+func (p *parser) stage(root map[string]any) (Stage, *extension) {
+	st := Stage{Distributions: map[Metric]Distribution{}}
+	put := func(m Metric, s *Stats) {
+		if s != nil {
+			st.Distributions[m] = s
+		}
+	}
+	_, hasBenchTime := root["benchmark_time_seconds"]
+	if f, ok := p.num(root, "benchmark_time_seconds", ""); ok {
+		st.Duration = secs(f)
+	}
+
+	load := p.obj(root, "load_summary", "")
+	if load != nil {
+		st.Requests, _ = p.count(load, "count", "load_summary.")
+		put(ScheduleDelay, p.stats(load, "schedule_delay", "load_summary.", st.Requests))
+		if f, ok := p.num(load, "send_duration", "load_summary."); ok {
+			st.SendDuration = secs(f)
+		}
+		st.RequestedRate, _ = p.num(load, "requested_rate", "load_summary.")
+		st.AchievedRate, _ = p.num(load, "achieved_rate", "load_summary.")
+		if c, ok := p.count(load, "concurrency", "load_summary."); ok {
+			st.Concurrency = int(c)
+		}
+	}
+
+	succ := p.obj(root, "successes", "")
+	hasPromptLen, hasPromptTokens := false, false
+	if succ != nil {
+		const sp = "successes."
+		st.Successes, _ = p.count(succ, "count", sp)
+		n := st.Successes
+		if lat := p.obj(succ, "latency", sp); lat != nil {
+			const lp = sp + "latency."
+			for _, m := range LatencyMetrics {
+				// ITL is pooled over token gaps, whose count the file does not
+				// hold; gaps within a request are not independent, so the number
+				// of successful requests is the honest (conservative) sample size.
+				put(m, p.stats(lat, string(m), lp, n))
+			}
+		}
+		if tp := p.obj(succ, "throughput", sp); tp != nil {
+			const tpp = sp + "throughput."
+			st.Throughput.InputTokensPerSec, _ = p.num(tp, "input_tokens_per_sec", tpp)
+			st.Throughput.OutputTokensPerSec, _ = p.num(tp, "output_tokens_per_sec", tpp)
+			st.Throughput.TotalTokensPerSec, _ = p.num(tp, "total_tokens_per_sec", tpp)
+			st.Throughput.RequestsPerSec, _ = p.num(tp, "requests_per_sec", tpp)
+		}
+		if pt := p.obj(succ, "prompt_tokens", sp); pt != nil {
+			hasPromptTokens = true
+			st.PromptTokensTotal, _ = p.count(pt, "total", sp+"prompt_tokens.")
+			st.CachedPromptTokens, _ = p.count(pt, "cached", sp+"prompt_tokens.")
+			put(PromptTokens, p.stats(succ, "prompt_tokens", sp, n))
+		}
+		if _, ok := succ["prompt_len"]; ok {
+			hasPromptLen = true
+			if !hasPromptTokens {
+				// Before v0.6 the client-side prompt length stands in for prompt tokens.
+				if s := p.stats(succ, "prompt_len", sp, n); s != nil {
+					put(PromptTokens, s)
+					st.PromptTokensTotal = int64(math.Round(s.MeanV * float64(n)))
+				}
+			}
+		}
+		if ot := p.obj(succ, "output_tokens", sp); ot != nil {
+			st.OutputTokensTotal, _ = p.count(ot, "total", sp+"output_tokens.")
+			put(OutputTokens, p.stats(succ, "output_tokens", sp, n))
+		}
+		if s := p.stats(succ, "output_len", sp, n); s != nil {
+			put(OutputLen, s)
+			if _, ok := st.Distributions[OutputTokens]; !ok {
+				st.OutputTokensTotal = int64(math.Round(s.MeanV * float64(n)))
+			}
+		}
+		st.TokenCountMismatches, _ = p.count(succ, "token_count_mismatches", sp)
+		if g := p.obj(succ, "goodput_metrics", sp); g != nil {
+			st.Goodput = p.goodput(g, sp+"goodput_metrics.")
+		}
+	}
+
+	fail := p.obj(root, "failures", "")
+	hasByLabel := false
+	if fail != nil {
+		const fp = "failures."
+		st.Failures, _ = p.count(fail, "count", fp)
+		put(FailedRequestLatency, p.stats(fail, "request_latency", fp, st.Failures))
+		if bl := p.obj(fail, "by_label", fp); bl != nil {
+			hasByLabel = true
+			st.FailuresByLabel = map[string]FailureLabel{}
+			for label, v := range bl {
+				lp := fp + "by_label." + label + "."
+				o, ok := v.(map[string]any)
+				if !ok {
+					p.fail(fp+"by_label."+label, "an object", v)
+					continue
+				}
+				fl := FailureLabel{}
+				fl.Count, _ = p.count(o, "count", lp)
+				if msgs, ok := o["messages"].([]any); ok {
+					for _, mv := range msgs {
+						switch mv := mv.(type) {
+						case string:
+							fl.Messages = append(fl.Messages, mv)
+						case map[string]any:
+							fl.Messages = append(fl.Messages, p.str(mv, "message", lp+"messages[]."))
+						}
+					}
+				}
+				st.FailuresByLabel[label] = fl
+			}
+		} else if _, present := fail["by_label"]; present {
+			hasByLabel = true
+		}
+	}
+	if st.Requests == 0 {
+		st.Requests = st.Successes + st.Failures
+	}
+
+	switch {
+	case hasByLabel && !hasPromptLen:
+		st.Schema = SchemaCurrent
+	case hasByLabel:
+		st.Schema = SchemaV061
+	case hasPromptTokens:
+		st.Schema = SchemaV06
+	case hasBenchTime:
+		st.Schema = SchemaV05
+	default:
+		st.Schema = SchemaV04
+	}
+
+	var ext *extension
+	if tg := p.obj(root, "tailgate", ""); tg != nil {
+		ext = p.extension(tg, &st)
+	}
+	return st, ext
+}
+
+func (p *parser) goodput(g map[string]any, path string) *Goodput {
+	gp := &Goodput{Attainment: map[Metric]float64{}}
+	gp.Percentage, _ = p.num(g, "goodput_percentage", path)
+	gp.RequestGoodput, _ = p.num(g, "request_goodput", path)
+	gp.TokenGoodput, _ = p.num(g, "token_goodput", path)
+	gp.GoodRequests, _ = p.count(g, "good_requests", path)
+	gp.TotalRequests, _ = p.count(g, "total_requests", path)
+	for k := range g {
+		if m, ok := strings.CutSuffix(k, "_attainment_percentage"); ok {
+			if v, ok := p.num(g, k, path); ok {
+				gp.Attainment[attainmentMetric(m)] = v
+			}
+		}
+	}
+	if c := p.obj(g, "constraints", path); c != nil {
+		gp.Constraints = map[Metric]float64{}
+		for k := range c {
+			if v, ok := p.num(c, k, path+"constraints."); ok {
+				gp.Constraints[attainmentMetric(k)] = v
+			}
+		}
+	}
+	return gp
+}
+
+// attainmentMetric maps goodput's short names (ttft, tpot, itl, ntpot) to metrics.
+func attainmentMetric(k string) Metric {
+	switch k {
+	case "ttft":
+		return TTFT
+	case "tpot":
+		return TPOT
+	case "itl":
+		return ITL
+	case "ntpot":
+		return NTPOT
+	case "e2e", "latency":
+		return RequestLatency
+	}
+	return Metric(k)
+}
+
+func (p *parser) extension(tg map[string]any, st *Stage) *extension {
+	const tp = "tailgate."
+	ext := &extension{}
+	ext.Partial = p.boolean(tg, "partial", tp)
+	ext.PartialReason = p.str(tg, "partial_reason", tp)
+	st.Partial = ext.Partial
+	if lat := p.obj(tg, "latency_from_schedule", tp); lat != nil {
+		for _, m := range []Metric{TTFTFromSchedule, RequestLatencyFromSchedule} {
+			if s := p.stats(lat, string(m), tp+"latency_from_schedule.", st.Successes); s != nil {
+				st.Distributions[m] = s
+			}
+		}
+	}
+	if g := p.obj(tg, "generator", tp); g != nil {
+		const gp = tp + "generator."
+		gs := &GeneratorStats{}
+		gs.Engine = p.str(g, "engine", gp)
+		gs.Scheduled, _ = p.count(g, "scheduled", gp)
+		gs.Sent, _ = p.count(g, "sent", gp)
+		w, _ := p.count(g, "workers", gp)
+		gs.Workers = int(w)
+		l, _ := p.count(g, "in_flight_limit", gp)
+		gs.InFlightLimit = int(l)
+		gs.InFlightLimitHits, _ = p.count(g, "in_flight_limit_hits", gp)
+		gs.MaxInFlight, _ = p.count(g, "max_in_flight", gp)
+		st.Generator = gs
+	}
+	return ext
+}
+
+// pythonNonFinite replaces the NaN, Infinity and -Infinity tokens Python's
+// json module writes (outside strings) with null, so such files still parse.
+func pythonNonFinite(data []byte) []byte {
+	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
+		return data
+	}
+	out := make([]byte, 0, len(data))
+	inStr, esc := false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inStr {
+			out = append(out, c)
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inStr = true
+		case bytes.HasPrefix(data[i:], []byte("NaN")):
+			out = append(out, "null"...)
+			i += len("NaN") - 1
+			continue
+		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
+			out = append(out, "null"...)
+			i += len("-Infinity") - 1
+			continue
+		case bytes.HasPrefix(data[i:], []byte("Infinity")):
+			out = append(out, "null"...)
+			i += len("Infinity") - 1
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+)
+
+// obj is a JSON object that keeps its key order, as inference-perf's files do.
+type obj []kv
+
+type kv struct {
+	k string
+	v any
+}
+
+func (o obj) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, e := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(e.k)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(e.v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.k, err)
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// num is a float written as JSON, with null for NaN and infinities.
+func num(f float64) any {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
+// statsJSON renders d as an inference-perf STATS block (mean, min, max, then
+// the standard percentiles it can answer), or null when d is nil or empty.
+func statsJSON(d Distribution, extra ...kv) any {
+	if d == nil || d.Count() == 0 {
+		return nil
+	}
+	o := obj(extra)
+	o = append(o, kv{"mean", num(d.Mean())}, kv{"min", num(d.Min())}, kv{"max", num(d.Max())})
+	for _, p := range StandardPercentiles {
+		if v, err := d.Percentile(p); err == nil {
+			o = append(o, kv{statsKey(p), num(v)})
+		}
+	}
+	return o
+}
+
+// StageJSON renders a stage in inference-perf's current lifecycle format,
+// plus a "tailgate" block holding what that format has no place for
+// (partial flag, generator self-checks, latency from the scheduled send).
+func StageJSON(s Stage) json.Marshaler {
+	return stageObj(s, nil)
+}
+
+func stageObj(s Stage, r *Report) obj {
+	dist := func(m Metric) Distribution {
+		d, _ := s.Distribution(m)
+		return d
+	}
+	load := obj{{"count", s.Requests}, {"schedule_delay", statsJSON(dist(ScheduleDelay))}}
+	if s.ID >= 0 {
+		load = append(load,
+			kv{"send_duration", num(s.SendDuration.Seconds())},
+			kv{"requested_rate", num(s.RequestedRate)},
+			kv{"achieved_rate", num(s.AchievedRate)})
+		if s.Concurrency > 0 {
+			load = append(load, kv{"concurrency", s.Concurrency})
+		}
+	}
+	latency := obj{}
+	for _, m := range LatencyMetrics {
+		latency = append(latency, kv{string(m), statsJSON(dist(m))})
+	}
+	tp := s.Throughput
+	throughput := obj{
+		{"input_tokens_per_sec", num(tp.InputTokensPerSec)},
+		{"output_tokens_per_sec", num(tp.OutputTokensPerSec)},
+		{"total_tokens_per_sec", num(tp.TotalTokensPerSec)},
+		{"requests_per_sec", num(tp.RequestsPerSec)},
+		{"images_per_sec", 0.0}, {"videos_per_sec", 0.0}, {"audios_per_sec", 0.0},
+	}
+	var promptTokens any
+	if d := dist(PromptTokens); d != nil && d.Count() != 0 {
+		promptTokens = statsJSON(d,
+			kv{"total", s.PromptTokensTotal},
+			kv{"cached", s.CachedPromptTokens},
+			kv{"uncached", s.PromptTokensTotal - s.CachedPromptTokens})
+	}
+	var outputTokens any
+	if d := dist(OutputTokens); d != nil && d.Count() != 0 {
+		outputTokens = statsJSON(d, kv{"total", s.OutputTokensTotal})
+	}
+	successes := obj{
+		{"count", s.Successes},
+		{"latency", latency},
+		{"throughput", throughput},
+		{"request_size_bytes", nil},
+		{"image", obj{{"count", 0}, {"pixels", nil}, {"bytes", nil}, {"aspect_ratio", nil}}},
+		{"video", obj{{"count", 0}, {"frames", nil}, {"pixels", nil}, {"bytes", nil}, {"aspect_ratio", nil}}},
+		{"audio", obj{{"count", 0}, {"seconds", nil}, {"bytes", nil}}},
+		{"prompt_tokens", promptTokens},
+		{"output_len", statsJSON(dist(OutputLen))},
+		{"output_tokens", outputTokens},
+		{"token_count_mismatches", s.TokenCountMismatches},
+	}
+	if g := s.Goodput; g != nil {
+		gm := obj{
+			{"goodput_percentage", num(g.Percentage)},
+			{"request_goodput", num(g.RequestGoodput)},
+			{"token_goodput", num(g.TokenGoodput)},
+			{"good_requests", g.GoodRequests},
+			{"total_requests", g.TotalRequests},
+		}
+		for _, m := range sortedMetrics(g.Attainment) {
+			gm = append(gm, kv{goodputName(m) + "_attainment_percentage", num(g.Attainment[m])})
+		}
+		successes = append(successes, kv{"goodput_metrics", gm})
+	}
+	byLabel := obj{}
+	labels := make([]string, 0, len(s.FailuresByLabel))
+	for l := range s.FailuresByLabel {
+		labels = append(labels, l)
+	}
+	sort.Slice(labels, func(i, j int) bool {
+		a, b := s.FailuresByLabel[labels[i]], s.FailuresByLabel[labels[j]]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return labels[i] < labels[j]
+	})
+	for _, l := range labels {
+		fl := s.FailuresByLabel[l]
+		msgs := make([]any, len(fl.Messages))
+		for i, m := range fl.Messages {
+			msgs[i] = obj{{"message", m}}
+		}
+		byLabel = append(byLabel, kv{l, obj{{"count", fl.Count}, {"messages", msgs}}})
+	}
+	failures := obj{
+		{"count", s.Failures},
+		{"request_latency", statsJSON(dist(FailedRequestLatency))},
+		{"prompt_tokens", nil},
+		{"by_label", byLabel},
+	}
+	out := obj{
+		{"benchmark_time_seconds", num(s.Duration.Seconds())},
+		{"load_summary", load},
+		{"successes", successes},
+		{"failures", failures},
+	}
+	if ext := extensionObj(s, r); ext != nil {
+		out = append(out, kv{"tailgate", ext})
+	}
+	return out
+}
+
+func extensionObj(s Stage, r *Report) obj {
+	partial, reason := s.Partial, ""
+	if r != nil {
+		partial, reason = r.Partial, r.PartialReason
+	}
+	ext := obj{}
+	if partial {
+		ext = append(ext, kv{"partial", true})
+		if reason != "" {
+			ext = append(ext, kv{"partial_reason", reason})
+		}
+	}
+	lat := obj{}
+	for _, m := range []Metric{TTFTFromSchedule, RequestLatencyFromSchedule} {
+		if d, ok := s.Distribution(m); ok {
+			lat = append(lat, kv{string(m), statsJSON(d)})
+		}
+	}
+	if len(lat) > 0 {
+		ext = append(ext, kv{"latency_from_schedule", lat})
+	}
+	if g := s.Generator; g != nil {
+		ext = append(ext, kv{"generator", obj{
+			{"engine", g.Engine},
+			{"scheduled", g.Scheduled},
+			{"sent", g.Sent},
+			{"workers", g.Workers},
+			{"in_flight_limit", g.InFlightLimit},
+			{"in_flight_limit_hits", g.InFlightLimitHits},
+			{"max_in_flight", g.MaxInFlight},
+		}})
+	}
+	if len(ext) == 0 {
+		return nil
+	}
+	return ext
+}
+
+func goodputName(m Metric) string {
+	switch m {
+	case TTFT:
+		return "ttft"
+	case TPOT:
+		return "tpot"
+	case ITL:
+		return "itl"
+	case NTPOT:
+		return "ntpot"
+	case RequestLatency:
+		return "request_latency"
+	}
+	return string(m)
+}
+
+func sortedMetrics[V any](m map[Metric]V) []Metric {
+	out := make([]Metric, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// JSON renders the report as {"summary": …, "stages": [...]}, each element in
+// inference-perf's current lifecycle format (seconds), whatever the source.
+func (r *Report) JSON() ([]byte, error) {
+	stages := make([]any, len(r.Stages))
+	for i, s := range r.Stages {
+		stages[i] = stageObj(s, nil)
+	}
+	summary := r.Summary
+	summary.ID = -1
+	return json.MarshalIndent(obj{{"summary", stageObj(summary, r)}, {"stages", stages}}, "", "  ")
+}
+
+// WriteDir writes r into dir (created if needed) as inference-perf's current
+// lifecycle report files: summary_lifecycle_metrics.json and one
+// stage_<N>_lifecycle_metrics.json per stage with at least one request.
+// Percentiles come from each distribution (any percentile for a Histogram,
+// those present for file-backed stats).
+func WriteDir(dir string, r *Report) error {
+	if r == nil {
+		return fmt.Errorf("write report: nil report")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	write := func(name string, o obj) error {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err != nil {
+			return fmt.Errorf("write report %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), append(data, '\n'), 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
+	}
+	summary := r.Summary
+	summary.ID = -1
+	if err := write(SummaryFile, stageObj(summary, r)); err != nil {
+		return err
+	}
+	for _, s := range r.Stages {
+		if s.Requests == 0 && s.Successes+s.Failures == 0 {
+			continue
+		}
+		if err := write(StageFile(s.ID), stageObj(s, nil)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
