@@ -1,0 +1,227 @@
+package matchers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// ThroughputMetric names one of a stage's throughput figures, spelled as
+// inference-perf spells its key.
+type ThroughputMetric string
+
+// The throughput figures HaveThroughputAbove can judge.
+const (
+	RequestsPerSec     ThroughputMetric = "requests_per_sec"
+	InputTokensPerSec  ThroughputMetric = "input_tokens_per_sec"
+	OutputTokensPerSec ThroughputMetric = "output_tokens_per_sec"
+	TotalTokensPerSec  ThroughputMetric = "total_tokens_per_sec"
+)
+
+func (t ThroughputMetric) of(tp report.Throughput) (float64, bool) {
+	switch t {
+	case RequestsPerSec:
+		return tp.RequestsPerSec, true
+	case InputTokensPerSec:
+		return tp.InputTokensPerSec, true
+	case OutputTokensPerSec:
+		return tp.OutputTokensPerSec, true
+	case TotalTokensPerSec:
+		return tp.TotalTokensPerSec, true
+	}
+	return 0, false
+}
+
+// scalarMatcher judges one number of the subject after the delivered-load
+// precondition; measure returns the number, its description and whether it
+// passes, or an error when the evidence is missing.
+type scalarMatcher struct {
+	bounds  LoadBounds
+	measure func(s subject) (ok bool, text string, err error)
+	want    string
+	notWant string
+	text    string
+}
+
+// WithLoadBounds replaces the delivered-load precondition (DefaultLoadBounds).
+func (m *scalarMatcher) WithLoadBounds(b LoadBounds) *scalarMatcher { m.bounds = b; return m }
+
+// Match implements types.GomegaMatcher.
+func (m *scalarMatcher) Match(actual any) (bool, error) {
+	s, err := subjectOf(actual)
+	if err != nil {
+		return false, err
+	}
+	if v := m.bounds.violations(s); len(v) > 0 {
+		return false, fmt.Errorf("%s: %w", m.want, loadError(v))
+	}
+	ok, text, err := m.measure(s)
+	m.text = s.stage.Name() + " " + text
+	if err != nil {
+		return false, fmt.Errorf("%s: %s: %w", m.want, s.stage.Name(), err)
+	}
+	return ok, nil
+}
+
+// FailureMessage implements types.GomegaMatcher.
+func (m *scalarMatcher) FailureMessage(any) string { return m.text + ", want " + m.want }
+
+// NegatedFailureMessage implements types.GomegaMatcher.
+func (m *scalarMatcher) NegatedFailureMessage(any) string { return m.text + ", want " + m.notWant }
+
+// HaveErrorRateBelow succeeds when failed / all requests is below max (a
+// fraction: 0.01 is 1%). The failure message lists the failures by label.
+func HaveErrorRateBelow(max float64) *scalarMatcher {
+	return &scalarMatcher{
+		bounds:  DefaultLoadBounds(),
+		want:    fmt.Sprintf("error rate < %s", percent(max)),
+		notWant: fmt.Sprintf("error rate >= %s", percent(max)),
+		measure: func(s subject) (bool, string, error) {
+			st := s.stage
+			total := st.Requests
+			if total == 0 {
+				return false, "", fmt.Errorf("no requests recorded")
+			}
+			rate := st.ErrorRate()
+			text := fmt.Sprintf("error rate = %s (%d of %d failed)", percent(rate), st.Failures, total)
+			if len(st.FailuresByLabel) > 0 {
+				var parts []string
+				for _, l := range sortedLabels(st.FailuresByLabel) {
+					parts = append(parts, fmt.Sprintf("%s: %d", l, st.FailuresByLabel[l].Count))
+				}
+				text += "; " + strings.Join(parts, ", ")
+			}
+			return rate < max, text, nil
+		},
+	}
+}
+
+// HaveThroughputAbove succeeds when the throughput figure t is above min
+// (per second). Note that inference-perf's summary throughput spans the idle
+// time between stages; judge a stage for the stage's own rate.
+func HaveThroughputAbove(t ThroughputMetric, min float64) *scalarMatcher {
+	return &scalarMatcher{
+		bounds:  DefaultLoadBounds(),
+		want:    fmt.Sprintf("%s > %g", t, min),
+		notWant: fmt.Sprintf("%s <= %g", t, min),
+		measure: func(s subject) (bool, string, error) {
+			v, known := t.of(s.stage.Throughput)
+			if !known {
+				return false, "", fmt.Errorf("unknown throughput figure %q (use requests_per_sec, input_tokens_per_sec, output_tokens_per_sec or total_tokens_per_sec)", t)
+			}
+			if s.stage.Successes == 0 {
+				return false, "", fmt.Errorf("no successful requests, throughput not measured")
+			}
+			return v > min, fmt.Sprintf("%s = %.4g (%d successes)", t, v, s.stage.Successes), nil
+		},
+	}
+}
+
+// HaveGoodputAbove succeeds when inference-perf's goodput percentage (the
+// share of successful requests that met every configured per-request
+// constraint) is above min percent. The report must carry goodput
+// (report.goodput.constraints set in the scenario).
+func HaveGoodputAbove(min float64) *scalarMatcher {
+	return &scalarMatcher{
+		bounds:  DefaultLoadBounds(),
+		want:    fmt.Sprintf("goodput > %g%%", min),
+		notWant: fmt.Sprintf("goodput <= %g%%", min),
+		measure: func(s subject) (bool, string, error) {
+			g := s.stage.Goodput
+			if g == nil {
+				return false, "", fmt.Errorf("goodput not in the report (set report.goodput.constraints in the scenario)")
+			}
+			if g.TotalRequests == 0 {
+				return false, "", fmt.Errorf("goodput judged over 0 successful requests")
+			}
+			text := fmt.Sprintf("goodput = %.2f%% (%d of %d good)", g.Percentage, g.GoodRequests, g.TotalRequests)
+			var parts []string
+			for _, m := range sortedMetricKeys(g.Attainment) {
+				parts = append(parts, fmt.Sprintf("%s %.2f%%", m, g.Attainment[m]))
+			}
+			if len(parts) > 0 {
+				text += "; attainment " + strings.Join(parts, ", ")
+			}
+			return g.Percentage > min, text, nil
+		},
+	}
+}
+
+// deliveredMatcher succeeds when the generator delivered the requested load.
+type deliveredMatcher struct {
+	bounds     LoadBounds
+	violations []string
+	stage      string
+}
+
+// HaveDeliveredLoad succeeds when the report shows the load generator sent
+// what the scenario asked for, when it asked: achieved vs requested rate per
+// stage, schedule delay P50/P99, in-flight limit hits and sent vs scheduled
+// requests (native engine), and no partial report. With no argument it uses
+// DefaultLoadBounds. Its failure lists every violation.
+func HaveDeliveredLoad(bounds ...LoadBounds) *deliveredMatcher {
+	b := DefaultLoadBounds()
+	if len(bounds) > 0 {
+		b = bounds[0]
+	}
+	return &deliveredMatcher{bounds: b}
+}
+
+// Match implements types.GomegaMatcher.
+func (m *deliveredMatcher) Match(actual any) (bool, error) {
+	s, err := subjectOf(actual)
+	if err != nil {
+		return false, err
+	}
+	m.stage = s.stage.Name()
+	m.violations = m.bounds.violations(s)
+	return len(m.violations) == 0, nil
+}
+
+// FailureMessage implements types.GomegaMatcher.
+func (m *deliveredMatcher) FailureMessage(any) string {
+	return "load not delivered: " + strings.Join(m.violations, "; ")
+}
+
+// NegatedFailureMessage implements types.GomegaMatcher.
+func (m *deliveredMatcher) NegatedFailureMessage(any) string {
+	return m.stage + ": load delivered (" + m.bounds.String() + "), want it not delivered"
+}
+
+func percent(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", 100*f), "0"), ".") + "%"
+}
+
+func sortedLabels(m map[string]report.FailureLabel) []string {
+	out := make([]string, 0, len(m))
+	for l := range m {
+		out = append(out, l)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && less(m, out[j], out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func less(m map[string]report.FailureLabel, a, b string) bool {
+	if m[a].Count != m[b].Count {
+		return m[a].Count > m[b].Count
+	}
+	return a < b
+}
+
+func sortedMetricKeys(m map[report.Metric]float64) []report.Metric {
+	out := make([]report.Metric, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

@@ -1,0 +1,376 @@
+package matchers
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// MinTailSamples is the default k of the sample-count rule: a percentile p is
+// judged only when at least k samples lie above it, i.e. n >= k/(1-p/100)
+// (P50 needs 20 samples, P90 100, P95 200, P99 1,000, P99.9 10,000). With
+// fewer, the percentile is set by a handful of extreme samples (with one
+// sample above it, P99 is just the second largest value) and a single outlier
+// decides the verdict; ten tail samples keep the estimate's rank error near
+// ±1/√10 of the tail and make the distribution-free 95% interval finite.
+const MinTailSamples = 10
+
+// Confidence is the two-sided confidence of the intervals printed and used by strict mode.
+const Confidence = 0.95
+
+// minSamples returns the samples the sample-count rule needs for percentile p.
+func minSamples(p float64, k int) int64 {
+	if p >= 100 {
+		return int64(k)
+	}
+	return int64(math.Ceil(float64(k)/(1-p/100) - 1e-9))
+}
+
+// PercentileMatcher judges one percentile of one metric. Build it with
+// HavePercentile or a HaveP<NN><Metric>Below constructor; refine it with
+// Strict, WithLoadBounds and WithMinTailSamples.
+type PercentileMatcher struct {
+	metric    report.Metric
+	p         float64
+	threshold float64             // upper bound (exclusive) when inner is nil
+	inner     types.GomegaMatcher // HavePercentile's matcher
+	strict    bool
+	bounds    LoadBounds
+	minTail   int
+
+	res Result
+}
+
+// Result is what a percentile matcher measured, for report entries and summaries.
+type Result struct {
+	// Stage names the stage judged ("summary", "stage 3").
+	Stage string
+	// Metric and P name what was judged.
+	Metric report.Metric
+	P      float64
+	// Value is the measured percentile; Threshold the bound (0 with a custom matcher).
+	Value, Threshold float64
+	// N is the sample count.
+	N int64
+	// CILow and CIHigh bound the percentile with Confidence; NaN when unknown
+	// (report-file data, or too few samples for a bound).
+	CILow, CIHigh float64
+	// Neighbours are the nearest percentiles below and above, as "p95=80.24ms".
+	Neighbours []string
+}
+
+// HavePercentile succeeds when the p-th percentile of metric satisfies m.
+// Latency values are given to m as time.Duration, token counts as float64:
+//
+//	Expect(r).To(HavePercentile(report.TTFT, 99, BeNumerically("<", 500*time.Millisecond)))
+func HavePercentile(metric report.Metric, p float64, m types.GomegaMatcher) *PercentileMatcher {
+	return &PercentileMatcher{metric: metric, p: p, inner: m, bounds: DefaultLoadBounds(), minTail: MinTailSamples}
+}
+
+// HavePercentileBelow succeeds when the p-th percentile of metric is below
+// threshold (seconds for latencies, tokens for token counts).
+func HavePercentileBelow(metric report.Metric, p float64, threshold float64) *PercentileMatcher {
+	return &PercentileMatcher{metric: metric, p: p, threshold: threshold, bounds: DefaultLoadBounds(), minTail: MinTailSamples}
+}
+
+func below(metric report.Metric, p float64, d time.Duration) *PercentileMatcher {
+	return HavePercentileBelow(metric, p, d.Seconds())
+}
+
+// Strict makes the matcher pass only when the upper end of the
+// distribution-free 95% confidence interval of the percentile is below the
+// threshold, so the verdict does not flip on sampling noise. It needs
+// HdrHistogram data (the native engine); on report-file data Match returns an
+// error saying so.
+func (m *PercentileMatcher) Strict() *PercentileMatcher { m.strict = true; return m }
+
+// WithLoadBounds replaces the delivered-load precondition (DefaultLoadBounds).
+func (m *PercentileMatcher) WithLoadBounds(b LoadBounds) *PercentileMatcher { m.bounds = b; return m }
+
+// WithMinTailSamples sets k of the sample-count rule (default MinTailSamples).
+func (m *PercentileMatcher) WithMinTailSamples(k int) *PercentileMatcher {
+	if k < 1 {
+		k = 1
+	}
+	m.minTail = k
+	return m
+}
+
+// Result returns what the last Match measured.
+func (m *PercentileMatcher) Result() Result { return m.res }
+
+// Match implements types.GomegaMatcher.
+func (m *PercentileMatcher) Match(actual any) (bool, error) {
+	m.res = Result{Metric: m.metric, P: m.p, Threshold: m.threshold, CILow: math.NaN(), CIHigh: math.NaN()}
+	name := fmt.Sprintf("%s %s", m.metric, report.PercentileName(m.p))
+	if !(m.p > 0 && m.p <= 100) {
+		return false, fmt.Errorf("%s: percentile must be in (0,100]", name)
+	}
+	if m.inner == nil && !(m.threshold > 0) {
+		return false, fmt.Errorf("%s: threshold must be positive, got %g", name, m.threshold)
+	}
+	s, err := subjectOf(actual)
+	if err != nil {
+		return false, err
+	}
+	m.res.Stage = s.stage.Name()
+	if v := m.bounds.violations(s); len(v) > 0 {
+		return false, fmt.Errorf("%s: %w", name, loadError(v))
+	}
+	d, ok := s.stage.Distribution(m.metric)
+	if !ok {
+		return false, fmt.Errorf("%s: %s not measured in %s%s", name, m.metric, s.stage.Name(), missingHint(m.metric))
+	}
+	n := d.Count()
+	m.res.N = n
+	need := minSamples(m.p, m.minTail)
+	if n < 0 {
+		return false, fmt.Errorf("%s: sample count unknown, cannot apply the sample-count rule", name)
+	}
+	if n < need {
+		return false, fmt.Errorf("%s: too few samples: n=%d, need >= %d so that %d lie above the percentile", name, n, need, m.minTail)
+	}
+	v, err := d.Percentile(m.p)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", name, err)
+	}
+	m.res.Value = v
+	m.res.Neighbours = neighbours(d, m.metric, m.p)
+	if r, ok := d.(ranker); ok {
+		l, u := quantileCI(r.Count(), m.p/100, Confidence)
+		if l >= 1 {
+			m.res.CILow = r.ValueAtRank(l)
+		}
+		if u <= n {
+			m.res.CIHigh = r.ValueAtRank(u)
+		}
+	} else if m.strict {
+		return false, fmt.Errorf("%s: strict mode needs HdrHistogram data; this %s holds only the percentiles %s (report-file data)",
+			name, s.stage.Name(), percentileNames(d.Exact()))
+	}
+	if m.inner != nil {
+		return m.inner.Match(m.value(v))
+	}
+	if m.strict {
+		if math.IsNaN(m.res.CIHigh) {
+			return false, nil
+		}
+		return m.res.CIHigh < m.threshold, nil
+	}
+	return v < m.threshold, nil
+}
+
+func (m *PercentileMatcher) value(v float64) any {
+	if report.MetricKind(m.metric) == report.KindTokens {
+		return v
+	}
+	return time.Duration(math.Round(v * float64(time.Second)))
+}
+
+func missingHint(m report.Metric) string {
+	switch m {
+	case report.TTFT, report.ITL, report.TPOT:
+		return " (it needs streamed responses: api.streaming true and a server that streams)"
+	case report.TTFTFromSchedule, report.RequestLatencyFromSchedule:
+		return " (only the native engine measures latency from the scheduled send)"
+	}
+	return ""
+}
+
+func percentileNames(ps []float64) string {
+	if ps == nil {
+		return "any"
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = report.PercentileName(p)
+	}
+	return strings.Join(names, ", ")
+}
+
+// neighbours returns the nearest answerable percentiles below and above p.
+func neighbours(d report.Distribution, metric report.Metric, p float64) []string {
+	ps := d.Exact()
+	if ps == nil {
+		ps = append(append([]float64(nil), report.StandardPercentiles...), 100)
+	}
+	var lo, hi float64 = -1, -1
+	for _, q := range ps {
+		if q < p && q > lo {
+			lo = q
+		}
+		if q > p && (hi < 0 || q < hi) {
+			hi = q
+		}
+	}
+	var out []string
+	for _, q := range []float64{lo, hi} {
+		if q <= 0 {
+			continue
+		}
+		if v, err := d.Percentile(q); err == nil {
+			label := report.PercentileName(q)
+			if q == 100 {
+				label = "max"
+			}
+			out = append(out, label+"="+report.FormatValue(metric, v))
+		}
+	}
+	return out
+}
+
+func (m *PercentileMatcher) describe(want string) string {
+	r := m.res
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s = %s, want %s", r.Stage, r.Metric, report.PercentileName(r.P), report.FormatValue(r.Metric, r.Value), want)
+	if m.inner == nil {
+		diff := r.Value - r.Threshold
+		word := "over by"
+		if diff < 0 {
+			word, diff = "under by", -diff
+		}
+		fmt.Fprintf(&b, " (%s %s, %+.1f%%)", word, report.FormatValue(r.Metric, diff), 100*(r.Value-r.Threshold)/r.Threshold)
+	}
+	fmt.Fprintf(&b, "; n=%d", r.N)
+	if len(r.Neighbours) > 0 {
+		b.WriteString("; " + strings.Join(r.Neighbours, " "))
+	}
+	b.WriteString("; " + m.ciText())
+	return b.String()
+}
+
+func (m *PercentileMatcher) ciText() string {
+	r := m.res
+	if math.IsNaN(r.CILow) && math.IsNaN(r.CIHigh) && !m.strict {
+		return "no confidence interval (report-file data)"
+	}
+	f := func(v float64) string {
+		if math.IsNaN(v) {
+			return "?"
+		}
+		return report.FormatValue(r.Metric, v)
+	}
+	s := fmt.Sprintf("95%% CI [%s, %s]", f(r.CILow), f(r.CIHigh))
+	if m.strict {
+		s += " (strict: the upper bound must be under the threshold)"
+	}
+	return s
+}
+
+func (m *PercentileMatcher) want(negated bool) string {
+	if m.inner != nil {
+		if negated {
+			return "it not to match: " + firstLine(m.inner.NegatedFailureMessage(m.value(m.res.Value)))
+		}
+		return "it to match: " + firstLine(m.inner.FailureMessage(m.value(m.res.Value)))
+	}
+	op := "<"
+	if negated {
+		op = ">="
+	}
+	return op + " " + report.FormatValue(m.metric, m.threshold)
+}
+
+func firstLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+// FailureMessage implements types.GomegaMatcher.
+func (m *PercentileMatcher) FailureMessage(any) string { return m.describe(m.want(false)) }
+
+// NegatedFailureMessage implements types.GomegaMatcher.
+func (m *PercentileMatcher) NegatedFailureMessage(any) string { return m.describe(m.want(true)) }
+
+// HaveP50TTFTBelow succeeds when the median time to first token is below d.
+func HaveP50TTFTBelow(d time.Duration) *PercentileMatcher { return below(report.TTFT, 50, d) }
+
+// HaveP90TTFTBelow succeeds when P90 time to first token is below d.
+func HaveP90TTFTBelow(d time.Duration) *PercentileMatcher { return below(report.TTFT, 90, d) }
+
+// HaveP95TTFTBelow succeeds when P95 time to first token is below d.
+func HaveP95TTFTBelow(d time.Duration) *PercentileMatcher { return below(report.TTFT, 95, d) }
+
+// HaveP99TTFTBelow succeeds when P99 time to first token is below d.
+func HaveP99TTFTBelow(d time.Duration) *PercentileMatcher { return below(report.TTFT, 99, d) }
+
+// HaveP999TTFTBelow succeeds when P99.9 time to first token is below d.
+func HaveP999TTFTBelow(d time.Duration) *PercentileMatcher { return below(report.TTFT, 99.9, d) }
+
+// HaveP50ITLBelow succeeds when the median inter-token latency is below d.
+func HaveP50ITLBelow(d time.Duration) *PercentileMatcher { return below(report.ITL, 50, d) }
+
+// HaveP90ITLBelow succeeds when P90 inter-token latency is below d.
+func HaveP90ITLBelow(d time.Duration) *PercentileMatcher { return below(report.ITL, 90, d) }
+
+// HaveP95ITLBelow succeeds when P95 inter-token latency is below d.
+func HaveP95ITLBelow(d time.Duration) *PercentileMatcher { return below(report.ITL, 95, d) }
+
+// HaveP99ITLBelow succeeds when P99 inter-token latency is below d.
+func HaveP99ITLBelow(d time.Duration) *PercentileMatcher { return below(report.ITL, 99, d) }
+
+// HaveP999ITLBelow succeeds when P99.9 inter-token latency is below d.
+func HaveP999ITLBelow(d time.Duration) *PercentileMatcher { return below(report.ITL, 99.9, d) }
+
+// HaveP50TPOTBelow succeeds when the median time per output token is below d.
+func HaveP50TPOTBelow(d time.Duration) *PercentileMatcher { return below(report.TPOT, 50, d) }
+
+// HaveP90TPOTBelow succeeds when P90 time per output token is below d.
+func HaveP90TPOTBelow(d time.Duration) *PercentileMatcher { return below(report.TPOT, 90, d) }
+
+// HaveP95TPOTBelow succeeds when P95 time per output token is below d.
+func HaveP95TPOTBelow(d time.Duration) *PercentileMatcher { return below(report.TPOT, 95, d) }
+
+// HaveP99TPOTBelow succeeds when P99 time per output token is below d.
+func HaveP99TPOTBelow(d time.Duration) *PercentileMatcher { return below(report.TPOT, 99, d) }
+
+// HaveP999TPOTBelow succeeds when P99.9 time per output token is below d.
+func HaveP999TPOTBelow(d time.Duration) *PercentileMatcher { return below(report.TPOT, 99.9, d) }
+
+// HaveP50NTPOTBelow succeeds when the median normalized time per output token is below d.
+func HaveP50NTPOTBelow(d time.Duration) *PercentileMatcher { return below(report.NTPOT, 50, d) }
+
+// HaveP90NTPOTBelow succeeds when P90 normalized time per output token is below d.
+func HaveP90NTPOTBelow(d time.Duration) *PercentileMatcher { return below(report.NTPOT, 90, d) }
+
+// HaveP95NTPOTBelow succeeds when P95 normalized time per output token is below d.
+func HaveP95NTPOTBelow(d time.Duration) *PercentileMatcher { return below(report.NTPOT, 95, d) }
+
+// HaveP99NTPOTBelow succeeds when P99 normalized time per output token is below d.
+func HaveP99NTPOTBelow(d time.Duration) *PercentileMatcher { return below(report.NTPOT, 99, d) }
+
+// HaveP999NTPOTBelow succeeds when P99.9 normalized time per output token is below d.
+func HaveP999NTPOTBelow(d time.Duration) *PercentileMatcher { return below(report.NTPOT, 99.9, d) }
+
+// HaveP50RequestLatencyBelow succeeds when the median request latency is below d.
+func HaveP50RequestLatencyBelow(d time.Duration) *PercentileMatcher {
+	return below(report.RequestLatency, 50, d)
+}
+
+// HaveP90RequestLatencyBelow succeeds when P90 request latency is below d.
+func HaveP90RequestLatencyBelow(d time.Duration) *PercentileMatcher {
+	return below(report.RequestLatency, 90, d)
+}
+
+// HaveP95RequestLatencyBelow succeeds when P95 request latency is below d.
+func HaveP95RequestLatencyBelow(d time.Duration) *PercentileMatcher {
+	return below(report.RequestLatency, 95, d)
+}
+
+// HaveP99RequestLatencyBelow succeeds when P99 request latency is below d.
+func HaveP99RequestLatencyBelow(d time.Duration) *PercentileMatcher {
+	return below(report.RequestLatency, 99, d)
+}
+
+// HaveP999RequestLatencyBelow succeeds when P99.9 request latency is below d.
+func HaveP999RequestLatencyBelow(d time.Duration) *PercentileMatcher {
+	return below(report.RequestLatency, 99.9, d)
+}

@@ -1,0 +1,58 @@
+// Package matchers holds Gomega matchers that gate a load report on its
+// tail latency, errors, throughput, goodput and on whether the load generator
+// delivered the load it was asked for.
+//
+// Every matcher accepts a *report.Report (or report.Report) or a
+// report.Stage (or *report.Stage). On a Report, metric matchers judge the
+// Summary (all stages pooled), and the delivered-load precondition is checked
+// on the summary and on every stage: one stage the generator could not keep up
+// with taints the pooled numbers.
+//
+// A matcher never passes on missing evidence. Match returns an error (which
+// fails both To and NotTo) when the metric is missing, when there are too few
+// samples for the percentile asked (see MinTailSamples), or when the report
+// shows that the generator did not deliver the requested load (see
+// LoadBounds).
+package matchers
+
+import (
+	"fmt"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// subject is what a matcher judges: one stage (the summary or a stage) plus
+// every stage whose delivery must be verified first.
+type subject struct {
+	stage         report.Stage
+	check         []report.Stage
+	partial       bool
+	partialReason string
+}
+
+func subjectOf(actual any) (subject, error) {
+	switch a := actual.(type) {
+	case *report.Report:
+		if a == nil {
+			return subject{}, fmt.Errorf("no report (nil *report.Report)")
+		}
+		return reportSubject(*a), nil
+	case report.Report:
+		return reportSubject(a), nil
+	case report.Stage:
+		return subject{stage: a, check: []report.Stage{a}, partial: a.Partial}, nil
+	case *report.Stage:
+		if a == nil {
+			return subject{}, fmt.Errorf("no stage (nil *report.Stage)")
+		}
+		return subject{stage: *a, check: []report.Stage{*a}, partial: a.Partial}, nil
+	}
+	return subject{}, fmt.Errorf("want a *report.Report or a report.Stage, got %T", actual)
+}
+
+func reportSubject(r report.Report) subject {
+	s := r.Summary
+	s.ID = -1
+	check := append([]report.Stage{s}, r.Stages...)
+	return subject{stage: s, check: check, partial: r.Partial, partialReason: r.PartialReason}
+}
