@@ -1,0 +1,304 @@
+package tokenizer
+
+import (
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// byteAlphabet maps each byte to the printable character GPT-2 style byte-level BPE
+// uses for it: printable Latin-1 bytes stand for themselves, the others are shifted
+// above U+0100 in byte order.
+func byteAlphabet() (toRune [256]rune, toByte map[rune]byte) {
+	toByte = make(map[rune]byte, 256)
+	n := rune(0)
+	for b := 0; b < 256; b++ {
+		if (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF) {
+			toRune[b] = rune(b)
+		} else {
+			toRune[b] = 256 + n
+			n++
+		}
+		toByte[toRune[b]] = byte(b)
+	}
+	return toRune, toByte
+}
+
+// mergeRule is what a pair of adjacent symbols becomes: the merged id and the priority
+// (lower merges first).
+type mergeRule struct {
+	rank int32
+	id   int32
+}
+
+// bpeModel is a BPE vocabulary with its merge ranks.
+type bpeModel struct {
+	vocab    map[string]int // token string -> id
+	merges   map[uint64]mergeRule
+	byteLvl  bool           // words arrive as raw bytes and map through the byte alphabet
+	byteID   [256]int32     // byte -> id of its alphabet character (byteLvl only)
+	rawVocab map[string]int // raw byte string -> id (byteLvl only, for ignoreMerges)
+
+	ignoreMerges bool
+	unkID        int // -1 when there is no unknown token
+	fuseUnk      bool
+	byteFallback bool
+	contPrefix   string
+	endSuffix    string
+
+	cacheMu sync.RWMutex
+	cache   map[string][]int32
+	scratch sync.Pool
+}
+
+// maxCacheEntries bounds the per-word cache; it is emptied when full.
+const maxCacheEntries = 1 << 18
+
+func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
+
+// symbol is one node of the doubly linked list a word is merged in.
+type symbol struct {
+	id         int32
+	prev, next int32
+	alive      bool
+}
+
+// candidate is a possible merge of the symbol at pos with its right neighbour.
+type candidate struct {
+	rank int32
+	pos  int32
+	id   int32
+}
+
+type bpeScratch struct {
+	syms []symbol
+	heap []candidate
+}
+
+// encodeWord appends the ids of one pre-tokenized word to dst.
+func (m *bpeModel) encodeWord(word string, dst []int) []int {
+	if word == "" {
+		return dst
+	}
+	m.cacheMu.RLock()
+	ids, ok := m.cache[word]
+	m.cacheMu.RUnlock()
+	if ok {
+		for _, id := range ids {
+			dst = append(dst, int(id))
+		}
+		return dst
+	}
+	ids = m.tokenize(word)
+	m.cacheMu.Lock()
+	if len(m.cache) >= maxCacheEntries {
+		m.cache = make(map[string][]int32, 1024)
+	}
+	m.cache[word] = ids
+	m.cacheMu.Unlock()
+	for _, id := range ids {
+		dst = append(dst, int(id))
+	}
+	return dst
+}
+
+// tokenize runs BPE on one word.
+func (m *bpeModel) tokenize(word string) []int32 {
+	if m.ignoreMerges {
+		if m.byteLvl {
+			if id, ok := m.rawVocab[word]; ok {
+				return []int32{int32(id)}
+			}
+		} else if id, ok := m.vocab[word]; ok {
+			return []int32{int32(id)}
+		}
+	}
+	sc, _ := m.scratch.Get().(*bpeScratch)
+	if sc == nil {
+		sc = &bpeScratch{}
+	}
+	syms := m.initialSymbols(word, sc.syms[:0])
+	syms, heap := m.merge(syms, sc.heap[:0])
+	out := make([]int32, 0, 4)
+	for i := 0; i != -1 && i < len(syms); {
+		out = append(out, syms[i].id)
+		i = int(syms[i].next)
+	}
+	sc.syms, sc.heap = syms, heap
+	m.scratch.Put(sc)
+	return out
+}
+
+// initialSymbols splits word into its first symbols: bytes for byte-level models, characters
+// (with byte fallback or the unknown token) otherwise.
+func (m *bpeModel) initialSymbols(word string, syms []symbol) []symbol {
+	add := func(id int32) {
+		syms = append(syms, symbol{id: id, alive: true})
+	}
+	if m.byteLvl {
+		for i := 0; i < len(word); i++ {
+			if id := m.byteID[word[i]]; id >= 0 {
+				add(id)
+			}
+		}
+	} else {
+		lastUnk := false
+		first := true
+		for i := 0; i < len(word); {
+			_, w := utf8.DecodeRuneInString(word[i:])
+			s := word[i : i+w]
+			last := i+w == len(word)
+			if !first && m.contPrefix != "" {
+				s = m.contPrefix + s
+			}
+			if last && m.endSuffix != "" {
+				s += m.endSuffix
+			}
+			first = false
+			i += w
+			if id, ok := m.vocab[s]; ok {
+				add(int32(id))
+				lastUnk = false
+				continue
+			}
+			if m.byteFallback {
+				okAll := true
+				ids := make([]int32, 0, 4)
+				for _, b := range []byte(word[i-w : i]) {
+					id, ok := m.vocab["<0x"+hex2(b)+">"]
+					if !ok {
+						okAll = false
+						break
+					}
+					ids = append(ids, int32(id))
+				}
+				if okAll {
+					for _, id := range ids {
+						add(id)
+					}
+					lastUnk = false
+					continue
+				}
+			}
+			if m.unkID >= 0 {
+				if !(m.fuseUnk && lastUnk) {
+					add(int32(m.unkID))
+				}
+				lastUnk = true
+			}
+		}
+	}
+	for i := range syms {
+		syms[i].prev = int32(i - 1)
+		syms[i].next = int32(i + 1)
+	}
+	if len(syms) > 0 {
+		syms[len(syms)-1].next = -1
+	}
+	return syms
+}
+
+func hex2(b byte) string {
+	s := strconv.FormatUint(uint64(b), 16)
+	if len(s) == 1 {
+		s = "0" + s
+	}
+	// tokenizer.json files spell byte tokens in upper case: <0x0A>.
+	out := []byte(s)
+	for i, c := range out {
+		if c >= 'a' && c <= 'f' {
+			out[i] = c - 'a' + 'A'
+		}
+	}
+	return string(out)
+}
+
+// merge applies merges lowest rank first (leftmost first among equal ranks), as the Rust
+// implementation does.
+func (m *bpeModel) merge(syms []symbol, heap []candidate) ([]symbol, []candidate) {
+	if len(syms) < 2 {
+		return syms, heap
+	}
+	for i := 0; i+1 < len(syms); i++ {
+		if r, ok := m.merges[pairKey(syms[i].id, syms[i+1].id)]; ok {
+			heap = heapPush(heap, candidate{rank: r.rank, pos: int32(i), id: r.id})
+		}
+	}
+	for len(heap) > 0 {
+		var top candidate
+		top, heap = heapPop(heap)
+		s := &syms[top.pos]
+		if !s.alive || s.next == -1 {
+			continue
+		}
+		nextPos := s.next
+		r, ok := m.merges[pairKey(s.id, syms[nextPos].id)]
+		if !ok || r.id != top.id {
+			continue
+		}
+		s.id = top.id
+		nx := &syms[nextPos]
+		nx.alive = false
+		s.next = nx.next
+		if nx.next != -1 {
+			syms[nx.next].prev = top.pos
+		}
+		if s.prev != -1 {
+			if r, ok := m.merges[pairKey(syms[s.prev].id, s.id)]; ok {
+				heap = heapPush(heap, candidate{rank: r.rank, pos: s.prev, id: r.id})
+			}
+		}
+		if s.next != -1 {
+			if r, ok := m.merges[pairKey(s.id, syms[s.next].id)]; ok {
+				heap = heapPush(heap, candidate{rank: r.rank, pos: top.pos, id: r.id})
+			}
+		}
+	}
+	// Compact: the first symbol is always alive (merges only remove right neighbours).
+	return syms, heap
+}
+
+func less(a, b candidate) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return a.pos < b.pos
+}
+
+func heapPush(h []candidate, c candidate) []candidate {
+	h = append(h, c)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	return h
+}
+
+func heapPop(h []candidate) (candidate, []candidate) {
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		small := l
+		if r := l + 1; r < n && less(h[r], h[l]) {
+			small = r
+		}
+		if !less(h[small], h[i]) {
+			break
+		}
+		h[i], h[small] = h[small], h[i]
+		i = small
+	}
+	return top, h
+}

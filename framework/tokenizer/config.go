@@ -1,0 +1,650 @@
+package tokenizer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// fileJSON is the top level of tokenizer.json.
+type fileJSON struct {
+	AddedTokens   []addedToken    `json:"added_tokens"`
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+	Model         json.RawMessage `json:"model"`
+	PostProcessor json.RawMessage `json:"post_processor"`
+	Decoder       json.RawMessage `json:"decoder"`
+}
+
+type bpeJSON struct {
+	Type                    string            `json:"type"`
+	Dropout                 *float64          `json:"dropout"`
+	UnkToken                *string           `json:"unk_token"`
+	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
+	FuseUnk                 bool              `json:"fuse_unk"`
+	ByteFallback            bool              `json:"byte_fallback"`
+	IgnoreMerges            bool              `json:"ignore_merges"`
+	Vocab                   map[string]int    `json:"vocab"`
+	Merges                  []json.RawMessage `json:"merges"`
+}
+
+// component is the common part of every tokenizer.json component.
+type component struct {
+	Type string `json:"type"`
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null"
+}
+
+// componentType decodes the "type" field of a component.
+func componentType(what string, raw json.RawMessage) (string, error) {
+	var c component
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if c.Type == "" {
+		return "", fmt.Errorf("%s: missing \"type\"", what)
+	}
+	return c.Type, nil
+}
+
+func parseJSON(data []byte) (*hfTokenizer, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("tokenizer.json: empty file")
+	}
+	var f fileJSON
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
+	}
+	if isNull(f.Model) {
+		return nil, errors.New("tokenizer.json: model: missing")
+	}
+	t := &hfTokenizer{}
+	var err error
+	if t.model, err = parseModel(f.Model); err != nil {
+		return nil, err
+	}
+	if !isNull(f.Normalizer) {
+		if t.norm, err = parseNormalizer("normalizer", f.Normalizer); err != nil {
+			return nil, fmt.Errorf("tokenizer.json: %w", err)
+		}
+	}
+	if !isNull(f.PreTokenizer) {
+		var byteLevel bool
+		if t.pre, byteLevel, err = parsePreTokenizer("pre_tokenizer", f.PreTokenizer, true); err != nil {
+			return nil, fmt.Errorf("tokenizer.json: %w", err)
+		}
+		if byteLevel {
+			if err := t.model.useByteLevel(); err != nil {
+				return nil, fmt.Errorf("tokenizer.json: model: %w", err)
+			}
+		}
+	}
+	added := make([]*addedToken, 0, len(f.AddedTokens))
+	for i := range f.AddedTokens {
+		a := &f.AddedTokens[i]
+		if a.ID < 0 {
+			return nil, fmt.Errorf("tokenizer.json: added_tokens[%d]: negative id %d", i, a.ID)
+		}
+		added = append(added, a)
+	}
+	t.setVocab(added)
+	if !isNull(f.PostProcessor) {
+		if t.post, err = parsePostProcessor("post_processor", f.PostProcessor); err != nil {
+			return nil, fmt.Errorf("tokenizer.json: %w", err)
+		}
+	}
+	if !isNull(f.Decoder) {
+		if t.dec, err = parseDecoder("decoder", f.Decoder); err != nil {
+			return nil, fmt.Errorf("tokenizer.json: %w", err)
+		}
+	}
+	t.finish()
+	return t, nil
+}
+
+func parseModel(raw json.RawMessage) (*bpeModel, error) {
+	typ, err := componentType("tokenizer.json: model", raw)
+	if err != nil {
+		return nil, err
+	}
+	if typ != "BPE" {
+		return nil, fmt.Errorf("tokenizer.json: model: unsupported type %q (this package supports BPE; use the hftokenizers build for %s)", typ, typ)
+	}
+	var j bpeJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: model: %w", err)
+	}
+	if j.Dropout != nil && *j.Dropout > 0 {
+		return nil, fmt.Errorf("tokenizer.json: model: BPE dropout %g makes encoding random; unsupported", *j.Dropout)
+	}
+	if len(j.Vocab) == 0 {
+		return nil, errors.New("tokenizer.json: model: BPE vocab is empty")
+	}
+	m := &bpeModel{
+		vocab:        j.Vocab,
+		merges:       make(map[uint64]mergeRule, len(j.Merges)),
+		ignoreMerges: j.IgnoreMerges,
+		unkID:        -1,
+		fuseUnk:      j.FuseUnk,
+		byteFallback: j.ByteFallback,
+		cache:        make(map[string][]int32, 1024),
+	}
+	for i := range m.byteID {
+		m.byteID[i] = -1
+	}
+	if j.ContinuingSubwordPrefix != nil {
+		m.contPrefix = *j.ContinuingSubwordPrefix
+	}
+	if j.EndOfWordSuffix != nil {
+		m.endSuffix = *j.EndOfWordSuffix
+	}
+	if j.UnkToken != nil {
+		id, ok := j.Vocab[*j.UnkToken]
+		if !ok {
+			return nil, fmt.Errorf("tokenizer.json: model: unk_token %q is not in the vocab", *j.UnkToken)
+		}
+		m.unkID = id
+	}
+	for i, raw := range j.Merges {
+		a, b, err := parseMerge(raw)
+		if err != nil {
+			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: %w", i, err)
+		}
+		ida, oka := j.Vocab[a]
+		idb, okb := j.Vocab[b]
+		if !oka || !okb {
+			return nil, fmt.Errorf("tokenizer.json: model: merges[%d] (%q %q): token not in the vocab", i, a, b)
+		}
+		merged := a + strings.TrimPrefix(b, m.contPrefix)
+		idm, ok := j.Vocab[merged]
+		if !ok {
+			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: merged token %q is not in the vocab", i, merged)
+		}
+		k := pairKey(int32(ida), int32(idb))
+		if _, dup := m.merges[k]; !dup {
+			m.merges[k] = mergeRule{rank: int32(i), id: int32(idm)}
+		}
+	}
+	return m, nil
+}
+
+func parseMerge(raw json.RawMessage) (string, string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", "", err
+		}
+		a, b, ok := strings.Cut(s, " ")
+		if !ok || a == "" || b == "" || strings.Contains(b, " ") {
+			return "", "", fmt.Errorf("%q is not two tokens separated by one space", s)
+		}
+		return a, b, nil
+	}
+	var pair []string
+	if err := json.Unmarshal(raw, &pair); err != nil {
+		return "", "", err
+	}
+	if len(pair) != 2 {
+		return "", "", fmt.Errorf("want a pair of tokens, got %d", len(pair))
+	}
+	return pair[0], pair[1], nil
+}
+
+// useByteLevel switches the model to raw-byte input through the byte alphabet.
+func (m *bpeModel) useByteLevel() error {
+	toRune, toByte := byteAlphabet()
+	missing := 0
+	for b := 0; b < 256; b++ {
+		if id, ok := m.vocab[string(toRune[b])]; ok {
+			m.byteID[b] = int32(id)
+		} else {
+			missing++
+		}
+	}
+	if missing == 256 {
+		return errors.New("ByteLevel pre-tokenizer, but the vocab has none of the 256 byte-level characters")
+	}
+	m.byteLvl = true
+	m.rawVocab = make(map[string]int, len(m.vocab))
+	buf := make([]byte, 0, 64)
+	for tok, id := range m.vocab {
+		buf = buf[:0]
+		ok := true
+		for _, r := range tok {
+			b, in := toByte[r]
+			if !in {
+				ok = false
+				break
+			}
+			buf = append(buf, b)
+		}
+		if ok {
+			m.rawVocab[string(buf)] = id
+		}
+	}
+	return nil
+}
+
+func parseNormalizer(what string, raw json.RawMessage) (normalizer, error) {
+	typ, err := componentType(what, raw)
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "NFC":
+		return unicodeNorm{norm.NFC}, nil
+	case "NFD":
+		return unicodeNorm{norm.NFD}, nil
+	case "NFKC":
+		return unicodeNorm{norm.NFKC}, nil
+	case "NFKD":
+		return unicodeNorm{norm.NFKD}, nil
+	case "Lowercase":
+		return lowercaseNorm{}, nil
+	case "StripAccents":
+		return stripAccentsNorm{}, nil
+	case "Strip":
+		var j struct {
+			Left  bool `json:"strip_left"`
+			Right bool `json:"strip_right"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Strip): %w", what, err)
+		}
+		return stripNorm{j.Left, j.Right}, nil
+	case "Prepend":
+		var j struct {
+			Prepend string `json:"prepend"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Prepend): %w", what, err)
+		}
+		return prependNorm{j.Prepend}, nil
+	case "Replace":
+		var j struct {
+			Pattern patternJSON `json:"pattern"`
+			Content string      `json:"content"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Replace): %w", what, err)
+		}
+		if j.Pattern.Regex != nil {
+			return nil, fmt.Errorf("%s (Replace): regex patterns are not supported, only \"String\"", what)
+		}
+		if j.Pattern.String == nil || *j.Pattern.String == "" {
+			return nil, fmt.Errorf("%s (Replace): missing pattern.String", what)
+		}
+		return replaceNorm{*j.Pattern.String, j.Content}, nil
+	case "Sequence":
+		var j struct {
+			Normalizers []json.RawMessage `json:"normalizers"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Sequence): %w", what, err)
+		}
+		var seq normSequence
+		for i, r := range j.Normalizers {
+			n, err := parseNormalizer(fmt.Sprintf("%s.normalizers[%d]", what, i), r)
+			if err != nil {
+				return nil, err
+			}
+			seq = append(seq, n)
+		}
+		return seq, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported type %q (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, Sequence)", what, typ)
+}
+
+type patternJSON struct {
+	String *string `json:"String"`
+	Regex  *string `json:"Regex"`
+}
+
+// parsePreTokenizer builds a pre-tokenizer; byteLevel reports a ByteLevel step, which must be
+// the last one because the BPE model does its byte mapping.
+func parsePreTokenizer(what string, raw json.RawMessage, last bool) (preTokenizer, bool, error) {
+	typ, err := componentType(what, raw)
+	if err != nil {
+		return nil, false, err
+	}
+	switch typ {
+	case "Sequence":
+		var j struct {
+			Pretokenizers []json.RawMessage `json:"pretokenizers"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, false, fmt.Errorf("%s (Sequence): %w", what, err)
+		}
+		var seq preSequence
+		byteLevel := false
+		for i, r := range j.Pretokenizers {
+			p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(j.Pretokenizers)-1)
+			if err != nil {
+				return nil, false, err
+			}
+			byteLevel = byteLevel || bl
+			if p != nil {
+				seq = append(seq, p)
+			}
+		}
+		if len(seq) == 1 {
+			return seq[0], byteLevel, nil
+		}
+		return seq, byteLevel, nil
+	case "Split":
+		var j struct {
+			Pattern  patternJSON `json:"pattern"`
+			Behavior string      `json:"behavior"`
+			Invert   bool        `json:"invert"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, false, fmt.Errorf("%s (Split): %w", what, err)
+		}
+		b, err := parseBehavior(j.Behavior)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s (Split): %w", what, err)
+		}
+		p := &splitPre{behavior: b, invert: j.Invert}
+		switch {
+		case j.Pattern.Regex != nil:
+			p.find, p.full, err = compileSplitRegex(*j.Pattern.Regex)
+			if err != nil {
+				return nil, false, fmt.Errorf("%s (Split): %w", what, err)
+			}
+		case j.Pattern.String != nil:
+			p.find = literalFinder(*j.Pattern.String)
+		default:
+			return nil, false, fmt.Errorf("%s (Split): missing pattern (String or Regex)", what)
+		}
+		return p, false, nil
+	case "ByteLevel":
+		if !last {
+			return nil, false, fmt.Errorf("%s: a ByteLevel pre-tokenizer followed by other pre-tokenizers is not supported", what)
+		}
+		j := struct {
+			AddPrefixSpace bool `json:"add_prefix_space"`
+			UseRegex       bool `json:"use_regex"`
+		}{UseRegex: true}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, false, fmt.Errorf("%s (ByteLevel): %w", what, err)
+		}
+		if !j.AddPrefixSpace && !j.UseRegex {
+			return nil, true, nil // the mapping alone: done by the model
+		}
+		return &byteLevelPre{addPrefixSpace: j.AddPrefixSpace, useRegex: j.UseRegex}, true, nil
+	case "Digits":
+		var j struct {
+			Individual bool `json:"individual_digits"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, false, fmt.Errorf("%s (Digits): %w", what, err)
+		}
+		return &digitsPre{individual: j.Individual}, false, nil
+	case "Metaspace":
+		p, err := parseMetaspace(raw)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s (Metaspace): %w", what, err)
+		}
+		return &metaspacePre{replacement: p.replacement, prepend: p.prepend, split: p.split}, false, nil
+	case "Whitespace":
+		return whitespacePre{regexp.MustCompile(`[\p{L}\p{M}\p{Nd}\p{Pc}]+|[^\p{L}\p{M}\p{Nd}\p{Pc}\t\n\v\f\r\x{85}\p{Z}]+`)}, false, nil
+	case "WhitespaceSplit":
+		return whitespaceSplitPre{}, false, nil
+	}
+	return nil, false, fmt.Errorf("%s: unsupported type %q (supported: Sequence, Split, ByteLevel, Digits, Metaspace, Whitespace, WhitespaceSplit)", what, typ)
+}
+
+type metaspaceOpts struct {
+	replacement string
+	prepend     string
+	split       bool
+}
+
+func parseMetaspace(raw json.RawMessage) (metaspaceOpts, error) {
+	j := struct {
+		Replacement    string `json:"replacement"`
+		PrependScheme  string `json:"prepend_scheme"`
+		AddPrefixSpace *bool  `json:"add_prefix_space"`
+		Split          *bool  `json:"split"`
+	}{}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return metaspaceOpts{}, err
+	}
+	o := metaspaceOpts{replacement: j.Replacement, prepend: strings.ToLower(j.PrependScheme), split: true}
+	if o.replacement == "" {
+		o.replacement = "\u2581"
+	}
+	if j.Split != nil {
+		o.split = *j.Split
+	}
+	if o.prepend == "" {
+		o.prepend = "always"
+		if j.AddPrefixSpace != nil && !*j.AddPrefixSpace {
+			o.prepend = "never"
+		}
+	}
+	switch o.prepend {
+	case "always", "first", "never":
+	default:
+		return o, fmt.Errorf("unknown prepend_scheme %q (want always, first or never)", j.PrependScheme)
+	}
+	return o, nil
+}
+
+func parsePostProcessor(what string, raw json.RawMessage) (postProcessor, error) {
+	typ, err := componentType(what, raw)
+	if err != nil {
+		return postProcessor{}, err
+	}
+	switch typ {
+	case "ByteLevel":
+		return postProcessor{}, nil
+	case "Sequence":
+		var j struct {
+			Processors []json.RawMessage `json:"processors"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return postProcessor{}, fmt.Errorf("%s (Sequence): %w", what, err)
+		}
+		var out postProcessor
+		for i, r := range j.Processors {
+			p, err := parsePostProcessor(fmt.Sprintf("%s.processors[%d]", what, i), r)
+			if err != nil {
+				return postProcessor{}, err
+			}
+			out.prefix = append(append([]int(nil), p.prefix...), out.prefix...)
+			out.suffix = append(out.suffix, p.suffix...)
+		}
+		return out, nil
+	case "TemplateProcessing":
+		var j struct {
+			Single []struct {
+				SpecialToken *struct {
+					ID string `json:"id"`
+				} `json:"SpecialToken"`
+				Sequence *struct {
+					ID string `json:"id"`
+				} `json:"Sequence"`
+			} `json:"single"`
+			SpecialTokens map[string]struct {
+				IDs []int `json:"ids"`
+			} `json:"special_tokens"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): %w", what, err)
+		}
+		var out postProcessor
+		seen := false
+		for i, item := range j.Single {
+			switch {
+			case item.Sequence != nil:
+				if seen {
+					return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: the sequence appears twice", what, i)
+				}
+				seen = true
+			case item.SpecialToken != nil:
+				st, ok := j.SpecialTokens[item.SpecialToken.ID]
+				if !ok {
+					return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: special token %q missing from special_tokens", what, i, item.SpecialToken.ID)
+				}
+				if seen {
+					out.suffix = append(out.suffix, st.IDs...)
+				} else {
+					out.prefix = append(out.prefix, st.IDs...)
+				}
+			default:
+				return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: want SpecialToken or Sequence", what, i)
+			}
+		}
+		if !seen {
+			return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single has no Sequence", what)
+		}
+		return out, nil
+	case "RobertaProcessing", "BertProcessing":
+		var j struct {
+			Sep []json.RawMessage `json:"sep"`
+			Cls []json.RawMessage `json:"cls"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return postProcessor{}, fmt.Errorf("%s (%s): %w", what, typ, err)
+		}
+		get := func(name string, v []json.RawMessage) (int, error) {
+			var id int
+			if len(v) != 2 || json.Unmarshal(v[1], &id) != nil {
+				return 0, fmt.Errorf("%s (%s): %s must be [token, id]", what, typ, name)
+			}
+			return id, nil
+		}
+		cls, err := get("cls", j.Cls)
+		if err != nil {
+			return postProcessor{}, err
+		}
+		sep, err := get("sep", j.Sep)
+		if err != nil {
+			return postProcessor{}, err
+		}
+		return postProcessor{prefix: []int{cls}, suffix: []int{sep}}, nil
+	}
+	return postProcessor{}, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence)", what, typ)
+}
+
+func parseDecoder(what string, raw json.RawMessage) (decoder, error) {
+	typ, err := componentType(what, raw)
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "ByteLevel":
+		_, toByte := byteAlphabet()
+		return byteLevelDec{toByte}, nil
+	case "Metaspace":
+		p, err := parseMetaspace(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s (Metaspace): %w", what, err)
+		}
+		return metaspaceDec{replacement: p.replacement, prepend: p.prepend}, nil
+	case "ByteFallback":
+		return byteFallbackDec{}, nil
+	case "Fuse":
+		return fuseDec{}, nil
+	case "Strip":
+		var j struct {
+			Content string `json:"content"`
+			Start   int    `json:"start"`
+			Stop    int    `json:"stop"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Strip): %w", what, err)
+		}
+		return stripDec{j.Content, j.Start, j.Stop}, nil
+	case "Replace":
+		var j struct {
+			Pattern patternJSON `json:"pattern"`
+			Content string      `json:"content"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Replace): %w", what, err)
+		}
+		if j.Pattern.String == nil || *j.Pattern.String == "" {
+			return nil, fmt.Errorf("%s (Replace): only a non-empty pattern.String is supported", what)
+		}
+		return replaceDec{*j.Pattern.String, j.Content}, nil
+	case "BPEDecoder":
+		j := struct {
+			Suffix string `json:"suffix"`
+		}{Suffix: "</w>"}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (BPEDecoder): %w", what, err)
+		}
+		return bpeDec{j.Suffix}, nil
+	case "Sequence":
+		var j struct {
+			Decoders []json.RawMessage `json:"decoders"`
+		}
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, fmt.Errorf("%s (Sequence): %w", what, err)
+		}
+		var seq decSequence
+		for i, r := range j.Decoders {
+			d, err := parseDecoder(fmt.Sprintf("%s.decoders[%d]", what, i), r)
+			if err != nil {
+				return nil, err
+			}
+			seq = append(seq, d)
+		}
+		return seq, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence)", what, typ)
+}
+
+// setVocab builds the id tables from the model vocab and the added tokens.
+func (t *hfTokenizer) setVocab(added []*addedToken) {
+	maxID := -1
+	for _, id := range t.model.vocab {
+		maxID = max(maxID, id)
+	}
+	for _, a := range added {
+		maxID = max(maxID, a.ID)
+	}
+	t.idToToken = make([]string, maxID+1)
+	t.hasToken = make([]bool, maxID+1)
+	for tok, id := range t.model.vocab {
+		if id >= 0 {
+			t.idToToken[id], t.hasToken[id] = tok, true
+		}
+	}
+	t.special = make([]bool, maxID+1)
+	var raw, normd []*addedToken
+	for _, a := range added {
+		t.idToToken[a.ID], t.hasToken[a.ID] = a.Content, true
+		if a.Special {
+			t.special[a.ID] = true
+			t.specialIDs = append(t.specialIDs, a.ID)
+		}
+		// Special tokens and tokens marked normalized:false match the raw input; the
+		// others match the normalized text.
+		if a.Normalized && !a.Special {
+			normd = append(normd, a)
+		} else {
+			raw = append(raw, a)
+		}
+	}
+	sort.Ints(t.specialIDs)
+	t.rawAdded = newTokenMatcher(raw)
+	t.normAdded = newTokenMatcher(normd)
+	t.addedIDs = make(map[int]bool, len(added))
+	for _, a := range added {
+		t.addedIDs[a.ID] = true
+	}
+	t.modelVocab = len(t.model.vocab)
+}
