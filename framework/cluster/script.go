@@ -1,0 +1,85 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Paths inside the benchmark container. The ConfigMap is mounted read-only at configDir;
+// workDir is an emptyDir holding the effective config and the report files.
+const (
+	configDir      = "/etc/tailgate"
+	configFile     = configDir + "/config.yml"
+	workDir        = "/tailgate"
+	runConfigFile  = workDir + "/config.yml"
+	reportDir      = workDir + "/reports"
+	apiKeyEnv      = "TAILGATE_API_KEY"
+	hfTokenEnv     = "HF_TOKEN"
+	secretAPIKey   = "api-key"
+	secretHFToken  = "hf-token"
+	exitNoSummary  = 3
+	summaryLCFile  = "summary_lifecycle_metrics.json"
+	benchContainer = "benchmark"
+)
+
+// benchmarkScript is the /bin/sh -c program of the benchmark container. run is the command
+// that runs the benchmark with the effective config at runConfigFile, writing its report
+// files to reportDir. The script then prints every report file between the TAILGATE_FILE
+// markers, so the collector can read them from the pod log, and exits non-zero when the
+// benchmark failed or wrote no summary (inference-perf v0.2.0 exits 0 even then).
+//
+// The API key never enters the ConfigMap: it arrives in TAILGATE_API_KEY from a Secret and
+// is merged into the effective config inside the container (inference-perf's image ships
+// Python with PyYAML, which it uses to read its config).
+func benchmarkScript(run string, mergeKeyWithPython bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "set -u\nmkdir -p %s\n", reportDir)
+	if mergeKeyWithPython {
+		fmt.Fprintf(&b, `if [ -n "${%[1]s:-}" ]; then
+  python3 - %[2]s %[3]s <<'PY' || exit 4
+import os, sys, yaml
+with open(sys.argv[1]) as f:
+    cfg = yaml.safe_load(f) or {}
+server = cfg.get("server") or {}
+server["api_key"] = os.environ["%[1]s"]
+cfg["server"] = server
+with open(sys.argv[2], "w") as f:
+    yaml.safe_dump(cfg, f, sort_keys=False)
+PY
+else
+  cp %[2]s %[3]s
+fi
+`, apiKeyEnv, configFile, runConfigFile)
+	} else {
+		fmt.Fprintf(&b, "cp %s %s\n", configFile, runConfigFile)
+	}
+	fmt.Fprintf(&b, "%s\nrc=$?\n", run)
+	fmt.Fprintf(&b, `for f in %[1]s/*.json; do
+  [ -f "$f" ] || continue
+  n=$(basename "$f")
+  echo "%[2]s$n%[4]s"
+  cat "$f"
+  echo
+  echo "%[3]s$n%[4]s"
+done
+if [ "$rc" -ne 0 ]; then
+  echo "tailgate: the benchmark exited with status $rc" >&2
+  exit "$rc"
+fi
+if [ ! -f %[1]s/%[5]s ]; then
+  echo "tailgate: the benchmark wrote no %[5]s (no request completed?)" >&2
+  exit %[6]d
+fi
+`, reportDir, fileBeginMarker, fileEndMarker, markerSuffix, summaryLCFile, exitNoSummary)
+	return b.String()
+}
+
+// inferencePerfRun is the command line of inference-perf inside its image.
+func inferencePerfRun() string {
+	return "inference-perf --config_file " + runConfigFile
+}
+
+// nativeRun is the command line of tailgate's native engine inside the tailgate image.
+func nativeRun(binary string) string {
+	return binary + " run --config " + runConfigFile + " --report-dir " + reportDir
+}
