@@ -1,0 +1,283 @@
+// Package loadgen is tailgate's native load engine. It follows inference-perf's
+// semantics (fixed request count per stage, rescaled-exponential "constant"
+// and per-second "poisson" schedules, clamped-normal lengths, exact-length
+// prompts, max_tokens with ignore_eos) and measures more: every latency is
+// also taken from the scheduled send time, and the engine reports its own
+// schedule lag, achieved rate and in-flight limit hits so a run whose
+// generator fell behind can be refused.
+//
+// The engine is split the way vegeta is: a schedule says when (schedule.go),
+// a pool of workers sends and reads (worker.go), and a recorder aggregates
+// into fixed-size HdrHistograms as requests finish (recorder.go), so memory
+// does not grow with the number of requests.
+package loadgen
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// API selects the OpenAI endpoint the engine calls.
+type API string
+
+// The supported APIs.
+const (
+	// APICompletion posts to /v1/completions with a "prompt".
+	APICompletion API = "completion"
+	// APIChat posts to /v1/chat/completions with one user message.
+	APIChat API = "chat"
+)
+
+// DataKind selects how prompts are made.
+type DataKind string
+
+// The supported data generators.
+const (
+	// DataSynthetic cuts exact-length prompts from a text corpus.
+	DataSynthetic DataKind = "synthetic"
+	// DataRandom draws exact-length prompts of random vocabulary tokens.
+	DataRandom DataKind = "random"
+	// DataMock sends inference-perf's mock prompts ("1 2 3 i") with 30 output tokens; no tokenizer needed.
+	DataMock DataKind = "mock"
+)
+
+// LoadKind selects the arrival process of open-loop stages, or closed-loop concurrency.
+type LoadKind string
+
+// The supported load types.
+const (
+	// LoadConstant is inference-perf's constant timer: int(rate·duration) sends with
+	// exponential gaps rescaled to sum to the duration.
+	LoadConstant LoadKind = "constant"
+	// LoadPoisson is inference-perf's poisson timer: Poisson counts per second.
+	LoadPoisson LoadKind = "poisson"
+	// LoadConcurrent keeps ConcurrencyLevel requests in flight until NumRequests are done.
+	LoadConcurrent LoadKind = "concurrent"
+	// LoadUniform spaces sends evenly (a tailgate extension, not an inference-perf type).
+	LoadUniform LoadKind = "uniform"
+)
+
+// Stage is one load stage: Rate×Duration for open-loop kinds, or
+// NumRequests at ConcurrencyLevel for LoadConcurrent.
+type Stage struct {
+	Rate             float64
+	Duration         time.Duration
+	NumRequests      int
+	ConcurrencyLevel int
+}
+
+// Sweep asks the engine to probe for the saturation rate, then run
+// NumStages stages of StageDuration up to it (inference-perf's sweep).
+type Sweep struct {
+	// Type is "geometric" (rates bunched near saturation) or "linear".
+	Type                 string
+	NumRequests          int
+	Timeout              time.Duration
+	NumStages            int
+	StageDuration        time.Duration
+	SaturationPercentile float64
+}
+
+// Prompter makes prompt text of an exact token count (the tokenizer
+// package's Synthesizer satisfies it).
+type Prompter interface {
+	Synthetic(rng *rand.Rand, tokens int) (string, error)
+	Random(rng *rand.Rand, tokens int) (string, error)
+}
+
+// Progress is a snapshot of a running load, for a progress line.
+type Progress struct {
+	Stage, Stages int
+	Elapsed       time.Duration
+	Planned       time.Duration // the schedule's planned length, lead-ins and intervals included
+	Scheduled     int64         // sends planned so far in started stages
+	Sent          int64
+	Completed     int64
+	Failed        int64
+	InFlight      int64
+	// Rate is the send rate over the last progress interval, in requests per second.
+	Rate float64
+}
+
+// Options configures a run. Zero values take inference-perf's defaults where it has them.
+type Options struct {
+	// BaseURL is the server's base URL; routes /v1/completions and /v1/chat/completions are appended.
+	BaseURL string
+	// Model goes into every request's "model" field.
+	Model string
+	// APIKey, when set, is sent as "Authorization: Bearer <key>" and never logged.
+	APIKey string
+	// API is APICompletion (default) or APIChat.
+	API API
+	// Streaming requests SSE streams (TTFT, ITL and TPOT need it).
+	Streaming bool
+	// Headers are added to every request.
+	Headers map[string]string
+	// IgnoreEOS is sent as "ignore_eos", so the server generates exactly max_tokens.
+	IgnoreEOS bool
+
+	// Data selects the prompt generator; Prompts must be set for synthetic and random.
+	Data    DataKind
+	Input   Lengths
+	Output  Lengths
+	Prompts Prompter
+
+	// Load is the arrival process; Stages run in order, or Sweep generates them.
+	Load     LoadKind
+	Stages   []Stage
+	Sweep    *Sweep
+	Interval time.Duration // pause after each stage but the last
+	// Workers × WorkerMaxConcurrency is the in-flight cap (inference-perf's
+	// num_workers × worker_max_concurrency); a send that finds every slot busy
+	// counts as an in-flight limit hit and goes out late.
+	Workers              int
+	WorkerMaxConcurrency int
+	MaxTCPConnections    int
+	// RequestTimeout bounds each request; 0 means 5 minutes (aiohttp's default, as inference-perf).
+	RequestTimeout time.Duration
+	// Seed makes lengths, prompts and schedules reproducible.
+	Seed int64
+	// LeadIn is the pause before each stage's first send; 0 means 1 s, negative means none.
+	LeadIn time.Duration
+	// Drain is how long in-flight requests may finish after cancellation; 0 means 2 s.
+	Drain time.Duration
+
+	// PerRequest keeps one RequestRecord per request (memory grows with the run).
+	PerRequest bool
+	// MaxErrorMessages caps distinct messages kept per failure label; 0 means 100.
+	MaxErrorMessages int
+	// Goodput maps TTFT, TPOT, ITL, NTPOT or RequestLatency to a per-request limit in seconds.
+	Goodput map[report.Metric]float64
+
+	// Progress, when set, is called every ProgressEvery (default 5 s) while load runs.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+
+	// Client overrides the HTTP client (tests); by default the engine builds
+	// an HTTP/1.1 client sized for the in-flight cap.
+	Client *http.Client
+}
+
+func (o *Options) defaults() {
+	if o.API == "" {
+		o.API = APICompletion
+	}
+	if o.Data == "" {
+		o.Data = DataMock
+	}
+	if o.Load == "" {
+		o.Load = LoadConstant
+	}
+	if o.Workers <= 0 {
+		o.Workers = 1
+	}
+	if o.WorkerMaxConcurrency <= 0 {
+		o.WorkerMaxConcurrency = 100
+	}
+	if o.MaxTCPConnections <= 0 {
+		o.MaxTCPConnections = 2500
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 5 * time.Minute
+	}
+	if o.LeadIn == 0 {
+		o.LeadIn = time.Second
+	} else if o.LeadIn < 0 {
+		o.LeadIn = 0
+	}
+	if o.Drain <= 0 {
+		o.Drain = 2 * time.Second
+	}
+	if o.MaxErrorMessages <= 0 {
+		o.MaxErrorMessages = 100
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = 5 * time.Second
+	}
+}
+
+// validate reports the first impossible option, naming it.
+func (o *Options) validate() error {
+	u, err := url.Parse(o.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("server.base_url %q: want an http:// or https:// URL with a host", o.BaseURL)
+	}
+	if o.Model == "" {
+		return fmt.Errorf("server.model_name is empty: name the model the server serves")
+	}
+	if o.API != APICompletion && o.API != APIChat {
+		return fmt.Errorf("api.type %q is not supported by the native engine: use completion or chat", o.API)
+	}
+	switch o.Data {
+	case DataSynthetic, DataRandom:
+		if o.Prompts == nil {
+			return fmt.Errorf("data.type %s needs a tokenizer: set tokenizer.pretrained_model_name_or_path (or TAILGATE_TOKENIZER)", o.Data)
+		}
+		if err := o.Input.Validate(); err != nil {
+			return fmt.Errorf("data.input_distribution: %w", err)
+		}
+		if err := o.Output.Validate(); err != nil {
+			return fmt.Errorf("data.output_distribution: %w", err)
+		}
+	case DataMock:
+	default:
+		return fmt.Errorf("data.type %q is not supported by the native engine: use synthetic, random or mock (or the inference-perf Job runner)", o.Data)
+	}
+	switch o.Load {
+	case LoadConstant, LoadPoisson, LoadUniform, LoadConcurrent:
+	default:
+		return fmt.Errorf("load.type %q is not supported by the native engine: use constant, poisson or concurrent", o.Load)
+	}
+	if len(o.Stages) == 0 && o.Sweep == nil {
+		return fmt.Errorf("load.stages is empty and load.sweep is not set: give at least one stage")
+	}
+	if o.Sweep != nil && o.Load == LoadConcurrent {
+		return fmt.Errorf("load.sweep cannot be used with load.type concurrent")
+	}
+	for i, s := range o.Stages {
+		if o.Load == LoadConcurrent {
+			if s.NumRequests <= 0 || s.ConcurrencyLevel <= 0 {
+				return fmt.Errorf("load.stages[%d]: concurrent stages need num_requests > 0 and concurrency_level > 0", i)
+			}
+			continue
+		}
+		if !(s.Rate > 0) || s.Duration <= 0 {
+			return fmt.Errorf("load.stages[%d]: rate (%g) and duration (%s) must both be > 0", i, s.Rate, s.Duration)
+		}
+		if n := plannedRequests(s); n < 1 {
+			return fmt.Errorf("load.stages[%d]: rate %g × duration %s plans %d requests; raise the rate or the duration", i, s.Rate, s.Duration, n)
+		}
+	}
+	if sw := o.Sweep; sw != nil {
+		if sw.Type != "geometric" && sw.Type != "linear" {
+			return fmt.Errorf("load.sweep.type %q: use geometric or linear", sw.Type)
+		}
+		if sw.NumRequests <= 0 || sw.NumStages <= 0 || sw.StageDuration <= 0 || sw.Timeout <= 0 {
+			return fmt.Errorf("load.sweep: num_requests, num_stages, stage_duration and timeout must all be > 0")
+		}
+		if !(sw.SaturationPercentile > 0 && sw.SaturationPercentile <= 100) {
+			return fmt.Errorf("load.sweep.saturation_percentile %g: want a value in (0, 100]", sw.SaturationPercentile)
+		}
+	}
+	for m := range o.Goodput {
+		switch m {
+		case report.TTFT, report.TPOT, report.ITL, report.NTPOT, report.RequestLatency:
+		default:
+			return fmt.Errorf("report.goodput.constraints: %q is not a per-request metric (use ttft, tpot, itl, ntpot or request_latency)", m)
+		}
+	}
+	return nil
+}
+
+// plannedRequests is inference-perf's fixed count for an open-loop stage.
+func plannedRequests(s Stage) int {
+	if s.NumRequests > 0 {
+		return s.NumRequests
+	}
+	return int(s.Rate * s.Duration.Seconds())
+}

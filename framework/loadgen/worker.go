@@ -1,0 +1,266 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// prepared is a request body made ahead of its send time. It is its own
+// request body (io.ReadCloser) and goes back to the pool when the transport
+// closes it, so buffers are reused without racing the transport's writer.
+type prepared struct {
+	index     int
+	inputLen  int
+	maxTokens int
+	body      []byte
+	r         bytes.Reader
+	closed    atomic.Bool
+	pool      *sync.Pool
+}
+
+func (p *prepared) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// Close returns the buffer to its pool; later calls do nothing.
+func (p *prepared) Close() error {
+	if p.closed.CompareAndSwap(false, true) && p.pool != nil {
+		p.pool.Put(p)
+	}
+	return nil
+}
+
+// ticket hands one prepared request to a worker with its planned send time.
+type ticket struct {
+	st *stageRun
+	p  *prepared
+	at time.Duration
+}
+
+const (
+	maxEventBytes = 1 << 20  // one SSE line may not exceed 1 MiB
+	maxBodyBytes  = 16 << 20 // a non-streamed body may not exceed 16 MiB
+	maxErrorBody  = 64 << 10
+)
+
+// worker sends requests and reads their responses. Its buffers are reused
+// across requests, so a streamed token costs no allocation.
+type worker struct {
+	e    *engine
+	buf  []byte
+	gaps []time.Duration
+	c    chunk
+}
+
+// errNoDone marks a stream that ended without its [DONE] event.
+var errNoDone = errors.New("stream ended before [DONE]")
+
+// invalidResponse is a well-formed HTTP exchange whose payload the engine cannot accept.
+type invalidResponse struct{ msg string }
+
+func (e *invalidResponse) Error() string { return e.msg }
+
+// serverError is an error reported by the server inside a 200 stream.
+type serverError struct {
+	code int
+	msg  string
+}
+
+func (e *serverError) Error() string { return e.msg }
+
+func (w *worker) run(t ticket) {
+	e := w.e
+	st, p := t.st, t.p
+	o := outcome{
+		stage: st.id, index: p.index, scheduled: t.at,
+		inputLen: p.inputLen, maxTokens: p.maxTokens, streamed: e.o.Streaming,
+	}
+	o.id = e.requestID(st.id, p.index)
+	ctx, cancel := context.WithTimeout(e.reqCtx, e.o.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, p)
+	if err != nil { // the endpoint was validated; only a broken context gets here
+		p.Close()
+		e.finish(st, &o, err)
+		return
+	}
+	req.ContentLength = int64(len(p.body))
+	req.GetBody = nil
+	req.Header = make(http.Header, len(e.header)+1)
+	for k, v := range e.header {
+		req.Header[k] = v
+	}
+	req.Header["X-Request-Id"] = []string{o.id}
+
+	n := e.inFlight.Add(1)
+	for {
+		m := e.maxInFlight.Load()
+		if n <= m || e.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	st.sent.Add(1)
+	e.sent.Add(1)
+	o.start = e.clk.now()
+	resp, err := e.client.Do(req)
+	if err == nil {
+		err = w.read(resp, &o)
+	}
+	o.end = e.clk.now()
+	e.inFlight.Add(-1)
+	e.finish(st, &o, err)
+}
+
+// read consumes the response and fills the timing and usage fields of o.
+func (w *worker) read(resp *http.Response, o *outcome) error {
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return w.httpError(resp)
+	}
+	if w.e.o.Streaming {
+		return w.readStream(resp.Body, o)
+	}
+	return w.readWhole(resp.Body, o)
+}
+
+func (w *worker) httpError(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	msg := strings.TrimSpace(string(b))
+	if err := parseChunk(bytes.TrimSpace(b), contentKeys{field: "-"}, &w.c); err == nil && len(w.c.errMsg) > 0 {
+		msg = unquote(w.c.errMsg)
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	if msg == "" {
+		msg = resp.Status
+	}
+	return &serverError{code: resp.StatusCode, msg: msg}
+}
+
+// readStream parses the SSE stream line by line from a reused buffer. Each
+// content-bearing event is stamped with the time the read that completed it
+// returned (inference-perf stamps an event when it is split from the buffer).
+func (w *worker) readStream(body io.Reader, o *outcome) error {
+	keys := w.e.keys
+	if cap(w.buf) < 32<<10 {
+		w.buf = make([]byte, 32<<10)
+	}
+	buf := w.buf[:cap(w.buf)]
+	r, end := 0, 0
+	w.gaps = w.gaps[:0]
+	for {
+		if end == len(buf) {
+			if r > 0 {
+				end = copy(buf, buf[r:end])
+				r = 0
+			} else {
+				if len(buf) >= maxEventBytes {
+					return &invalidResponse{msg: "malformed SSE stream: a line exceeds 1 MiB without a newline"}
+				}
+				nb := make([]byte, 2*len(buf))
+				copy(nb, buf[:end])
+				buf, w.buf = nb, nb
+			}
+		}
+		n, rerr := body.Read(buf[end:])
+		now := w.e.clk.now()
+		end += n
+		for {
+			nl := bytes.IndexByte(buf[r:end], '\n')
+			if nl < 0 {
+				break
+			}
+			line := buf[r : r+nl]
+			r += nl + 1
+			if k := len(line); k > 0 && line[k-1] == '\r' {
+				line = line[:k-1]
+			}
+			if !bytes.HasPrefix(line, []byte("data:")) {
+				continue // blank separators, comments, event: and id: fields
+			}
+			payload := bytes.TrimSpace(line[5:])
+			if string(payload) == "[DONE]" {
+				_, _ = io.CopyN(io.Discard, body, 4096) // let the connection be reused
+				return w.checkStream(o)
+			}
+			if err := parseChunk(payload, keys, &w.c); err != nil {
+				return &invalidResponse{msg: "malformed SSE event: data is not a JSON object: " + describeJSON(payload)}
+			}
+			if w.c.isError {
+				return &serverError{code: int(w.c.errCode), msg: "error in stream: " + unquote(w.c.errMsg)}
+			}
+			if w.c.usage {
+				o.usage, o.prompt, o.completion = true, w.c.prompt, w.c.completion
+			}
+			if w.c.content {
+				if o.chunks == 0 {
+					o.first = now
+				} else {
+					w.gaps = append(w.gaps, now-o.last)
+				}
+				o.last = now
+				o.chunks++
+			}
+		}
+		if rerr == io.EOF {
+			return fmt.Errorf("%w after %d content chunks: %w", errNoDone, o.chunks, io.ErrUnexpectedEOF)
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// checkStream refuses a stream that carried no content when output was asked for.
+func (w *worker) checkStream(o *outcome) error {
+	o.gaps = w.gaps
+	if o.chunks == 0 && o.maxTokens > 0 && !(o.usage && o.completion == 0) {
+		return &invalidResponse{msg: "stream carried no content (no choices[0] text before [DONE])"}
+	}
+	return nil
+}
+
+func (w *worker) readWhole(body io.Reader, o *outcome) error {
+	bb := bytes.NewBuffer(w.buf[:0])
+	_, err := bb.ReadFrom(io.LimitReader(body, maxBodyBytes+1))
+	w.buf = bb.Bytes()[:0]
+	if err != nil {
+		return err
+	}
+	b := bytes.TrimSpace(bb.Bytes())
+	if len(b) > maxBodyBytes {
+		return &invalidResponse{msg: "response body exceeds 16 MiB"}
+	}
+	if err := parseChunk(b, w.e.keysWhole, &w.c); err != nil {
+		return &invalidResponse{msg: "response body is not a JSON object: " + describeJSON(b)}
+	}
+	if w.c.isError {
+		return &serverError{code: int(w.c.errCode), msg: unquote(w.c.errMsg)}
+	}
+	if w.c.usage {
+		o.usage, o.prompt, o.completion = true, w.c.prompt, w.c.completion
+	}
+	if w.c.content {
+		o.chunks = 1
+	} else if o.maxTokens > 0 && !(o.usage && o.completion == 0) {
+		return &invalidResponse{msg: "response carried no content (no choices[0] text)"}
+	}
+	return nil
+}
+
+// unquote renders the raw bytes of a JSON string for a message.
+func unquote(raw []byte) string {
+	s, err := strconv.Unquote(`"` + string(raw) + `"`)
+	if err != nil {
+		return string(raw)
+	}
+	return s
+}
