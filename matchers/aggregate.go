@@ -33,10 +33,9 @@ func (t ThroughputMetric) of(tp report.Throughput) (float64, bool) {
 	return 0, false
 }
 
-// scalarMatcher judges one number of the subject after the delivered-load
-// precondition; measure returns the number, its description and whether it
-// passes, or an error when the evidence is missing.
-type scalarMatcher struct {
+// ScalarMatcher judges one figure of a report or stage (error rate,
+// throughput, goodput) after checking the delivered-load precondition.
+type ScalarMatcher struct {
 	bounds  LoadBounds
 	measure func(s subject) (ok bool, text string, err error)
 	want    string
@@ -45,10 +44,10 @@ type scalarMatcher struct {
 }
 
 // WithLoadBounds replaces the delivered-load precondition (DefaultLoadBounds).
-func (m *scalarMatcher) WithLoadBounds(b LoadBounds) *scalarMatcher { m.bounds = b; return m }
+func (m *ScalarMatcher) WithLoadBounds(b LoadBounds) *ScalarMatcher { m.bounds = b; return m }
 
 // Match implements types.GomegaMatcher.
-func (m *scalarMatcher) Match(actual any) (bool, error) {
+func (m *ScalarMatcher) Match(actual any) (bool, error) {
 	s, err := subjectOf(actual)
 	if err != nil {
 		return false, err
@@ -65,15 +64,15 @@ func (m *scalarMatcher) Match(actual any) (bool, error) {
 }
 
 // FailureMessage implements types.GomegaMatcher.
-func (m *scalarMatcher) FailureMessage(any) string { return m.text + ", want " + m.want }
+func (m *ScalarMatcher) FailureMessage(any) string { return m.text + ", want " + m.want }
 
 // NegatedFailureMessage implements types.GomegaMatcher.
-func (m *scalarMatcher) NegatedFailureMessage(any) string { return m.text + ", want " + m.notWant }
+func (m *ScalarMatcher) NegatedFailureMessage(any) string { return m.text + ", want " + m.notWant }
 
 // HaveErrorRateBelow succeeds when failed / all requests is below max (a
 // fraction: 0.01 is 1%). The failure message lists the failures by label.
-func HaveErrorRateBelow(max float64) *scalarMatcher {
-	return &scalarMatcher{
+func HaveErrorRateBelow(max float64) *ScalarMatcher {
+	return &ScalarMatcher{
 		bounds:  DefaultLoadBounds(),
 		want:    fmt.Sprintf("error rate < %s", percent(max)),
 		notWant: fmt.Sprintf("error rate >= %s", percent(max)),
@@ -100,8 +99,8 @@ func HaveErrorRateBelow(max float64) *scalarMatcher {
 // HaveThroughputAbove succeeds when the throughput figure t is above min
 // (per second). Note that inference-perf's summary throughput spans the idle
 // time between stages; judge a stage for the stage's own rate.
-func HaveThroughputAbove(t ThroughputMetric, min float64) *scalarMatcher {
-	return &scalarMatcher{
+func HaveThroughputAbove(t ThroughputMetric, min float64) *ScalarMatcher {
+	return &ScalarMatcher{
 		bounds:  DefaultLoadBounds(),
 		want:    fmt.Sprintf("%s > %g", t, min),
 		notWant: fmt.Sprintf("%s <= %g", t, min),
@@ -122,8 +121,8 @@ func HaveThroughputAbove(t ThroughputMetric, min float64) *scalarMatcher {
 // share of successful requests that met every configured per-request
 // constraint) is above min percent. The report must carry goodput
 // (report.goodput.constraints set in the scenario).
-func HaveGoodputAbove(min float64) *scalarMatcher {
-	return &scalarMatcher{
+func HaveGoodputAbove(min float64) *ScalarMatcher {
+	return &ScalarMatcher{
 		bounds:  DefaultLoadBounds(),
 		want:    fmt.Sprintf("goodput > %g%%", min),
 		notWant: fmt.Sprintf("goodput <= %g%%", min),
@@ -148,8 +147,8 @@ func HaveGoodputAbove(min float64) *scalarMatcher {
 	}
 }
 
-// deliveredMatcher succeeds when the generator delivered the requested load.
-type deliveredMatcher struct {
+// DeliveredLoadMatcher is the matcher HaveDeliveredLoad returns.
+type DeliveredLoadMatcher struct {
 	bounds     LoadBounds
 	violations []string
 	stage      string
@@ -160,16 +159,16 @@ type deliveredMatcher struct {
 // stage, schedule delay P50/P99, in-flight limit hits and sent vs scheduled
 // requests (native engine), and no partial report. With no argument it uses
 // DefaultLoadBounds. Its failure lists every violation.
-func HaveDeliveredLoad(bounds ...LoadBounds) *deliveredMatcher {
+func HaveDeliveredLoad(bounds ...LoadBounds) *DeliveredLoadMatcher {
 	b := DefaultLoadBounds()
 	if len(bounds) > 0 {
 		b = bounds[0]
 	}
-	return &deliveredMatcher{bounds: b}
+	return &DeliveredLoadMatcher{bounds: b}
 }
 
 // Match implements types.GomegaMatcher.
-func (m *deliveredMatcher) Match(actual any) (bool, error) {
+func (m *DeliveredLoadMatcher) Match(actual any) (bool, error) {
 	s, err := subjectOf(actual)
 	if err != nil {
 		return false, err
@@ -180,12 +179,12 @@ func (m *deliveredMatcher) Match(actual any) (bool, error) {
 }
 
 // FailureMessage implements types.GomegaMatcher.
-func (m *deliveredMatcher) FailureMessage(any) string {
+func (m *DeliveredLoadMatcher) FailureMessage(any) string {
 	return "load not delivered: " + strings.Join(m.violations, "; ")
 }
 
 // NegatedFailureMessage implements types.GomegaMatcher.
-func (m *deliveredMatcher) NegatedFailureMessage(any) string {
+func (m *DeliveredLoadMatcher) NegatedFailureMessage(any) string {
 	return m.stage + ": load delivered (" + m.bounds.String() + "), want it not delivered"
 }
 
