@@ -32,6 +32,7 @@ type stdio struct {
 func commands() map[string]command {
 	return map[string]command{
 		// One line per subcommand, kept sorted.
+		"calibrate": {summary: "compare a simulated vLLM profile with a real inference-perf run, stage by stage", run: runCalibrate},
 		"mock-vllm": {summary: "serve the simulated vLLM (OpenAI API, batching GPU model, faults)", run: runMockVLLM},
 	}
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+)
+
+// runCalibrate replays a real inference-perf run's workload through a simulated
+// vLLM profile in virtual time and prints the stage-by-stage comparison.
+func runCalibrate(_ context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	dir := fs.String("report", "", "directory of the real run: stage_N_lifecycle_metrics.json and inference-perf-config.yaml (required)")
+	cfg := fs.String("config", "", "the run's inference-perf config (default: <report>/inference-perf-config.yaml)")
+	profile := fs.String("profile", "h100-llama3-8b", "simulated vLLM profile to hold against the run")
+	seed := fs.Uint64("seed", 1, "seed for prompt lengths")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dir == "" {
+		fmt.Fprintln(s.err, "calibrate: --report is required: the directory of a real inference-perf run")
+		return 2
+	}
+	p, err := mockvllm.ProfileByName(*profile)
+	if err != nil {
+		fmt.Fprintf(s.err, "calibrate: --profile: %v\n", err)
+		return 2
+	}
+	if p.Fixed {
+		fmt.Fprintln(s.err, "calibrate: --profile fixed has no batching model to calibrate; use h100-llama3-8b or qwen3-8b-h100")
+		return 2
+	}
+	c, err := mockvllm.Calibrate(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed})
+	if err != nil {
+		fmt.Fprintf(s.err, "%v\n", err)
+		return 1
+	}
+	if err := c.WriteTable(s.out); err != nil {
+		return 1
+	}
+	if len(c.Check()) > 0 {
+		return 1
+	}
+	return 0
+}
