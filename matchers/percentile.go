@@ -28,7 +28,8 @@ func minSamples(p float64, k int) int64 {
 	if p >= 100 {
 		return int64(k)
 	}
-	return int64(math.Ceil(float64(k)/(1-p/100) - 1e-9))
+	x := float64(k) * 100 / (100 - p)
+	return int64(math.Ceil(x - 1e-6*x)) // tolerate float error: 10/(1-0.999) is 10000.0000000011
 }
 
 // PercentileMatcher judges one percentile of one metric. Build it with

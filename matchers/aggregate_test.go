@@ -1,0 +1,93 @@
+package matchers_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
+	. "github.com/tailgate-dev/tailgate/matchers"
+)
+
+var _ = Describe("HaveErrorRateBelow", func() {
+	It("judges failed / all requests and lists the labels", func() {
+		st := readReport("crafted-v0.6.1").Stages[1] // 12 of 2400 failed
+		Expect(st).To(HaveErrorRateBelow(0.01))
+		m := HaveErrorRateBelow(0.001)
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(Equal("stage 1 error rate = 0.5% (12 of 2400 failed); " +
+			"503 - Service Unavailable: 10, Connection Error: 2, want error rate < 0.1%"))
+	})
+})
+
+var _ = Describe("HaveThroughputAbove", func() {
+	It("judges a throughput figure", func() {
+		st := readReport("vllm-v0.11-llama3-8b-h100").Stages[3]
+		Expect(st).To(HaveThroughputAbove(OutputTokensPerSec, 5000))
+		m := HaveThroughputAbove(RequestsPerSec, 92)
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(Equal("stage 3 requests_per_sec = 91.36 (5531 successes), want requests_per_sec > 92"))
+		_, err := HaveThroughputAbove("tokens_per_minute", 1).Match(st)
+		Expect(err).To(MatchError(ContainSubstring(`unknown throughput figure "tokens_per_minute"`)))
+	})
+})
+
+var _ = Describe("HaveGoodputAbove", func() {
+	It("judges inference-perf's goodput percentage", func() {
+		cur := readReport("crafted-current")
+		Expect(cur).To(HaveGoodputAbove(95))
+		m := HaveGoodputAbove(99)
+		Expect(m.Match(cur)).To(BeFalse())
+		Expect(m.FailureMessage(cur)).To(Equal("summary goodput = 97.50% (3498 of 3588 good); attainment request_latency 97.50%, want goodput > 99%"))
+	})
+
+	It("refuses a report without goodput", func() {
+		_, err := HaveGoodputAbove(90).Match(readReport("crafted-v0.6"))
+		Expect(err).To(MatchError("goodput > 90%: summary: goodput not in the report (set report.goodput.constraints in the scenario)"))
+	})
+})
+
+var _ = Describe("HaveDeliveredLoad", func() {
+	It("passes on a stage the generator kept up with", func() {
+		Expect(readReport("vllm-v0.11-llama3-8b-h100").Stages[3]).To(HaveDeliveredLoad())
+	})
+
+	It("lists every stage that fell behind", func() {
+		r := readReport("vllm-v0.11-llama3-8b-h100")
+		m := HaveDeliveredLoad()
+		Expect(m.Match(r)).To(BeFalse())
+		msg := m.FailureMessage(r)
+		Expect(msg).To(HavePrefix("load not delivered: summary: schedule delay p50 = 4481.7ms > 10ms: the generator fell behind its schedule; "))
+		for _, s := range []string{"stage 4", "stage 5", "stage 6"} {
+			Expect(msg).To(ContainSubstring(s + ": achieved"))
+			Expect(msg).To(ContainSubstring(s + ": schedule delay p50"))
+		}
+		Expect(msg).NotTo(ContainSubstring("stage 3"))
+	})
+
+	It("applies custom bounds", func() {
+		st := readReport("vllm-v0.11-llama3-8b-h100").Stages[3] // schedule delay p99 1.68 ms
+		b := DefaultLoadBounds()
+		b.MaxLagP99 = time.Millisecond
+		m := HaveDeliveredLoad(b)
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(Equal("load not delivered: stage 3: schedule delay p99 = 1.68ms > 1ms: the generator fell behind its schedule"))
+	})
+
+	It("checks the native engine's sent vs scheduled count", func() {
+		st := histStage(report.TTFT, uniformSamples(2000, 9))
+		st.Generator = &report.GeneratorStats{Scheduled: 2100, Sent: 2000}
+		m := HaveDeliveredLoad()
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(Equal("load not delivered: stage 0: sent 2000 of 2100 scheduled requests"))
+	})
+
+	It("refuses to call a stage without rates delivered", func() {
+		st := histStage(report.TTFT, uniformSamples(100, 9))
+		st.RequestedRate = 0
+		m := HaveDeliveredLoad()
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(ContainSubstring("requested rate unknown"))
+	})
+})
