@@ -34,6 +34,8 @@ func commands() map[string]command {
 		// One line per subcommand, kept sorted.
 		"calibrate": {summary: "compare a simulated vLLM profile with a real inference-perf run, stage by stage", run: runCalibrate},
 		"mock-vllm": {summary: "serve the simulated vLLM (OpenAI API, batching GPU model, faults)", run: runMockVLLM},
+		"report":    {summary: "print an inference-perf report directory (table, --json, --markdown) or --compare two", run: runReport},
+		"tokenize":  {summary: "print token ids or counts of JSON-string lines, exactly as the model's tokenizer", run: runTokenize},
 	}
 }
 
