@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// runReport prints an inference-perf report directory as a table, as JSON in
+// inference-perf's current lifecycle format, as Markdown, or compares two.
+func runReport(_ context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	asJSON := fs.Bool("json", false, `print {"summary": …, "stages": [...]} in inference-perf's current lifecycle format (seconds), whatever generation DIR holds`)
+	asMarkdown := fs.Bool("markdown", false, "print a Markdown summary")
+	compare := fs.Bool("compare", false, "compare two report directories: tailgate report --compare BASE NEW")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: tailgate report [--json | --markdown] DIR")
+		fmt.Fprintln(s.err, "       tailgate report --compare BASE NEW")
+		fmt.Fprintln(s.err)
+		fmt.Fprintln(s.err, "DIR holds inference-perf lifecycle reports (summary_lifecycle_metrics.json,")
+		fmt.Fprintln(s.err, "stage_<N>_lifecycle_metrics.json) of any inference-perf release, or tailgate's own.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *compare {
+		if fs.NArg() != 2 || *asJSON || *asMarkdown {
+			fmt.Fprintln(s.err, "report: --compare takes exactly two directories, BASE and NEW, and no other flag")
+			return 2
+		}
+		base, err := report.ReadDir(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(s.err, "report: base: %v\n", err)
+			return 1
+		}
+		cur, err := report.ReadDir(fs.Arg(1))
+		if err != nil {
+			fmt.Fprintf(s.err, "report: new: %v\n", err)
+			return 1
+		}
+		if err := report.Compare(base, cur).WriteText(s.out); err != nil {
+			fmt.Fprintf(s.err, "report: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(s.err, "report: want exactly one report directory")
+		fs.Usage()
+		return 2
+	}
+	if *asJSON && *asMarkdown {
+		fmt.Fprintln(s.err, "report: choose one of --json and --markdown")
+		return 2
+	}
+	r, err := report.ReadDir(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(s.err, "report: %v\n", err)
+		return 1
+	}
+	switch {
+	case *asJSON:
+		data, err := r.JSON()
+		if err != nil {
+			fmt.Fprintf(s.err, "report: %v\n", err)
+			return 1
+		}
+		_, err = s.out.Write(append(data, '\n'))
+		if err != nil {
+			return 1
+		}
+	case *asMarkdown:
+		err = r.WriteMarkdown(s.out)
+	default:
+		err = r.WriteText(s.out)
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "report: %v\n", err)
+		return 1
+	}
+	return 0
+}
