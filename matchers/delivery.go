@@ -105,7 +105,7 @@ func (b LoadBounds) stageViolations(st report.Stage) []string {
 					continue
 				}
 				if v > c.max.Seconds() {
-					add("schedule delay %s = %s > %s: the generator fell behind its schedule",
+					add("schedule delay %s = %s > %s",
 						report.PercentileName(c.p), report.FormatSeconds(v), c.max)
 				}
 			}

@@ -68,7 +68,7 @@ var _ = Describe("SLA files", func() {
 		sla, err := LoadSLA("testdata/production-sla.yaml")
 		Expect(err).NotTo(HaveOccurred())
 		_, err = MeetSLA(sla).Match(readReport("vllm-v0.11-llama3-8b-h100"))
-		Expect(err).To(MatchError(HavePrefix("SLA testdata/production-sla.yaml not judged: load not delivered: summary: schedule delay p50")))
+		Expect(err).To(MatchError(HavePrefix("SLA testdata/production-sla.yaml not judged: load not delivered: stage 4: achieved 106.5 req/s")))
 	})
 
 	It("reads the load bounds and strict mode", func() {
