@@ -224,9 +224,9 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 	c.Resources = in.Resources
 	switch in.Engine {
 	case EngineInferencePerf:
-		c.Args = []string{benchmarkScript(inferencePerfRun(), in.APIKey != "")}
+		c.Args = []string{benchmarkScript(inferencePerfRun(), in.APIKey != "", containerPaths())}
 	case EngineNative:
-		c.Args = []string{benchmarkScript(nativeRun(in.NativeBinary), false)}
+		c.Args = []string{benchmarkScript(nativeRun(in.NativeBinary), false, containerPaths())}
 	default:
 		return nil, fmt.Errorf("benchmark: engine %q: want %q or %q", in.Engine, EngineInferencePerf, EngineNative)
 	}

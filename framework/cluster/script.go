@@ -31,9 +31,9 @@ const (
 // The API key never enters the ConfigMap: it arrives in TAILGATE_API_KEY from a Secret and
 // is merged into the effective config inside the container (inference-perf's image ships
 // Python with PyYAML, which it uses to read its config).
-func benchmarkScript(run string, mergeKeyWithPython bool) string {
+func benchmarkScript(run string, mergeKeyWithPython bool, p scriptPaths) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "set -u\nmkdir -p %s\n", reportDir)
+	fmt.Fprintf(&b, "set -u\nmkdir -p %s\n", p.reports)
 	if mergeKeyWithPython {
 		fmt.Fprintf(&b, `if [ -n "${%[1]s:-}" ]; then
   python3 - %[2]s %[3]s <<'PY' || exit 4
@@ -49,11 +49,11 @@ PY
 else
   cp %[2]s %[3]s
 fi
-`, apiKeyEnv, configFile, runConfigFile)
+`, apiKeyEnv, p.config, p.runConfig)
 	} else {
-		fmt.Fprintf(&b, "cp %s %s\n", configFile, runConfigFile)
+		fmt.Fprintf(&b, "cp %s %s\n", p.config, p.runConfig)
 	}
-	fmt.Fprintf(&b, "%s\nrc=$?\n", run)
+	fmt.Fprintf(&b, "(\n%s\n)\nrc=$?\n", run)
 	fmt.Fprintf(&b, `for f in %[1]s/*.json; do
   [ -f "$f" ] || continue
   n=$(basename "$f")
@@ -70,8 +70,18 @@ if [ ! -f %[1]s/%[5]s ]; then
   echo "tailgate: the benchmark wrote no %[5]s (no request completed?)" >&2
   exit %[6]d
 fi
-`, reportDir, fileBeginMarker, fileEndMarker, markerSuffix, summaryLCFile, exitNoSummary)
+`, p.reports, fileBeginMarker, fileEndMarker, markerSuffix, summaryLCFile, exitNoSummary)
 	return b.String()
+}
+
+// scriptPaths are the files the benchmark script reads and writes.
+type scriptPaths struct {
+	config, runConfig, reports string
+}
+
+// containerPaths are the paths inside the benchmark container.
+func containerPaths() scriptPaths {
+	return scriptPaths{config: configFile, runConfig: runConfigFile, reports: reportDir}
 }
 
 // inferencePerfRun is the command line of inference-perf inside its image.

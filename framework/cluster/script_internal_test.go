@@ -1,0 +1,98 @@
+package cluster
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("the benchmark Job's shell script", func() {
+	var (
+		dir   string
+		paths scriptPaths
+	)
+	BeforeEach(func() {
+		dir = GinkgoT().TempDir()
+		paths = scriptPaths{
+			config:    filepath.Join(dir, "etc", "config.yml"),
+			runConfig: filepath.Join(dir, "config.yml"),
+			reports:   filepath.Join(dir, "reports"),
+		}
+		Expect(os.MkdirAll(filepath.Dir(paths.config), 0o755)).To(Succeed())
+		Expect(os.WriteFile(paths.config, []byte("server:\n  type: vllm\n  base_url: http://target:8000\n"), 0o644)).To(Succeed())
+	})
+
+	run := func(script string, env ...string) (stdout, stderr string, code int) {
+		cmd := exec.Command("/bin/sh", "-c", script)
+		cmd.Env = append(os.Environ(), env...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return o.String(), e.String(), ee.ExitCode()
+		}
+		Expect(err).NotTo(HaveOccurred())
+		return o.String(), e.String(), 0
+	}
+
+	It("prints every report file so the collector gets them back byte for byte", func() {
+		fake := "cp testdata/inference-perf-v0.2.0/*.json " + paths.reports + "/ && echo 'INFO run done'"
+		out, _, code := run(benchmarkScript(fake, false, paths))
+		Expect(code).To(Equal(0))
+		got := GinkgoT().TempDir()
+		names, err := ExtractReportFiles(bytes.NewReader([]byte(out)), got)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(names).To(HaveLen(8))
+		for _, n := range names {
+			var want, have any
+			Expect(json.Unmarshal(mustRead(filepath.Join("testdata/inference-perf-v0.2.0", n)), &want)).To(Succeed())
+			Expect(json.Unmarshal(mustRead(filepath.Join(got, n)), &have)).To(Succeed())
+			Expect(have).To(Equal(want), n)
+		}
+	})
+
+	It("exits with the benchmark's status when it fails, still printing what it wrote", func() {
+		fake := "cp testdata/inference-perf-v0.2.0/stage_0_lifecycle_metrics.json " + paths.reports + "/; exit 7"
+		out, errOut, code := run(benchmarkScript(fake, false, paths))
+		Expect(code).To(Equal(7))
+		Expect(errOut).To(ContainSubstring("exited with status 7"))
+		Expect(out).To(ContainSubstring("=== TAILGATE_FILE_BEGIN stage_0_lifecycle_metrics.json ==="))
+	})
+
+	It("fails when the benchmark exits 0 without a summary (inference-perf v0.2.0 does that)", func() {
+		out, errOut, code := run(benchmarkScript("echo 'all requests failed'", false, paths))
+		Expect(code).To(Equal(exitNoSummary))
+		Expect(errOut).To(ContainSubstring("wrote no summary_lifecycle_metrics.json"))
+		Expect(out).NotTo(ContainSubstring("TAILGATE_FILE_BEGIN"))
+	})
+
+	It("merges the API key from the environment into the effective config only", func() {
+		if exec.Command("python3", "-c", "import yaml").Run() != nil {
+			Skip("python3 with PyYAML (present in the inference-perf image) is not installed here")
+		}
+		fake := "cat " + paths.runConfig + "; cp testdata/inference-perf-v0.2.0/summary_lifecycle_metrics.json " + paths.reports + "/"
+		out, _, code := run(benchmarkScript(fake, true, paths), apiKeyEnv+"=sk-test-123")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("api_key: sk-test-123"))
+		Expect(out).To(ContainSubstring("base_url: http://target:8000"))
+		Expect(string(mustRead(paths.config))).NotTo(ContainSubstring("sk-test-123"))
+	})
+
+	It("leaves the config alone when no API key is given", func() {
+		fake := "cat " + paths.runConfig + "; cp testdata/inference-perf-v0.2.0/summary_lifecycle_metrics.json " + paths.reports + "/"
+		out, _, code := run(benchmarkScript(fake, true, paths))
+		Expect(code).To(Equal(0))
+		Expect(out).NotTo(ContainSubstring("api_key"))
+	})
+})
+
+func mustRead(path string) []byte {
+	b, err := os.ReadFile(path)
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}
