@@ -34,7 +34,7 @@ type mergeRule struct {
 // bpeModel is a BPE vocabulary with its merge ranks.
 type bpeModel struct {
 	vocab    map[string]int // token string -> id
-	merges   map[uint64]mergeRule
+	merges   *mergeTable
 	byteLvl  bool           // words arrive as raw bytes and map through the byte alphabet
 	byteID   [256]int32     // byte -> id of its alphabet character (byteLvl only)
 	rawVocab map[string]int // raw byte string -> id (byteLvl only, for ignoreMerges)
@@ -56,6 +56,65 @@ const maxCacheEntries = 1 << 18
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
+// mergeTable is an open-addressing hash table from a symbol pair to its merge rule: one
+// memory access per lookup in the common case, which matters because BPE is lookup-bound.
+type mergeTable struct {
+	slots []mergeSlot
+	mask  uint64
+	shift uint
+	n     int
+}
+
+type mergeSlot struct {
+	key  uint64 // emptyKey when free
+	rule mergeRule
+}
+
+const emptyKey = ^uint64(0)
+
+func newMergeTable(n int) *mergeTable {
+	size, shift := 16, uint(60)
+	for size < n+n/2+1 {
+		size *= 2
+		shift--
+	}
+	t := &mergeTable{slots: make([]mergeSlot, size), mask: uint64(size - 1), shift: shift}
+	for i := range t.slots {
+		t.slots[i].key = emptyKey
+	}
+	return t
+}
+
+func (t *mergeTable) home(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
+
+// put stores r for the pair unless the pair is already present (the first rule wins).
+func (t *mergeTable) put(a, b int32, r mergeRule) {
+	k := pairKey(a, b)
+	for h := t.home(k); ; h = (h + 1) & t.mask {
+		switch t.slots[h].key {
+		case k:
+			return
+		case emptyKey:
+			t.slots[h] = mergeSlot{key: k, rule: r}
+			t.n++
+			return
+		}
+	}
+}
+
+func (t *mergeTable) get(a, b int32) (mergeRule, bool) {
+	k := pairKey(a, b)
+	for h := t.home(k); ; h = (h + 1) & t.mask {
+		s := &t.slots[h]
+		if s.key == k {
+			return s.rule, true
+		}
+		if s.key == emptyKey {
+			return mergeRule{}, false
+		}
+	}
+}
+
 // symbol is one node of the doubly linked list a word is merged in.
 type symbol struct {
 	id         int32
@@ -63,11 +122,13 @@ type symbol struct {
 	alive      bool
 }
 
-// candidate is a possible merge of the symbol at pos with its right neighbour.
+// candidate is a possible merge of the symbol at pos (id left) with its right neighbour
+// (id right) into id.
 type candidate struct {
-	rank int32
-	pos  int32
-	id   int32
+	rank        int32
+	pos         int32
+	id          int32
+	left, right int32
 }
 
 type bpeScratch struct {
@@ -220,22 +281,19 @@ func (m *bpeModel) merge(syms []symbol, heap []candidate) ([]symbol, []candidate
 		return syms, heap
 	}
 	for i := 0; i+1 < len(syms); i++ {
-		if r, ok := m.merges[pairKey(syms[i].id, syms[i+1].id)]; ok {
-			heap = heapPush(heap, candidate{rank: r.rank, pos: int32(i), id: r.id})
+		if r, ok := m.merges.get(syms[i].id, syms[i+1].id); ok {
+			heap = heapPush(heap, candidate{rank: r.rank, pos: int32(i), id: r.id, left: syms[i].id, right: syms[i+1].id})
 		}
 	}
 	for len(heap) > 0 {
 		var top candidate
 		top, heap = heapPop(heap)
 		s := &syms[top.pos]
-		if !s.alive || s.next == -1 {
+		// Skip candidates made stale by an earlier merge.
+		if !s.alive || s.next == -1 || s.id != top.left || syms[s.next].id != top.right {
 			continue
 		}
 		nextPos := s.next
-		r, ok := m.merges[pairKey(s.id, syms[nextPos].id)]
-		if !ok || r.id != top.id {
-			continue
-		}
 		s.id = top.id
 		nx := &syms[nextPos]
 		nx.alive = false
@@ -244,13 +302,15 @@ func (m *bpeModel) merge(syms []symbol, heap []candidate) ([]symbol, []candidate
 			syms[nx.next].prev = top.pos
 		}
 		if s.prev != -1 {
-			if r, ok := m.merges[pairKey(syms[s.prev].id, s.id)]; ok {
-				heap = heapPush(heap, candidate{rank: r.rank, pos: s.prev, id: r.id})
+			p := syms[s.prev].id
+			if r, ok := m.merges.get(p, s.id); ok {
+				heap = heapPush(heap, candidate{rank: r.rank, pos: s.prev, id: r.id, left: p, right: s.id})
 			}
 		}
 		if s.next != -1 {
-			if r, ok := m.merges[pairKey(s.id, syms[s.next].id)]; ok {
-				heap = heapPush(heap, candidate{rank: r.rank, pos: top.pos, id: r.id})
+			n := syms[s.next].id
+			if r, ok := m.merges.get(s.id, n); ok {
+				heap = heapPush(heap, candidate{rank: r.rank, pos: top.pos, id: r.id, left: s.id, right: n})
 			}
 		}
 	}

@@ -131,7 +131,7 @@ func parseModel(raw json.RawMessage) (*bpeModel, error) {
 	}
 	m := &bpeModel{
 		vocab:        j.Vocab,
-		merges:       make(map[uint64]mergeRule, len(j.Merges)),
+		merges:       newMergeTable(len(j.Merges)),
 		ignoreMerges: j.IgnoreMerges,
 		unkID:        -1,
 		fuseUnk:      j.FuseUnk,
@@ -169,10 +169,7 @@ func parseModel(raw json.RawMessage) (*bpeModel, error) {
 		if !ok {
 			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: merged token %q is not in the vocab", i, merged)
 		}
-		k := pairKey(int32(ida), int32(idb))
-		if _, dup := m.merges[k]; !dup {
-			m.merges[k] = mergeRule{rank: int32(i), id: int32(idm)}
-		}
+		m.merges.put(int32(ida), int32(idb), mergeRule{rank: int32(i), id: int32(idm)})
 	}
 	return m, nil
 }
