@@ -274,7 +274,16 @@ func (m *PercentileMatcher) want(negated bool) string {
 	if negated {
 		op = ">="
 	}
-	return op + " " + report.FormatValue(m.metric, m.threshold)
+	return op + " " + formatThreshold(m.metric, m.threshold)
+}
+
+// formatThreshold prints a latency bound as a Go duration ("150ms", "1.2s"),
+// the way SLA files and matcher calls write it.
+func formatThreshold(metric report.Metric, v float64) string {
+	if report.MetricKind(metric) == report.KindTokens {
+		return report.FormatValue(metric, v)
+	}
+	return time.Duration(math.Round(v * float64(time.Second))).String()
 }
 
 func firstLine(s string) string {

@@ -72,7 +72,7 @@ var _ = Describe("percentile matchers on the real sweep report", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ok).To(BeFalse())
 		Expect(m.FailureMessage(stage3)).To(Equal(
-			"stage 3 time_to_first_token p99 = 181.8ms, want < 150.0ms (over by 31.83ms, +21.2%); n=5531; " +
+			"stage 3 time_to_first_token p99 = 181.8ms, want < 150ms (over by 31.83ms, +21.2%); n=5531; " +
 				"p95=80.24ms p99.9=226.8ms; no confidence interval (report-file data)"))
 		res := m.Result()
 		Expect(res.Value).To(Equal(0.18182665726635605))
@@ -83,7 +83,7 @@ var _ = Describe("percentile matchers on the real sweep report", func() {
 		m := HaveP99TTFTBelow(200 * time.Millisecond)
 		Expect(m.Match(stage3)).To(BeTrue())
 		Expect(m.NegatedFailureMessage(stage3)).To(HavePrefix(
-			"stage 3 time_to_first_token p99 = 181.8ms, want >= 200.0ms (under by 18.17ms, -9.1%); n=5531;"))
+			"stage 3 time_to_first_token p99 = 181.8ms, want >= 200ms (under by 18.17ms, -9.1%); n=5531;"))
 	})
 
 	It("takes any Gomega matcher with HavePercentile", func() {

@@ -49,9 +49,9 @@ var _ = Describe("SLA files", func() {
 		m := MeetSLA(sla)
 		Expect(m.Match(st)).To(BeFalse())
 		Expect(m.FailureMessage(st)).To(Equal(`SLA testdata/tight-sla.yaml breached (4 of 6 promises):
-  - TTFT p50 < 40ms: stage 3 time_to_first_token p50 = 44.52ms, want < 40.00ms (over by 4.52ms, +11.3%); n=5531; p25=38.34ms p75=53.06ms; no confidence interval (report-file data)
-  - TTFT p99 < 150ms: stage 3 time_to_first_token p99 = 181.8ms, want < 150.0ms (over by 31.83ms, +21.2%); n=5531; p95=80.24ms p99.9=226.8ms; no confidence interval (report-file data)
-  - TPOT p99 < 9ms: stage 3 time_per_output_token p99 = 9.62ms, want < 9.00ms (over by 0.621ms, +6.9%); n=5531; p95=9.38ms p99.9=9.72ms; no confidence interval (report-file data)
+  - TTFT p50 < 40ms: stage 3 time_to_first_token p50 = 44.52ms, want < 40ms (over by 4.52ms, +11.3%); n=5531; p25=38.34ms p75=53.06ms; no confidence interval (report-file data)
+  - TTFT p99 < 150ms: stage 3 time_to_first_token p99 = 181.8ms, want < 150ms (over by 31.83ms, +21.2%); n=5531; p95=80.24ms p99.9=226.8ms; no confidence interval (report-file data)
+  - TPOT p99 < 9ms: stage 3 time_per_output_token p99 = 9.62ms, want < 9ms (over by 0.621ms, +6.9%); n=5531; p95=9.38ms p99.9=9.72ms; no confidence interval (report-file data)
   - requests_per_sec > 100: stage 3 requests_per_sec = 91.36 (5531 successes), want requests_per_sec > 100`))
 	})
 
