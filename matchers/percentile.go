@@ -190,6 +190,9 @@ func percentileNames(ps []float64) string {
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = report.PercentileName(p)
+		if p == 100 {
+			names[i] = "max"
+		}
 	}
 	return strings.Join(names, ", ")
 }

@@ -5,6 +5,11 @@
 // and renders text and Markdown summaries.
 //
 // Latencies are float64 seconds everywhere; token counts are plain counts.
+//
+// A Distribution comes from one of two sources. Histogram (HdrHistogram,
+// filled by the native engine) answers any percentile, merges, and has an
+// exact Count. Stats (read from an inference-perf report file) answers only
+// the percentiles the file holds; asking for another is an error naming them.
 package report
 
 import (

@@ -13,7 +13,17 @@ import (
 var StandardPercentiles = []float64{0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9}
 
 // Stats is a Distribution read from a report file's STATS block: it knows the
-// mean, min, max and only the percentiles the file holds.
+// mean, min, max and only the percentiles the file holds (inference-perf
+// computes them with linear interpolation over the raw samples).
+//
+// ReadDir sets N from the file's counts: successes.count for per-request
+// metrics (TTFT, TPOT, NTPOT, request latency, token counts), load_summary.count
+// for schedule_delay, failures.count for failed-request latency. Pooled ITL is
+// a distribution over token gaps whose number the file does not hold; gaps of
+// one request share that request's server state and are far from
+// independent, so N is the number of successful requests: the conservative
+// sample size for the sample-count rule. (For TTFT, successes.count slightly
+// overcounts when some streamed responses had a single chunk.)
 type Stats struct {
 	// N is the sample count behind the block; -1 when unknown.
 	N int64
@@ -82,6 +92,9 @@ func percentileList(ps []float64) string {
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = PercentileName(p)
+		if p == 100 {
+			names[i] = "max"
+		}
 	}
 	return strings.Join(names, ", ")
 }
