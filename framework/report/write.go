@@ -47,6 +47,14 @@ func num(f float64) any {
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
 }
 
+// known is num, with null for 0: the Stage fields use 0 for "not known".
+func known(f float64) any {
+	if f == 0 {
+		return nil
+	}
+	return num(f)
+}
+
 // statsJSON renders d as an inference-perf STATS block (mean, min, max, then
 // the standard percentiles it can answer), or null when d is nil or empty.
 func statsJSON(d Distribution, extra ...kv) any {
@@ -78,9 +86,9 @@ func stageObj(s Stage, r *Report) obj {
 	load := obj{{"count", s.Requests}, {"schedule_delay", statsJSON(dist(ScheduleDelay))}}
 	if s.ID >= 0 {
 		load = append(load,
-			kv{"send_duration", num(s.SendDuration.Seconds())},
-			kv{"requested_rate", num(s.RequestedRate)},
-			kv{"achieved_rate", num(s.AchievedRate)})
+			kv{"send_duration", known(s.SendDuration.Seconds())},
+			kv{"requested_rate", known(s.RequestedRate)},
+			kv{"achieved_rate", known(s.AchievedRate)})
 		if s.Concurrency > 0 {
 			load = append(load, kv{"concurrency", s.Concurrency})
 		}
@@ -161,7 +169,7 @@ func stageObj(s Stage, r *Report) obj {
 		{"by_label", byLabel},
 	}
 	out := obj{
-		{"benchmark_time_seconds", num(s.Duration.Seconds())},
+		{"benchmark_time_seconds", known(s.Duration.Seconds())},
 		{"load_summary", load},
 		{"successes", successes},
 		{"failures", failures},
