@@ -201,7 +201,7 @@ func percentileNames(ps []float64) string {
 func neighbours(d report.Distribution, metric report.Metric, p float64) []string {
 	ps := d.Exact()
 	if ps == nil {
-		ps = append(append([]float64(nil), report.StandardPercentiles...), 100)
+		ps = append(append([]float64(nil), report.StandardPercentiles()...), 100)
 	}
 	var lo, hi float64 = -1, -1
 	for _, q := range ps {

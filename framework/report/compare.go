@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 )
 
-// ComparePercentiles are the percentiles Compare sets side by side.
-var ComparePercentiles = []float64{50, 90, 95, 99}
+// comparePercentiles are the percentiles Compare sets side by side.
+var comparePercentiles = [...]float64{50, 90, 95, 99}
 
 // Delta is one figure of two reports side by side.
 type Delta struct {
@@ -46,7 +46,7 @@ type Comparison struct {
 
 // Compare sets base and new side by side: for the summary and each stage
 // present in both, the request counts, error rate, achieved rate,
-// throughput and the ComparePercentiles of every latency metric.
+// throughput and the comparePercentiles of every latency metric.
 func Compare(base, new *Report) Comparison {
 	c := Comparison{Base: base.Source, New: new.Source}
 	c.Deltas = append(c.Deltas, compareStage(base.all()[0], new.all()[0])...)
@@ -90,13 +90,13 @@ func compareStage(b, n Stage) []Delta {
 	out = append(out,
 		Delta{Stage: name, Figure: "requests_per_sec", Base: b.Throughput.RequestsPerSec, New: n.Throughput.RequestsPerSec, Unit: "/s"},
 		Delta{Stage: name, Figure: "output_tokens_per_sec", Base: b.Throughput.OutputTokensPerSec, New: n.Throughput.OutputTokensPerSec, Unit: "/s"})
-	for _, m := range append(append([]Metric(nil), LatencyMetrics...), ScheduleDelay) {
+	for _, m := range append(append([]Metric(nil), LatencyMetrics()...), ScheduleDelay) {
 		bd, bok := b.Distribution(m)
 		nd, nok := n.Distribution(m)
 		if !bok && !nok {
 			continue
 		}
-		for _, p := range ComparePercentiles {
+		for _, p := range comparePercentiles {
 			out = append(out, Delta{Stage: name, Figure: string(m) + " " + PercentileName(p), Metric: m,
 				Base: pctOrNaN(bd, p), New: pctOrNaN(nd, p), Unit: "s"})
 		}

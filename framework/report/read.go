@@ -316,7 +316,7 @@ func (p *parser) stage(root map[string]any) (Stage, *extension) {
 		n := st.Successes
 		if lat := p.obj(succ, "latency", sp); lat != nil {
 			const lp = sp + "latency."
-			for _, m := range LatencyMetrics {
+			for _, m := range LatencyMetrics() {
 				// ITL is pooled over token gaps, whose count the file does not
 				// hold; gaps within a request are not independent, so the number
 				// of successful requests is the honest (conservative) sample size.

@@ -9,11 +9,11 @@ import (
 	"text/tabwriter"
 )
 
-// TablePercentiles are the percentiles the text and Markdown tables show.
-var TablePercentiles = []float64{50, 90, 95, 99, 99.9}
+// tablePercentiles are the percentiles the text and Markdown tables show.
+var tablePercentiles = [...]float64{50, 90, 95, 99, 99.9}
 
 // tableMetrics are the metrics the tables show, in order.
-var tableMetrics = []Metric{TTFT, ITL, TPOT, NTPOT, RequestLatency, ScheduleDelay, TTFTFromSchedule, RequestLatencyFromSchedule, PromptTokens, OutputTokens}
+var tableMetrics = [...]Metric{TTFT, ITL, TPOT, NTPOT, RequestLatency, ScheduleDelay, TTFTFromSchedule, RequestLatencyFromSchedule, PromptTokens, OutputTokens}
 
 // FormatValue prints a metric value: milliseconds for latencies, tokens otherwise.
 func FormatValue(m Metric, v float64) string {
@@ -124,7 +124,7 @@ func metricRows(s Stage) [][]string {
 			continue
 		}
 		row := []string{string(m), countStr(d.Count()), FormatValue(m, d.Mean())}
-		for _, p := range TablePercentiles {
+		for _, p := range tablePercentiles {
 			row = append(row, pct(s, p, m))
 		}
 		row = append(row, FormatValue(m, d.Max()))
@@ -135,7 +135,7 @@ func metricRows(s Stage) [][]string {
 
 func metricHeader() []string {
 	h := []string{"metric", "n", "mean"}
-	for _, p := range TablePercentiles {
+	for _, p := range tablePercentiles {
 		h = append(h, PercentileName(p))
 	}
 	return append(h, "max")

@@ -53,7 +53,7 @@ const (
 )
 
 // LatencyMetrics lists the per-success latency metrics in report order.
-var LatencyMetrics = []Metric{RequestLatency, NTPOT, TPOT, TTFT, ITL}
+func LatencyMetrics() []Metric { return []Metric{RequestLatency, NTPOT, TPOT, TTFT, ITL} }
 
 // MetricKind reports whether a metric is measured in seconds or in tokens.
 func MetricKind(m Metric) Kind {

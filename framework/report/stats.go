@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// StandardPercentiles are the percentiles inference-perf writes into every
+// StandardPercentiles lists the percentiles inference-perf writes into every
 // STATS block, in its order (50 is written as "median").
-var StandardPercentiles = []float64{0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9}
+func StandardPercentiles() []float64 { return []float64{0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9} }
 
 // Stats is a Distribution read from a report file's STATS block: it knows the
 // mean, min, max and only the percentiles the file holds (inference-perf

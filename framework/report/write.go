@@ -63,7 +63,7 @@ func statsJSON(d Distribution, extra ...kv) any {
 	}
 	o := obj(extra)
 	o = append(o, kv{"mean", num(d.Mean())}, kv{"min", num(d.Min())}, kv{"max", num(d.Max())})
-	for _, p := range StandardPercentiles {
+	for _, p := range StandardPercentiles() {
 		if v, err := d.Percentile(p); err == nil {
 			o = append(o, kv{statsKey(p), num(v)})
 		}
@@ -94,7 +94,7 @@ func stageObj(s Stage, r *Report) obj {
 		}
 	}
 	latency := obj{}
-	for _, m := range LatencyMetrics {
+	for _, m := range LatencyMetrics() {
 		latency = append(latency, kv{string(m), statsJSON(dist(m))})
 	}
 	tp := s.Throughput

@@ -76,7 +76,7 @@ var _ = Describe("WriteDir", func() {
 		for _, m := range []report.Metric{report.TTFT, report.ITL, report.TTFTFromSchedule, report.RequestLatencyFromSchedule, report.PromptTokens} {
 			d, ok := s.Distribution(m)
 			Expect(ok).To(BeTrue(), string(m))
-			for _, p := range report.StandardPercentiles {
+			for _, p := range report.StandardPercentiles() {
 				want, _ := in.Stages[1].Distributions[m].Percentile(p)
 				Expect(d.Percentile(p)).To(Equal(want), "%s p%g", m, p)
 			}
