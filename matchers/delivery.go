@@ -67,7 +67,7 @@ func (b LoadBounds) stageViolations(st report.Stage) []string {
 	name := st.Name()
 	add := func(format string, args ...any) { out = append(out, name+": "+fmt.Sprintf(format, args...)) }
 	if st.Partial && !b.AllowPartial {
-		add("partial")
+		add("partial (the run was cut short)")
 	}
 	n := st.Requests
 	if n == 0 {

@@ -40,12 +40,12 @@ func subjectOf(actual any) (subject, error) {
 	case report.Report:
 		return reportSubject(a), nil
 	case report.Stage:
-		return subject{stage: a, check: []report.Stage{a}, partial: a.Partial}, nil
+		return subject{stage: a, check: []report.Stage{a}}, nil
 	case *report.Stage:
 		if a == nil {
 			return subject{}, fmt.Errorf("no stage (nil *report.Stage)")
 		}
-		return subject{stage: *a, check: []report.Stage{*a}, partial: a.Partial}, nil
+		return subject{stage: *a, check: []report.Stage{*a}}, nil
 	}
 	return subject{}, fmt.Errorf("want a *report.Report or a report.Stage, got %T", actual)
 }
