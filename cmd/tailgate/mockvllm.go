@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+	"github.com/tailgate-dev/tailgate/framework/tokenizer"
 )
 
 // runMockVLLM serves the simulated vLLM until the context is cancelled (Ctrl-C, SIGTERM).
@@ -22,7 +23,7 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 	profile := fs.String("profile", "qwen3-8b-h100", "latency profile: fixed, h100-llama3-8b or qwen3-8b-h100")
 	ttft := fs.Duration("ttft", 0, "fixed profile: time to first token (default 50ms)")
 	itl := fs.Duration("itl", 0, "fixed profile: inter-token latency (default 10ms)")
-	tok := fs.String("tokenizer", "", "tokenizer.json to count prompt tokens exactly (default: about 4 bytes per token)")
+	tok := fs.String("tokenizer", "", "tokenizer.json, model directory or Hugging Face model id to count tokens exactly (default: about 4 bytes per token)")
 	seed := fs.Int64("seed", 1, "seed for token text, output lengths and fault draws")
 	maxModelLen := fs.Int("max-model-len", 0, "context window in tokens (default: the profile's)")
 	maxWaiting := fs.Int("max-waiting", 0, "answer 429 when this many requests wait (0: unlimited)")
@@ -75,7 +76,7 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 		opts.CustomProfile = &p
 	}
 	if *tok != "" {
-		t, err := loadTokenizer(ctx, *tok)
+		t, err := loadTokenizer(ctx, *tok, opts.Logger)
 		if err != nil {
 			fmt.Fprintf(s.err, "mock-vllm: --tokenizer: %v\n", err)
 			return 1
@@ -96,7 +97,8 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 	return 0
 }
 
-// loadTokenizer loads the tokenizer named by mock-vllm's --tokenizer flag.
-func loadTokenizer(_ context.Context, ref string) (mockvllm.Tokenizer, error) {
-	return nil, fmt.Errorf("loading %q: tokenizer support is not built in yet", ref)
+// loadTokenizer loads the tokenizer named by mock-vllm's --tokenizer flag: a
+// tokenizer.json, a model directory or a Hugging Face model id.
+func loadTokenizer(ctx context.Context, ref string, log *slog.Logger) (mockvllm.Tokenizer, error) {
+	return tokenizer.Load(ctx, ref, tokenizer.LoadOptions{Logger: log})
 }
