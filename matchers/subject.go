@@ -8,11 +8,17 @@
 // on every stage (on the summary when there are none): one stage the
 // generator could not keep up with taints the pooled numbers.
 //
+// InEveryStage(m) judges every stage instead of the summary.
+//
 // A matcher never passes on missing evidence. Match returns an error (which
 // fails both To and NotTo) when the metric is missing, when there are too few
 // samples for the percentile asked (see MinTailSamples), or when the report
 // shows that the generator did not deliver the requested load (see
 // LoadBounds).
+//
+// Sample counts: for report-file data a metric's count is the number of
+// successful requests; for HdrHistogram data it is the number of samples
+// recorded, which for pooled ITL is the number of token gaps.
 package matchers
 
 import (
