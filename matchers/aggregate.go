@@ -63,6 +63,10 @@ func (m *ScalarMatcher) Match(actual any) (bool, error) {
 	return ok, nil
 }
 
+// Measured describes what the last Match measured, pass or fail; empty
+// before Match.
+func (m *ScalarMatcher) Measured() string { return m.text }
+
 // FailureMessage implements types.GomegaMatcher.
 func (m *ScalarMatcher) FailureMessage(any) string { return m.text + ", want " + m.want }
 
@@ -176,6 +180,14 @@ func (m *DeliveredLoadMatcher) Match(actual any) (bool, error) {
 	m.stage = s.stage.Name()
 	m.violations = m.bounds.violations(s)
 	return len(m.violations) == 0, nil
+}
+
+// Measured says whether the load was delivered and, if not, every violation.
+func (m *DeliveredLoadMatcher) Measured() string {
+	if len(m.violations) == 0 {
+		return m.stage + ": load delivered (" + m.bounds.String() + ")"
+	}
+	return m.FailureMessage(nil)
 }
 
 // FailureMessage implements types.GomegaMatcher.

@@ -387,3 +387,18 @@ func HaveP99RequestLatencyBelow(d time.Duration) *PercentileMatcher {
 func HaveP999RequestLatencyBelow(d time.Duration) *PercentileMatcher {
 	return below(report.RequestLatency, 99.9, d)
 }
+
+// Measured describes what the last Match measured (value, sample count,
+// neighbouring percentiles, confidence interval), pass or fail, for report
+// entries; empty before Match or after a refusal.
+func (m *PercentileMatcher) Measured() string {
+	if m.res.N == 0 {
+		return ""
+	}
+	r := m.res
+	s := fmt.Sprintf("%s %s %s = %s; n=%d", r.Stage, r.Metric, report.PercentileName(r.P), report.FormatValue(r.Metric, r.Value), r.N)
+	if len(r.Neighbours) > 0 {
+		s += "; " + strings.Join(r.Neighbours, " ")
+	}
+	return s + "; " + m.ciText()
+}

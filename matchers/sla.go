@@ -76,8 +76,17 @@ type ThroughputPromise struct {
 	Line   int
 }
 
+// Measurer is implemented by every matcher of this package: after Match,
+// Measured describes what was measured, pass or fail (for the percentile
+// matchers, with the confidence interval), so a suite can record it as a
+// report entry even when the promise is kept.
+type Measurer interface {
+	Measured() string
+}
+
 // Promise is one line of an SLA as a matcher, with a stable name (suites
 // turn each into its own spec, so JUnit shows one testcase per promise).
+// Promise.Matcher implements Measurer.
 type Promise struct {
 	// Name is stable across runs, e.g. "TTFT p99 < 1.2s".
 	Name string
@@ -431,6 +440,7 @@ type SLAMatcher struct {
 	sla      SLA
 	breaches []string
 	checked  int
+	measured []string
 }
 
 // MeetSLA succeeds when the report keeps every promise of sla. It evaluates
@@ -441,8 +451,15 @@ func MeetSLA(sla SLA) *SLAMatcher { return &SLAMatcher{sla: sla} }
 
 // Match implements types.GomegaMatcher.
 func (m *SLAMatcher) Match(actual any) (bool, error) {
-	m.breaches, m.checked = nil, 0
+	m.breaches, m.checked, m.measured = nil, 0, nil
 	ps := m.sla.Promises()
+	defer func() {
+		for _, p := range ps {
+			if ms, ok := p.Matcher.(Measurer); ok && ms.Measured() != "" {
+				m.measured = append(m.measured, p.Name+": "+ms.Measured())
+			}
+		}
+	}()
 	if ok, err := ps[0].Matcher.Match(actual); err != nil {
 		return false, err
 	} else if !ok {
@@ -465,6 +482,9 @@ func (m *SLAMatcher) Match(actual any) (bool, error) {
 	}
 	return len(m.breaches) == 0, nil
 }
+
+// Measured lists what every promise measured in the last Match, one line each.
+func (m *SLAMatcher) Measured() string { return strings.Join(m.measured, "\n") }
 
 // FailureMessage implements types.GomegaMatcher.
 func (m *SLAMatcher) FailureMessage(any) string {

@@ -36,7 +36,9 @@ var _ = Describe("SLA files", func() {
 		sla, err := LoadSLA("testdata/production-sla.yaml")
 		Expect(err).NotTo(HaveOccurred())
 		st := readReport("vllm-v0.11-llama3-8b-h100").Stages[3]
-		Expect(st).To(MeetSLA(sla))
+		m := MeetSLA(sla)
+		Expect(st).To(m)
+		Expect(m.Measured()).To(ContainSubstring("\nTTFT p99 < 200ms: stage 3 time_to_first_token p99 = 181.8ms; n=5531;"))
 		for _, p := range sla.Promises() {
 			Expect(st).To(p.Matcher, p.Name)
 		}
@@ -138,5 +140,27 @@ load:
 		_, err := LoadSLA(filepath.Join(GinkgoT().TempDir(), "missing.yaml"))
 		Expect(err).To(MatchError(ContainSubstring("load SLA: open ")))
 		Expect(os.IsNotExist(err) || err != nil).To(BeTrue())
+	})
+})
+
+var _ = Describe("Measured", func() {
+	It("describes every promise after Match, pass or fail", func() {
+		sla, err := LoadSLA("testdata/production-sla.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		st := readReport("vllm-v0.11-llama3-8b-h100").Stages[3]
+		var got []string
+		for _, p := range sla.Promises() {
+			Expect(st).To(p.Matcher)
+			got = append(got, p.Matcher.(Measurer).Measured())
+		}
+		Expect(got).To(Equal([]string{
+			"stage 3: load delivered (achieved >= 95% of requested, schedule delay p50 <= 10ms and p99 <= 100ms, in-flight limit hits <= 0)",
+			"stage 3 time_to_first_token p50 = 44.52ms; n=5531; p25=38.34ms p75=53.06ms; no confidence interval (report-file data)",
+			"stage 3 time_to_first_token p99 = 181.8ms; n=5531; p95=80.24ms p99.9=226.8ms; no confidence interval (report-file data)",
+			"stage 3 inter_token_latency p99 = 30.06ms; n=5531; p95=23.09ms p99.9=39.10ms; no confidence interval (report-file data)",
+			"stage 3 request_latency p95 = 1280.5ms; n=5531; p90=1233.7ms p99=1380.6ms; no confidence interval (report-file data)",
+			"stage 3 error rate = 0% (0 of 5531 failed)",
+			"stage 3 output_tokens_per_sec = 5694 (5531 successes)",
+		}))
 	})
 })
