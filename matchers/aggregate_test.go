@@ -66,6 +66,16 @@ var _ = Describe("HaveDeliveredLoad", func() {
 		Expect(msg).NotTo(ContainSubstring("stage 3"))
 	})
 
+	It("allows a short stage the Poisson noise of its achieved rate (3/√N), no more", func() {
+		st := histStage(report.TTFT, uniformSamples(400, 5)) // 3/√400 = 15%
+		st.AchievedRate = 8.6                                 // requested 10
+		Expect(st).To(HaveDeliveredLoad())
+		st.AchievedRate = 8.4
+		m := HaveDeliveredLoad()
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(Equal("load not delivered: stage 0: achieved 8.4 req/s = 84.0% of requested 10 req/s (need >= 85.0% with 400 requests)"))
+	})
+
 	It("applies custom bounds", func() {
 		st := readReport("vllm-v0.11-llama3-8b-h100").Stages[3] // schedule delay p99 1.68 ms
 		b := DefaultLoadBounds()

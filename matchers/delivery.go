@@ -28,13 +28,13 @@ type LoadBounds struct {
 }
 
 // DefaultLoadBounds returns the bounds every matcher applies unless told
-// otherwise: achieved ≥ 95% of requested (widened by 4σ of Poisson noise for
+// otherwise: achieved ≥ 95% of requested (widened by 3σ of Poisson noise for
 // short stages), schedule delay P50 ≤ 10 ms (inference-perf's own accuracy
 // bar) and P99 ≤ 100 ms, no in-flight limit hits, no partial report.
 func DefaultLoadBounds() LoadBounds {
 	return LoadBounds{
 		MinAchievedRatio: 0.95,
-		PoissonSigmas:    4,
+		PoissonSigmas:    3,
 		MaxLagP50:        10 * time.Millisecond,
 		MaxLagP99:        100 * time.Millisecond,
 	}
