@@ -68,7 +68,7 @@ var _ = Describe("HaveDeliveredLoad", func() {
 
 	It("allows a short stage the Poisson noise of its achieved rate (3/√N), no more", func() {
 		st := histStage(report.TTFT, uniformSamples(400, 5)) // 3/√400 = 15%
-		st.AchievedRate = 8.6                                 // requested 10
+		st.AchievedRate = 8.6                                // requested 10
 		Expect(st).To(HaveDeliveredLoad())
 		st.AchievedRate = 8.4
 		m := HaveDeliveredLoad()
