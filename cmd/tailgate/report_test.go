@@ -76,6 +76,13 @@ var _ = Describe("tailgate report", func() {
 		Expect(out).To(MatchRegexp(`time_to_first_token p99\s+56\.96ms\s+181\.8ms\s+\+124\.9ms\s+\+219\.2%`))
 	})
 
+	It("prints its usage with -h and exits 0", func() {
+		code, out, errOut := runReportCmd("-h")
+		Expect(code).To(Equal(0))
+		Expect(out).To(BeEmpty())
+		Expect(errOut).To(ContainSubstring("usage: tailgate report [--json | --markdown] DIR"))
+	})
+
 	DescribeTable("errors",
 		func(args []string, code int, want string) {
 			got, _, errOut := runReportCmd(args...)
