@@ -1,0 +1,438 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Parse reads an inference-perf config file's bytes the way inference-perf does: the
+// file is merged over the defaults (mappings merge key by key, lists replace), every
+// section gets its own defaults, and the result is validated. Unknown keys are errors
+// that name the key, its dotted path and its line; so are wrong types, impossible values
+// and configs inference-perf would refuse to run (no stages and no sweep).
+func Parse(data []byte) (Config, error) {
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// LoadFile reads and parses an inference-perf config file. Errors start with the path;
+// the Config's Name is the file name without its extension.
+func LoadFile(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("scenario: %w", err)
+	}
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	cfg.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// decodeConfig decodes a config file over the defaults, without the semantic checks.
+func decodeConfig(data []byte) (Config, error) {
+	cfg := Default()
+	root, err := parseDocument(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if root == nil { // empty file: inference-perf takes it as {}
+		return cfg, nil
+	}
+	if err := decodeStrict(root, &cfg, "config"); err != nil {
+		return Config{}, err
+	}
+	if n := lookup(root, "load", "num_workers"); n != nil && n.Kind == yaml.ScalarNode && n.Value == "0" {
+		return Config{}, fmt.Errorf("line %d: load.num_workers is 0; give a positive number of workers, or remove the key to use the CPU count", n.Line)
+	}
+	normalizeEmpty(reflect.ValueOf(&cfg).Elem())
+	return cfg, nil
+}
+
+// parseDocument parses exactly one YAML document and returns its root node (nil when the
+// input is empty).
+func parseDocument(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("line %d: a second YAML document starts here; a config file holds exactly one", extra.Line)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, nil
+		}
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: the file must be a mapping of sections (api, data, load, …), not a %s", root.Line, kindName(root))
+	}
+	return root, nil
+}
+
+// decodeStrict checks every key of root against the Go type of out (reporting unknown
+// keys with their line and dotted path), pre-fills the sections present with their
+// defaults, then decodes root into out. what names the kind of file in messages.
+func decodeStrict(root *yaml.Node, out any, what string) error {
+	w := &walker{lines: map[int]string{}, what: what}
+	w.walk(root, reflect.ValueOf(out).Elem(), "")
+	if len(w.errs) > 0 {
+		return errors.Join(w.errs...)
+	}
+	if err := root.Decode(out); err != nil {
+		return w.explain(err)
+	}
+	return nil
+}
+
+// aliases maps accepted alias keys to the canonical key, per Go type.
+var aliasTable = map[reflect.Type]map[string]string{
+	reflect.TypeFor[SharedPrefix](): {
+		"num_groups":            "num_unique_system_prompts",
+		"num_prompts_per_group": "num_users_per_system_prompt",
+	},
+}
+
+// walker checks keys and value kinds before decoding; yaml's own KnownFields check is
+// not used because it cannot give dotted paths, follow aliases, or let circuit breakers
+// keep unknown keys (inference-perf ignores those).
+type walker struct {
+	errs  []error
+	lines map[int]string // line -> dotted path of the deepest value starting there
+	what  string
+}
+
+var (
+	lengthType         = reflect.TypeFor[Length]()
+	circuitBreakerType = reflect.TypeFor[CircuitBreakerConfig]()
+)
+
+func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
+	w.errs = append(w.errs, fmt.Errorf("line %d: %s: %s", n.Line, displayPath(path), fmt.Sprintf(format, args...)))
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return "(top level)"
+	}
+	return p
+}
+
+func (w *walker) walk(n *yaml.Node, v reflect.Value, path string) { w.walkMode(n, v, path, false) }
+
+func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bool) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if path != "" {
+		w.lines[n.Line] = path
+	}
+	isNull := n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+	t := v.Type()
+	if t == circuitBreakerType {
+		lenient = true
+	}
+	if t == lengthType {
+		if n.Kind == yaml.MappingNode {
+			w.walkMode(n, reflect.New(reflect.TypeFor[Distribution]()).Elem(), path, lenient)
+		} else if isNull {
+			w.fail(n, path, "is empty; give a token count or a distribution")
+		} else {
+			w.checkInt(n, path)
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if isNull {
+			return
+		}
+		if v.IsNil() && v.CanSet() {
+			v.Set(reflect.ValueOf(newWithDefaults(t.Elem())))
+		}
+		if !v.IsNil() {
+			w.walkMode(n, v.Elem(), path, lenient)
+		}
+	case reflect.Struct:
+		if isNull {
+			w.fail(n, path, "is empty; give a mapping or remove the key")
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			return // yaml reports the type mismatch with its line
+		}
+		fields := structFields(t)
+		aliases := aliasTable[t]
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			name := k.Value
+			if canon, ok := aliases[name]; ok {
+				name = canon
+			}
+			if prev, dup := seen[name]; dup {
+				w.fail(k, join(path, k.Value), "repeats %q given on line %d (an alias of the same setting)", prev.Value, prev.Line)
+				continue
+			}
+			seen[name] = k
+			idx, ok := fields[name]
+			if !ok {
+				if !lenient {
+					w.errs = append(w.errs, fmt.Errorf("line %d: unknown key %s; %s takes %s (inference-perf rejects unknown keys)",
+						k.Line, join(path, k.Value), sectionName(path, w.what), strings.Join(fieldNames(t), ", ")))
+				}
+				continue
+			}
+			k.Value = name
+			w.walkMode(val, v.Field(idx), join(path, name), lenient)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, item := range n.Content {
+			w.walkMode(item, reflect.New(t.Elem()).Elem(), fmt.Sprintf("%s[%d]", path, i), lenient)
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			w.walkMode(n.Content[i+1], reflect.New(t.Elem()).Elem(), join(path, n.Content[i].Value), lenient)
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		if !isNull {
+			w.checkInt(n, path)
+		}
+	}
+}
+
+// checkInt rejects fractional numbers for integer fields (yaml would truncate 30.5 to 30;
+// inference-perf rejects it).
+func (w *walker) checkInt(n *yaml.Node, path string) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!float" {
+		return
+	}
+	f, err := strconv.ParseFloat(n.Value, 64)
+	if err == nil && f != math.Trunc(f) {
+		w.fail(n, path, "%s is not a whole number; give an integer", n.Value)
+	}
+}
+
+var typeErrLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+var cannotUnmarshal = regexp.MustCompile("^cannot unmarshal !!(\\w+) (?:`(.*)` )?into (.+)$")
+
+// explain rewrites yaml's type errors with the dotted path of the value and the kind of
+// value wanted.
+func (w *walker) explain(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	var out []error
+	for _, msg := range te.Errors {
+		m := typeErrLine.FindStringSubmatch(msg)
+		if m == nil {
+			out = append(out, errors.New(msg))
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		detail := m[2]
+		if c := cannotUnmarshal.FindStringSubmatch(detail); c != nil {
+			got := c[1]
+			if c[2] != "" {
+				got = fmt.Sprintf("%s %q", c[1], c[2])
+			}
+			detail = fmt.Sprintf("wrong type: want %s, got %s", friendlyType(c[3]), got)
+		}
+		out = append(out, fmt.Errorf("line %d: %s: %s", line, displayPath(w.lines[line]), detail))
+	}
+	return errors.Join(out...)
+}
+
+func friendlyType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "scenarios.") && !strings.HasSuffix(goType, "Type"):
+		return "a mapping"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	}
+	return "a string"
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	}
+	return "mapping"
+}
+
+func sectionName(path, what string) string {
+	if path == "" {
+		return "the " + what
+	}
+	return path
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// structFields maps yaml keys to field indexes.
+func structFields(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := range t.NumField() {
+		if name := yamlName(t.Field(i)); name != "" {
+			m[name] = i
+		}
+	}
+	return m
+}
+
+func fieldNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		if name := yamlName(t.Field(i)); name != "" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func yamlName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	tag := f.Tag.Get("yaml")
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "-" || name == "" {
+		return ""
+	}
+	return name
+}
+
+// newWithDefaults returns a *T for the type t with t's section defaults applied.
+func newWithDefaults(t reflect.Type) any {
+	p := reflect.New(t)
+	if d, ok := p.Interface().(defaulter); ok {
+		d.setDefaults()
+	}
+	return p.Interface()
+}
+
+// lookup finds the value node at a key path in a mapping node.
+func lookup(n *yaml.Node, keys ...string) *yaml.Node {
+	for _, k := range keys {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// normalizeEmpty turns empty slices and maps into nil ones, so "stages: []" and an absent
+// key compare equal.
+func normalizeEmpty(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			normalizeEmpty(v.Elem())
+		}
+	case reflect.Struct:
+		if v.Type() == lengthType {
+			if d := v.Field(1); !d.IsNil() {
+				normalizeEmpty(d.Elem())
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				normalizeEmpty(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if v.Len() == 0 {
+			if !v.IsNil() && v.CanSet() {
+				v.Set(reflect.Zero(v.Type()))
+			}
+			return
+		}
+		for i := range v.Len() {
+			normalizeEmpty(v.Index(i))
+		}
+	case reflect.Map:
+		if v.Len() == 0 && !v.IsNil() && v.CanSet() {
+			v.Set(reflect.Zero(v.Type()))
+		}
+	}
+}
+
+// UnmarshalYAML reads a token count or an inline distribution.
+func (l *Length) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		d := defaultsFor[Distribution]()
+		if err := n.Decode(d); err != nil {
+			return err
+		}
+		*l = Length{Dist: d}
+		return nil
+	}
+	var v int
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	*l = Length{Fixed: v}
+	return nil
+}
