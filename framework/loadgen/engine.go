@@ -42,8 +42,8 @@ type engine struct {
 	runID     string
 	pool      sync.Pool
 
-	work   chan ticket
-	reqCtx context.Context // cancelled after the drain that follows cancellation
+	work    chan ticket
+	reqBase context.Context // parent of every stage's request context; outlives cancellation
 
 	inFlight, maxInFlight atomic.Int64
 	sent, done, failed    atomic.Int64
@@ -65,7 +65,10 @@ type stageRun struct {
 	requestedRate float64
 	concurrency   int
 	partial       bool
-	probe         bool
+	// reqCtx is the stage's request context, cancelled after the drain that
+	// follows cancellation (or the sweep probe's timeout).
+	reqCtx    context.Context
+	cancelReq context.CancelFunc
 }
 
 // Run drives the load the options describe and returns the report. Only
@@ -81,9 +84,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	e := &engine{o: opts, clk: clock{base: time.Now()}}
 	e.setup()
 
-	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelReqs()
-	e.reqCtx = reqCtx
+	e.reqBase = context.WithoutCancel(ctx)
 
 	workers := opts.Workers * opts.WorkerMaxConcurrency
 	for _, s := range opts.Stages {
@@ -114,7 +115,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	stages := opts.Stages
 	if opts.Sweep != nil {
 		var err error
-		stages, err = e.sweep(ctx, cancelReqs)
+		stages, err = e.sweep(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				return nil, err
@@ -131,7 +132,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		st := e.newStage(i, s)
 		e.stageNo.Store(int64(i))
 		runs = append(runs, st)
-		if err := e.runStage(ctx, st, s, cancelReqs); err != nil {
+		if err := e.runStage(ctx, st, s); err != nil {
 			runErr = err
 			break
 		}
@@ -250,6 +251,7 @@ func (e *engine) requestID(stage, index int) string {
 
 func (e *engine) newStage(id int, s Stage) *stageRun {
 	st := &stageRun{id: id, rec: newRecorder(&e.o)}
+	st.reqCtx, st.cancelReq = context.WithCancel(e.reqBase)
 	if e.o.Load == LoadConcurrent {
 		st.planned = int64(s.NumRequests)
 		st.concurrency = s.ConcurrencyLevel
@@ -290,7 +292,8 @@ func (e *engine) seed(purpose uint64, stage int) uint64 {
 }
 
 // runStage sends one stage and waits for its requests to finish.
-func (e *engine) runStage(ctx context.Context, st *stageRun, s Stage, cancelReqs context.CancelFunc) error {
+func (e *engine) runStage(ctx context.Context, st *stageRun, s Stage) error {
+	defer st.cancelReq()
 	n := int(st.planned)
 	e.scheduled.Add(st.planned)
 	prodCtx, stopProd := context.WithCancel(ctx)
@@ -378,7 +381,7 @@ loop:
 	select {
 	case <-done:
 	case <-time.After(e.o.Drain):
-		cancelReqs()
+		st.cancelReq()
 		<-done
 	}
 	st.partial = true
@@ -454,7 +457,7 @@ func (e *engine) finish(st *stageRun, o *outcome, err error) {
 		defer func() { <-st.sem }()
 	}
 	if err != nil {
-		if e.reqCtx.Err() != nil && errors.Is(err, context.Canceled) {
+		if st.reqCtx.Err() != nil && errors.Is(err, context.Canceled) {
 			return // cancelled by the run, not a server failure: not recorded (as inference-perf)
 		}
 		o.label, o.message = classify(err)

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -303,8 +302,6 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		o := mockOptions(sim.URL())
 		o.Load = loadgen.LoadConcurrent
 		o.Stages = []loadgen.Stage{{NumRequests: 40, ConcurrencyLevel: 4}}
-		var mu sync.Mutex
-		_ = mu
 		res, err := loadgen.Run(ctx, o)
 		Expect(err).NotTo(HaveOccurred())
 		s := res.Report.Stages[0]
@@ -312,4 +309,20 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		Expect(s.Concurrency).To(Equal(4))
 		Expect(s.Generator.MaxInFlight).To(BeNumerically("<=", 4))
 	}, SpecTimeout(30*time.Second))
+
+	It("sweeps: probes for the saturation rate, then runs stages up to it", func(ctx SpecContext) {
+		prof := mockvllm.FixedProfile(50*time.Millisecond, 10*time.Millisecond)
+		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})
+		o := mockOptions(sim.URL())
+		o.Stages = nil
+		o.Sweep = &loadgen.Sweep{Type: "linear", NumRequests: 100, Timeout: 10 * time.Second, NumStages: 2, StageDuration: time.Second, SaturationPercentile: 95}
+		res, err := loadgen.Run(ctx, o)
+		Expect(err).NotTo(HaveOccurred())
+		r := res.Report
+		Expect(r.Stages).To(HaveLen(2))
+		Expect(r.Stages[0].RequestedRate).To(Equal(1.0))
+		// 100 requests over 5 s, each ~0.34 s long: the in-flight count burns down at about 20 req/s.
+		Expect(r.Stages[1].RequestedRate).To(BeNumerically(">", 5))
+		Expect(r.Summary.Requests).To(BeEquivalentTo(int(r.Stages[1].RequestedRate) + 1))
+	}, SpecTimeout(40*time.Second))
 })

@@ -166,3 +166,19 @@ var _ = Describe("chunk parsing", func() {
 		Expect(string(b)).To(Equal(`{"model":"m\"x","prompt":"a\"b\\c\nd\u0001é\ufffd","max_tokens":7,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}`))
 	})
 })
+
+var _ = Describe("sweep stages", func() {
+	It("spaces rates like numpy's linspace and geomspace, rounded to 0.01", func() {
+		lin := sweepStages(10, &Sweep{Type: "linear", NumStages: 4, StageDuration: time.Second})
+		Expect(lin).To(HaveLen(4))
+		Expect([]float64{lin[0].Rate, lin[1].Rate, lin[2].Rate, lin[3].Rate}).To(Equal([]float64{1, 4, 7, 10}))
+		geo := sweepStages(100, &Sweep{Type: "geometric", NumStages: 3, StageDuration: time.Second})
+		// geomspace(100, 1, 3) = [100, 10, 1] -> 1 + 100 - x = [1, 91, 100]
+		Expect([]float64{geo[0].Rate, geo[1].Rate, geo[2].Rate}).To(Equal([]float64{1, 91, 100}))
+	})
+
+	It("interpolates percentiles linearly like numpy", func() {
+		Expect(percentileLinear([]float64{4, 1, 3, 2}, 50)).To(Equal(2.5))
+		Expect(percentileLinear([]float64{1, 2, 3, 4, 5}, 95)).To(BeNumerically("~", 4.8, 1e-9))
+	})
+})

@@ -83,7 +83,7 @@ func (w *worker) run(t ticket) {
 		inputLen: p.inputLen, maxTokens: p.maxTokens, streamed: e.o.Streaming,
 	}
 	o.id = e.requestID(st.id, p.index)
-	ctx, cancel := context.WithTimeout(e.reqCtx, e.o.RequestTimeout)
+	ctx, cancel := context.WithTimeout(st.reqCtx, e.o.RequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, p)
 	if err != nil { // the endpoint was validated; only a broken context gets here
