@@ -1,0 +1,82 @@
+package matchers_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+	"github.com/tailgate-dev/tailgate/framework/loadgen"
+	"github.com/tailgate-dev/tailgate/framework/report"
+	. "github.com/tailgate-dev/tailgate/matchers"
+)
+
+// The matchers on HdrHistogram data from the native engine, run against the
+// simulated vLLM on loopback: strict mode is available, and the same report
+// written to inference-perf files and read back loses it.
+var _ = Describe("on a native engine report", Ordered, func() {
+	var r *report.Report
+	BeforeAll(func(ctx SpecContext) {
+		srv, err := mockvllm.Start(ctx, mockvllm.Options{Model: "m", Profile: "fixed", Seed: 1})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(srv.Close)
+		res, err := loadgen.Run(ctx, loadgen.Options{
+			BaseURL: srv.URL(), Model: "m", Streaming: true, IgnoreEOS: true, Seed: 1,
+			Load: loadgen.LoadConstant, Stages: []loadgen.Stage{{Rate: 200, Duration: 6 * time.Second}},
+			Workers: 4, WorkerMaxConcurrency: 250, LeadIn: -1,
+		})
+		Expect(err).NotTo(HaveOccurred())
+		r = res.Report
+		Expect(r.Summary.Requests).To(BeEquivalentTo(1200))
+	}, NodeTimeout(time.Minute))
+
+	// The generator's own delivery is not what these specs test; on a shared,
+	// noisy machine its lag may exceed the defaults, so the bounds are loose.
+	loose := func() LoadBounds {
+		b := DefaultLoadBounds()
+		b.MaxLagP50, b.MaxLagP99 = time.Second, 5*time.Second
+		return b
+	}
+
+	It("passes and fails on the measured TTFT, with the 95% interval printed", func() {
+		Expect(r).To(HaveP99TTFTBelow(5 * time.Second).WithLoadBounds(loose()))
+		m := HaveP99TTFTBelow(time.Millisecond).WithLoadBounds(loose())
+		Expect(m.Match(r)).To(BeFalse())
+		Expect(m.FailureMessage(r)).To(MatchRegexp(`^summary time_to_first_token p99 = [\d.]+ms, want < 1ms \(over by [\d.]+ms, \+[\d.]+%\); n=1200; p95=[\d.]+ms p99\.9=[\d.]+ms; 95% CI \[[\d.]+ms, [\d.]+ms\]$`))
+	})
+
+	It("judges strictly: the interval's upper end must be under the threshold", func() {
+		Expect(r).To(HaveP99TTFTBelow(5 * time.Second).Strict().WithLoadBounds(loose()))
+		d, _ := r.Summary.Distribution(report.TTFT)
+		p99, _ := d.Percentile(99)
+		m := HaveP99TTFTBelow(time.Duration(p99*float64(time.Second)) + time.Microsecond).Strict().WithLoadBounds(loose())
+		ok, err := m.Match(r)
+		Expect(err).NotTo(HaveOccurred())
+		res := m.Result()
+		Expect(ok).To(Equal(res.CIHigh < res.Threshold))
+		Expect(res.CILow).To(BeNumerically("<=", res.Value))
+		Expect(res.CIHigh).To(BeNumerically(">=", res.Value))
+	})
+
+	It("measures latency from the scheduled send, never below latency from the actual send", func() {
+		a, _ := r.Summary.Distribution(report.TTFT)
+		b, ok := r.Summary.Distribution(report.TTFTFromSchedule)
+		Expect(ok).To(BeTrue())
+		Expect(b.Mean()).To(BeNumerically(">=", a.Mean()))
+		Expect(r).To(HavePercentile(report.TTFTFromSchedule, 99, BeNumerically("<", 5*time.Second)).WithLoadBounds(loose()))
+	})
+
+	It("survives WriteDir and ReadDir, but strict mode then needs the histograms", func() {
+		dir := GinkgoT().TempDir()
+		Expect(report.WriteDir(dir, r)).To(Succeed())
+		back, err := report.ReadDir(dir)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(back.Stages[0].Generator).To(Equal(r.Stages[0].Generator))
+		want, _ := r.Summary.Distributions[report.TTFT].Percentile(99)
+		got, _ := back.Summary.Distributions[report.TTFT].Percentile(99)
+		Expect(got).To(Equal(want))
+		_, err = HaveP99TTFTBelow(5 * time.Second).Strict().WithLoadBounds(loose()).Match(back)
+		Expect(err).To(MatchError(ContainSubstring("strict mode needs HdrHistogram data")))
+	})
+})
