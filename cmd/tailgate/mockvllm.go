@@ -19,7 +19,7 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	host := fs.String("host", "127.0.0.1", "address to listen on (0.0.0.0 inside a container)")
 	port := fs.Int("port", 8000, "TCP port")
-	model := fs.String("model", "Qwen/Qwen3-8B", "served model name")
+	model := fs.String("model", "qwen3-8b", "served model name (the guide's --served-model-name)")
 	profile := fs.String("profile", "qwen3-8b-h100", "latency profile: fixed, h100-llama3-8b or qwen3-8b-h100")
 	ttft := fs.Duration("ttft", 0, "fixed profile: time to first token (default 50ms)")
 	itl := fs.Duration("itl", 0, "fixed profile: inter-token latency (default 10ms)")
