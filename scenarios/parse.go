@@ -65,7 +65,7 @@ func decodeConfig(data []byte) (Config, error) {
 		return Config{}, err
 	}
 	if n := lookup(root, "load", "num_workers"); n != nil && n.Kind == yaml.ScalarNode && n.Value == "0" {
-		return Config{}, fmt.Errorf("line %d: load.num_workers is 0; give a positive number of workers, or remove the key to use the CPU count", n.Line)
+		return Config{}, fmt.Errorf("line %d: load.num_workers: 0 runs inference-perf's generator inside its main process, which tailgate does not model; give a positive number of workers, or remove the key to use the CPU count", n.Line)
 	}
 	normalizeEmpty(reflect.ValueOf(&cfg).Elem())
 	return cfg, nil
@@ -195,7 +195,11 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 		}
 		fields := structFields(t)
 		aliases := aliasTable[t]
-		seen := map[string]*yaml.Node{}
+		type given struct {
+			key  string
+			line int
+		}
+		seen := map[string]given{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			name := k.Value
@@ -203,10 +207,10 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 				name = canon
 			}
 			if prev, dup := seen[name]; dup {
-				w.fail(k, join(path, k.Value), "repeats %q given on line %d (an alias of the same setting)", prev.Value, prev.Line)
+				w.fail(k, join(path, k.Value), "repeats %q given on line %d (an alias of the same setting)", prev.key, prev.line)
 				continue
 			}
-			seen[name] = k
+			seen[name] = given{k.Value, k.Line}
 			idx, ok := fields[name]
 			if !ok {
 				if !lenient {

@@ -43,8 +43,15 @@ func (c Config) Validate() error {
 
 type problems struct{ list []error }
 
+// add records a problem. A message starting with "(" continues the path, as in
+// "data.input_distribution.min (4096) > max (128)"; any other follows a colon.
 func (p *problems) add(path, format string, args ...any) {
-	p.list = append(p.list, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
+	msg := fmt.Sprintf(format, args...)
+	sep := ": "
+	if strings.HasPrefix(msg, "(") {
+		sep = " "
+	}
+	p.list = append(p.list, fmt.Errorf("%s%s%s", path, sep, msg))
 }
 
 func oneOf[T ~string](p *problems, path string, v T, allowed ...T) {
@@ -95,6 +102,28 @@ func (d DataConfig) validate(p *problems, load LoadType) {
 			if x.d.Type == DistNormal && (x.d.Mean < float64(x.d.Min) || x.d.Mean > float64(x.d.Max)) {
 				p.add(x.path+".mean", "%g is outside [min %d, max %d]; a normal length distribution needs min <= mean <= max", x.d.Mean, x.d.Min, x.d.Max)
 			}
+		}
+	}
+	// Checks inference-perf makes before it starts the generator.
+	if sampled && d.Trace == nil {
+		if d.InputDistribution == nil {
+			p.add("data.input_distribution", "is required by the %s generator when there is no data.trace", d.Type)
+		}
+		if d.OutputDistribution == nil {
+			p.add("data.output_distribution", "is required by the %s generator when there is no data.trace", d.Type)
+		}
+	}
+	for _, need := range []struct {
+		t       DataType
+		section string
+		missing bool
+	}{
+		{DataSharedPrefix, "data.shared_prefix", d.SharedPrefix == nil},
+		{DataConversationReplay, "data.conversation_replay", d.ConversationReplay == nil},
+		{DataVisionArena, "data.visionarena", d.VisionArena == nil},
+	} {
+		if d.Type == need.t && need.missing {
+			p.add(need.section, "is required by the %s generator", d.Type)
 		}
 	}
 	if sp := d.SharedPrefix; sp != nil {
