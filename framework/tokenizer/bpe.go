@@ -132,8 +132,9 @@ type candidate struct {
 }
 
 type bpeScratch struct {
-	syms []symbol
-	heap []candidate
+	syms             []symbol
+	heap             []candidate
+	ids, ranks, news []int32
 }
 
 // encodeWord appends the ids of one pre-tokenized word to dst.
@@ -178,16 +179,72 @@ func (m *bpeModel) tokenize(word string) []int32 {
 	if sc == nil {
 		sc = &bpeScratch{}
 	}
+	defer m.scratch.Put(sc)
 	syms := m.initialSymbols(word, sc.syms[:0])
+	sc.syms = syms
+	if len(syms) <= linearMergeLimit {
+		return m.mergeLinear(syms, sc)
+	}
 	syms, heap := m.merge(syms, sc.heap[:0])
+	sc.heap = heap
 	out := make([]int32, 0, 4)
 	for i := 0; i != -1 && i < len(syms); {
 		out = append(out, syms[i].id)
 		i = int(syms[i].next)
 	}
-	sc.syms, sc.heap = syms, heap
-	m.scratch.Put(sc)
 	return out
+}
+
+// linearMergeLimit is the word length (in initial symbols) up to which mergeLinear, quadratic
+// but with tiny constants, beats the heap.
+const linearMergeLimit = 64
+
+// mergeLinear applies the merges to a short word by scanning for the lowest-ranked adjacent
+// pair (leftmost among equals) until none is left: the same order as the heap.
+func (m *bpeModel) mergeLinear(syms []symbol, sc *bpeScratch) []int32 {
+	ids := sc.ids[:0]
+	for _, s := range syms {
+		ids = append(ids, s.id)
+	}
+	const none = int32(1<<31 - 1)
+	ranks, news := sc.ranks[:0], sc.news[:0]
+	for i := 0; i+1 < len(ids); i++ {
+		r, ok := m.merges.get(ids[i], ids[i+1])
+		if !ok {
+			r.rank = none
+		}
+		ranks = append(ranks, r.rank)
+		news = append(news, r.id)
+	}
+	for {
+		best, bestRank := -1, none
+		for i, r := range ranks {
+			if r < bestRank {
+				best, bestRank = i, r
+			}
+		}
+		if best < 0 {
+			break
+		}
+		ids[best] = news[best]
+		ids = append(ids[:best+1], ids[best+2:]...)
+		ranks = append(ranks[:best], ranks[best+1:]...)
+		news = append(news[:best], news[best+1:]...)
+		// ranks[best-1] pairs ids[best-1] with the new symbol; ranks[best] pairs the new
+		// symbol with its right neighbour.
+		for _, k := range [2]int{best - 1, best} {
+			if k < 0 || k >= len(ranks) {
+				continue
+			}
+			if r, ok := m.merges.get(ids[k], ids[k+1]); ok {
+				ranks[k], news[k] = r.rank, r.id
+			} else {
+				ranks[k] = none
+			}
+		}
+	}
+	sc.ids, sc.ranks, sc.news = ids, ranks, news
+	return append([]int32(nil), ids...)
 }
 
 // initialSymbols splits word into its first symbols: bytes for byte-level models, characters

@@ -105,11 +105,11 @@ func (s *Synthesizer) Synthetic(rng *rand.Rand, tokens int) (string, error) {
 	}
 	n := tokens - s.overhead
 	for attempt := 0; attempt < 8; attempt++ {
-		start := 0
-		if len(s.corpus) > n+64 {
-			start = rng.IntN(len(s.corpus) - n - 64)
-		} else {
-			start = rng.IntN(len(s.corpus))
+		// As inference-perf: a start in [0, len-target); a slice that grows past the end
+		// of the corpus (or a target longer than the corpus) wraps around.
+		start := rng.IntN(len(s.corpus))
+		if len(s.corpus) > n {
+			start = rng.IntN(len(s.corpus) - n)
 		}
 		length := n
 		for pass := 0; pass < s.maxPasses; pass++ {
