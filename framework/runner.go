@@ -1,0 +1,351 @@
+package framework
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tailgate-dev/tailgate/framework/loadgen"
+	"github.com/tailgate-dev/tailgate/framework/report"
+	"github.com/tailgate-dev/tailgate/framework/tokenizer"
+	"github.com/tailgate-dev/tailgate/scenarios"
+)
+
+// Runner runs a scenario and returns its report. The native engine
+// (NativeRunner) and the Kubernetes Job runner of framework/cluster satisfy it.
+type Runner interface {
+	Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error)
+}
+
+// RunnerFactory builds a runner for the settings; Prepare looks runners up by name.
+type RunnerFactory func(ctx context.Context, s Settings) (Runner, error)
+
+// NativeRunner runs scenarios in-process with the native load engine.
+type NativeRunner struct {
+	// Tokenizer, when set, is used instead of loading the scenario's tokenizer.
+	Tokenizer tokenizer.Tokenizer
+	// TokenizerOptions configures tokenizer loading (hub cache, npm fallback, logger).
+	TokenizerOptions tokenizer.LoadOptions
+	// Progress, when set, is called every ProgressEvery (default 5 s) while load runs.
+	Progress      func(loadgen.Progress)
+	ProgressEvery time.Duration
+	// Requests, when set, receives the per-request records of a run whose
+	// scenario asks for them (report.request_lifecycle.per_request).
+	Requests func([]loadgen.RequestRecord)
+	// SkipPreflight skips the GET /v1/models check of the target before the load.
+	SkipPreflight bool
+	// HTTPClient, when set, is used for the preflight check.
+	HTTPClient *http.Client
+
+	mu    sync.Mutex
+	toks  map[string]tokenizer.Tokenizer
+	synth map[string]*tokenizer.Synthesizer
+}
+
+// Run drives cfg against its server.base_url. It fails before any load when
+// the scenario cannot run natively or the target refuses it (unreachable,
+// API key rejected, model not served); once load has started it returns the
+// report, marked Partial when ctx ended early.
+func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error) {
+	opts, err := r.Options(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := loadgen.Run(ctx, opts)
+	if res != nil && r.Requests != nil && len(res.Requests) > 0 {
+		r.Requests(res.Requests)
+	}
+	if res == nil {
+		return nil, fmt.Errorf("%s: %w", scenarioName(cfg), err)
+	}
+	if err != nil {
+		return res.Report, fmt.Errorf("%s: %w", scenarioName(cfg), err)
+	}
+	return res.Report, nil
+}
+
+func scenarioName(cfg scenarios.Config) string {
+	if cfg.Name != "" {
+		return "scenario " + cfg.Name
+	}
+	return "scenario"
+}
+
+// Options translates a scenario into native engine options, loading the
+// tokenizer and checking the target (unless SkipPreflight).
+func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadgen.Options, error) {
+	name := scenarioName(cfg)
+	var o loadgen.Options
+	if cfg.Server == nil || cfg.Server.BaseURL == "" {
+		return o, fmt.Errorf("%s: server.base_url is not set: give a target URL (TAILGATE_TARGET_URL) or leave it empty to use the simulated vLLM", name)
+	}
+	if len(cfg.CircuitBreakers) > 0 || len(cfg.Load.CircuitBreakers) > 0 {
+		return o, fmt.Errorf("%s: circuit_breakers are not supported by the native engine; remove them or use the inference-perf-job runner", name)
+	}
+	if len(cfg.Load.LoRATrafficSplit) > 0 {
+		return o, fmt.Errorf("%s: load.lora_traffic_split is not supported by the native engine; use the inference-perf-job runner", name)
+	}
+	s := cfg.Server
+	o.BaseURL = strings.TrimRight(s.BaseURL, "/")
+	o.Model = s.ModelName
+	o.APIKey = s.APIKey
+	o.IgnoreEOS = s.IgnoreEOS == nil || *s.IgnoreEOS
+	o.API = loadgen.API(cfg.API.Type)
+	o.Streaming = cfg.API.Streaming
+	o.Headers = cfg.API.Headers
+
+	switch cfg.Data.Type {
+	case scenarios.DataSynthetic, scenarios.DataRandom, scenarios.DataMock, "":
+	default:
+		return o, fmt.Errorf("%s: data.type %q is not supported by the native engine: use synthetic, random or mock (or the inference-perf-job runner)", name, cfg.Data.Type)
+	}
+	o.Data = loadgen.DataKind(cfg.Data.Type)
+	if o.Data == "" {
+		o.Data = loadgen.DataMock
+	}
+	if o.Data != loadgen.DataMock {
+		var err error
+		if o.Input, err = lengths(cfg.Data.InputDistribution); err != nil {
+			return o, fmt.Errorf("%s: data.input_distribution: %w", name, err)
+		}
+		if o.Output, err = lengths(cfg.Data.OutputDistribution); err != nil {
+			return o, fmt.Errorf("%s: data.output_distribution: %w", name, err)
+		}
+		ref, tokOpts := DefaultTokenizer, r.TokenizerOptions
+		if t := cfg.Tokenizer; t != nil {
+			if t.PretrainedModelNameOrPath != "" {
+				ref = t.PretrainedModelNameOrPath
+			}
+			if t.Token != "" {
+				tokOpts.Token = t.Token
+			}
+		}
+		synth, err := r.synthesizer(ctx, ref, cfg.Data.CorpusFilePath, tokOpts)
+		if err != nil {
+			return o, fmt.Errorf("%s: tokenizer: %w", name, err)
+		}
+		o.Prompts = synth
+	}
+
+	l := cfg.Load
+	switch l.Type {
+	case scenarios.LoadConstant, scenarios.LoadPoisson, scenarios.LoadConcurrent, "":
+	default:
+		return o, fmt.Errorf("%s: load.type %q is not supported by the native engine: use constant, poisson or concurrent (or the inference-perf-job runner)", name, l.Type)
+	}
+	o.Load = loadgen.LoadKind(l.Type)
+	if o.Load == "" {
+		o.Load = loadgen.LoadConstant
+	}
+	o.Interval = seconds(l.Interval)
+	for _, st := range l.Stages {
+		o.Stages = append(o.Stages, loadgen.Stage{
+			Rate: st.Rate, Duration: time.Duration(st.Duration) * time.Second,
+			NumRequests: st.NumRequests, ConcurrencyLevel: st.ConcurrencyLevel,
+		})
+	}
+	if sw := l.Sweep; sw != nil {
+		o.Sweep = &loadgen.Sweep{
+			Type: string(sw.Type), NumRequests: sw.NumRequests, Timeout: seconds(sw.Timeout),
+			NumStages: sw.NumStages, StageDuration: time.Duration(sw.StageDuration) * time.Second,
+			SaturationPercentile: sw.SaturationPercentile,
+		}
+	}
+	o.Workers = l.NumWorkers
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU() // inference-perf's default: the host's CPU count
+	}
+	o.WorkerMaxConcurrency = l.WorkerMaxConcurrency
+	o.MaxTCPConnections = l.WorkerMaxTCPConnections
+	if l.RequestTimeout != nil {
+		o.RequestTimeout = seconds(*l.RequestTimeout)
+	}
+	o.Seed = l.BaseSeed
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixMilli() // inference-perf's default: the clock
+	}
+	rl := cfg.Report.RequestLifecycle
+	o.PerRequest = rl.PerRequest
+	o.MaxErrorMessages = rl.MaxErrorMessages
+	if g := cfg.Report.Goodput; g != nil && len(g.Constraints) > 0 {
+		o.Goodput = map[report.Metric]float64{}
+		for k, v := range g.Constraints {
+			m, ok := goodputMetrics[k]
+			if !ok {
+				return o, fmt.Errorf("%s: report.goodput.constraints.%s: unknown metric; use ttft, tpot, itl, ntpot or request_latency", name, k)
+			}
+			o.Goodput[m] = v
+		}
+	}
+	o.Progress, o.ProgressEvery = r.Progress, r.ProgressEvery
+
+	if !r.SkipPreflight {
+		model, err := Preflight(ctx, PreflightInput{BaseURL: o.BaseURL, Model: o.Model, APIKey: o.APIKey, Headers: o.Headers, Client: r.HTTPClient})
+		if err != nil {
+			return o, fmt.Errorf("%s: %w", name, err)
+		}
+		o.Model = model
+	}
+	if o.Model == "" {
+		return o, fmt.Errorf("%s: server.model_name is empty: name the model (TAILGATE_MODEL)", name)
+	}
+	return o, nil
+}
+
+var goodputMetrics = map[string]report.Metric{
+	"ttft": report.TTFT, "tpot": report.TPOT, "itl": report.ITL, "ntpot": report.NTPOT, "request_latency": report.RequestLatency,
+}
+
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+
+// lengths converts a scenario distribution; nil takes inference-perf's defaults.
+func lengths(d *scenarios.Distribution) (loadgen.Lengths, error) {
+	if d == nil {
+		return loadgen.Lengths{Kind: loadgen.LengthNormal, Min: 10, Max: 1024, Mean: 512, StdDev: 200}, nil
+	}
+	l := loadgen.Lengths{Kind: loadgen.LengthKind(d.Type), Min: d.Min, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev}
+	if l.Kind == "" {
+		l.Kind = loadgen.LengthNormal
+	}
+	if d.StdDev == 0 && d.Variance != nil {
+		l.StdDev = math.Sqrt(*d.Variance)
+	}
+	return l, l.Validate()
+}
+
+func (r *NativeRunner) synthesizer(ctx context.Context, ref, corpus string, opts tokenizer.LoadOptions) (*tokenizer.Synthesizer, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := ref + "\x00" + corpus
+	if s, ok := r.synth[key]; ok {
+		return s, nil
+	}
+	tok := r.Tokenizer
+	if tok == nil {
+		tok = r.toks[ref]
+	}
+	if tok == nil {
+		var err error
+		if tok, err = tokenizer.Load(ctx, ref, opts); err != nil {
+			return nil, err
+		}
+		if r.toks == nil {
+			r.toks = map[string]tokenizer.Tokenizer{}
+		}
+		r.toks[ref] = tok
+	}
+	s, err := tokenizer.NewSynthesizer(tok, tokenizer.SynthesizerOptions{CorpusFile: corpus})
+	if err != nil {
+		return nil, err
+	}
+	if r.synth == nil {
+		r.synth = map[string]*tokenizer.Synthesizer{}
+	}
+	r.synth[key] = s
+	return s, nil
+}
+
+// PreflightInput names the target to check.
+type PreflightInput struct {
+	BaseURL string
+	// Model is the model the scenario requests; empty takes the first one served.
+	Model   string
+	APIKey  string
+	Headers map[string]string
+	Client  *http.Client
+}
+
+// Preflight asks the target for GET /v1/models before any load, so an
+// unreachable target, a rejected API key or a model the server does not serve
+// fails at once with the fix in the message instead of as a run of errors.
+// It returns the model to request. A server without /v1/models passes.
+func Preflight(ctx context.Context, in PreflightInput) (string, error) {
+	c := in.Client
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.BaseURL+"/v1/models", nil)
+	if err != nil {
+		return "", fmt.Errorf("target %s: %w", in.BaseURL, err)
+	}
+	for k, v := range in.Headers {
+		req.Header.Set(k, v)
+	}
+	if in.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+in.APIKey)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return "", err
+		}
+		return "", fmt.Errorf("target %s is unreachable (Connection Error): %v; check TAILGATE_TARGET_URL", in.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		hint := "set TAILGATE_API_KEY"
+		if in.APIKey != "" {
+			hint = "check TAILGATE_API_KEY"
+		}
+		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", in.BaseURL, resp.StatusCode, errorMessage(body), hint)
+	case resp.StatusCode != http.StatusOK:
+		if in.Model == "" {
+			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", in.BaseURL, resp.StatusCode)
+		}
+		return in.Model, nil
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		return "", fmt.Errorf("target %s: GET /v1/models did not return an OpenAI model list: %v", in.BaseURL, err)
+	}
+	var ids []string
+	for _, m := range list.Data {
+		ids = append(ids, m.ID)
+		if m.ID == in.Model {
+			return in.Model, nil
+		}
+	}
+	if in.Model == "" && len(ids) > 0 {
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("target %s does not serve model %q (Model Not Found); it serves %q: set TAILGATE_MODEL or server.model_name", in.BaseURL, in.Model, ids)
+}
+
+// errorMessage extracts error.message from an OpenAI error body.
+func errorMessage(body []byte) string {
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &e) == nil {
+		if e.Error.Message != "" {
+			return e.Error.Message
+		}
+		if e.Message != "" {
+			return e.Message
+		}
+	}
+	s := strings.TrimSpace(string(body))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
