@@ -253,14 +253,14 @@ type Stage struct {
 }
 
 // SweepConfig makes inference-perf probe the server's saturation rate and generate the
-// stages itself (load.sweep).
+// stages itself (load.sweep). Render writes every sweep key, defaults included.
 type SweepConfig struct {
 	Type                 SweepType `yaml:"type" render:"always"`
-	NumRequests          int       `yaml:"num_requests"`
-	Timeout              float64   `yaml:"timeout"`
-	NumStages            int       `yaml:"num_stages"`
-	StageDuration        int       `yaml:"stage_duration"`
-	SaturationPercentile float64   `yaml:"saturation_percentile"`
+	NumRequests          int       `yaml:"num_requests" render:"always"`
+	Timeout              float64   `yaml:"timeout" render:"always"`
+	NumStages            int       `yaml:"num_stages" render:"always"`
+	StageDuration        int       `yaml:"stage_duration" render:"always"`
+	SaturationPercentile float64   `yaml:"saturation_percentile" render:"always"`
 }
 
 // LoRASplit sends a share of the traffic to one LoRA adapter.
