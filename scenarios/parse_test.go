@@ -100,6 +100,19 @@ var _ = Describe("inference-perf config files", func() {
 		Expect(known).To(BeFalse(), "a sweep decides its request count at run time")
 	})
 
+	It("reads the full config.yaml inference-perf writes with its reports back into the scenario it ran", func() {
+		c, err := scenarios.LoadFile(filepath.Join("testdata", "inference-perf-dump", "production-config.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		want := scenarios.Production()
+		want.Name = c.Name
+		want.Data.InputDistribution.TotalCount = ptr(9001)
+		want.Data.OutputDistribution.TotalCount = ptr(9001)
+		want.Load.BaseSeed = 1764150000123
+		want.Storage.LocalStorage.Path = "reports-20251126-093000"
+		Expect(c).To(Equal(want))
+		Expect(roundTrip(c)).To(Equal(c))
+	})
+
 	It("keeps circuit-breaker keys inference-perf ignores, and checks the breaker names", func() {
 		c, err := scenarios.LoadFile(filepath.Join("testdata", "inference-perf", "examples_vllm_config-circuitbreaker.yml"))
 		Expect(err).NotTo(HaveOccurred())

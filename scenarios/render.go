@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"bytes"
+	"encoding/json"
+	"log/slog"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -95,6 +97,19 @@ func (c Config) String() string {
 // Format prints c like String for every verb, so %v, %+v and %#v never show a secret.
 func (c Config) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
+// GomegaString is String, so a failed Gomega assertion on a Config never prints a secret.
+func (c Config) GomegaString() string { return c.String() }
+
+// MarshalJSON writes c with its secrets redacted (see Redact): JSON goes to reports and
+// logs, while the config inference-perf reads comes from Render.
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config
+	return json.Marshal(plain(c.Redact()))
+}
+
+// LogValue is String, so slog handlers (text and JSON) log c without its secrets.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // String shows the server section with its API key redacted.
 func (s ServerConfig) String() string {
 	if s.APIKey != "" {
@@ -107,6 +122,20 @@ func (s ServerConfig) String() string {
 // Format prints s like String for every verb.
 func (s ServerConfig) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
+// GomegaString is String, for Gomega failure messages.
+func (s ServerConfig) GomegaString() string { return s.String() }
+
+// MarshalJSON writes the server section with its API key redacted: JSON goes to reports
+// and logs, while the config inference-perf reads comes from Render.
+func (s ServerConfig) MarshalJSON() ([]byte, error) {
+	type plain ServerConfig
+	if s.APIKey != "" {
+		s.APIKey = Redacted
+	}
+	s.BaseURL = redactURL(s.BaseURL)
+	return json.Marshal(plain(s))
+}
+
 // String shows the tokenizer section with its token redacted.
 func (t TokenizerConfig) String() string {
 	if t.Token != "" {
@@ -117,6 +146,19 @@ func (t TokenizerConfig) String() string {
 
 // Format prints t like String for every verb.
 func (t TokenizerConfig) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
+
+// GomegaString is String, for Gomega failure messages.
+func (t TokenizerConfig) GomegaString() string { return t.String() }
+
+// MarshalJSON writes the tokenizer section with its token redacted (see
+// ServerConfig.MarshalJSON).
+func (t TokenizerConfig) MarshalJSON() ([]byte, error) {
+	type plain TokenizerConfig
+	if t.Token != "" {
+		t.Token = Redacted
+	}
+	return json.Marshal(plain(t))
+}
 
 func flow[T any](v T, def *T) string {
 	n, err := encodeStruct(reflect.ValueOf(v), reflect.ValueOf(def).Elem())

@@ -1,7 +1,12 @@
 package scenarios_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+
+	"github.com/onsi/gomega/format"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -33,6 +38,21 @@ var _ = Describe("Secrets", func() {
 		}
 		Expect(c.String()).To(ContainSubstring("X-Team: search"), "headers that are not secret stay readable")
 		Expect(c.Server.String()).To(ContainSubstring("qwen3-vllm.default:8000"))
+	})
+
+	It("are not in Gomega failure messages, slog records or JSON", func() {
+		c := withSecrets()
+		var logs bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logs, nil)).Info("run", "scenario", c, "server", c.Server)
+		slog.New(slog.NewTextHandler(&logs, nil)).Info("run", "scenario", c, "tokenizer", *c.Tokenizer)
+		js, err := json.Marshal(c)
+		Expect(err).NotTo(HaveOccurred())
+		for _, s := range []string{format.Object(c, 0), format.Object(c.Server, 0), format.Object(c.Tokenizer, 0), logs.String(), string(js)} {
+			for _, secret := range secrets {
+				Expect(s).NotTo(ContainSubstring(secret))
+			}
+			Expect(s).To(ContainSubstring(scenarios.Redacted))
+		}
 	})
 
 	It("are redacted by RenderRedacted and kept by Render (for a Secret or ConfigMap)", func() {
