@@ -207,15 +207,23 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 				name = canon
 			}
 			if prev, dup := seen[name]; dup {
-				w.fail(k, join(path, k.Value), "repeats %q given on line %d (an alias of the same setting)", prev.key, prev.line)
+				if prev.key == k.Value {
+					w.fail(k, join(path, k.Value), "is given twice (first on line %d); keep one", prev.line)
+				} else {
+					w.fail(k, join(path, k.Value), "repeats %q given on line %d (an alias of the same setting)", prev.key, prev.line)
+				}
 				continue
 			}
 			seen[name] = given{k.Value, k.Line}
 			idx, ok := fields[name]
 			if !ok {
 				if !lenient {
-					w.errs = append(w.errs, fmt.Errorf("line %d: unknown key %s; %s takes %s (inference-perf rejects unknown keys)",
-						k.Line, join(path, k.Value), sectionName(path, w.what), strings.Join(fieldNames(t), ", ")))
+					hint := ""
+					if near := nearest(k.Value, fieldNames(t)); near != "" {
+						hint = fmt.Sprintf(" (did you mean %s?)", near)
+					}
+					w.errs = append(w.errs, fmt.Errorf("line %d: unknown key %s%s; %s takes %s (inference-perf rejects unknown keys)",
+						k.Line, join(path, k.Value), hint, sectionName(path, w.what), strings.Join(fieldNames(t), ", ")))
 				}
 				continue
 			}
@@ -439,4 +447,43 @@ func (l *Length) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*l = Length{Fixed: v}
 	return nil
+}
+
+// nearest returns the name closest to key when it is plausibly a typo of it: the same
+// letters in another case or style (baseURL, base-url), or at most two edits away.
+func nearest(key string, names []string) string {
+	squash := func(s string) string {
+		return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+	}
+	best, bestDist := "", 3
+	for _, n := range names {
+		if squash(n) == squash(key) {
+			return n
+		}
+		if d := editDistance(key, n); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -166,7 +166,7 @@ benchmark:
 			Expect(err).To(MatchError(ContainSubstring(want)))
 		},
 		Entry("unknown key with its line", nil, "benchmark:\n  target:\n    baseURL: http://x:1\n",
-			"values: line 3: unknown key benchmark.target.baseURL; benchmark.target takes baseUrl, ignoreEos, modelName, serverType, tokenizerPath"),
+			"values: line 3: unknown key benchmark.target.baseURL (did you mean baseUrl?); benchmark.target takes baseUrl, ignoreEos, modelName, serverType, tokenizerPath"),
 		Entry("unknown top-level key", nil, "scenarios: {}\n", "line 1: unknown key scenarios; the values file takes benchmark"),
 		Entry("the docs' storage.s3.path", nil, "benchmark:\n  storage:\n    s3:\n      path: production-sim/results\n",
 			"(benchmark.storage.s3.path: the chart builds the S3 path from benchmark.storage.s3.pathPrefix)"),

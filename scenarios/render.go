@@ -3,8 +3,8 @@ package scenarios
 import (
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"reflect"
 	"strings"
