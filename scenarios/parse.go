@@ -106,7 +106,7 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 // keys with their line and dotted path), pre-fills the sections present with their
 // defaults, then decodes root into out. what names the kind of file in messages.
 func decodeStrict(root *yaml.Node, out any, what string) error {
-	w := &walker{lines: map[int]string{}, what: what}
+	w := &walker{lines: map[int][]lineValue{}, what: what}
 	w.walk(root, reflect.ValueOf(out).Elem(), "")
 	if len(w.errs) > 0 {
 		return errors.Join(w.errs...)
@@ -130,7 +130,7 @@ var aliasTable = map[reflect.Type]map[string]string{
 // keep unknown keys (inference-perf ignores those).
 type walker struct {
 	errs  []error
-	lines map[int]string // line -> dotted path of the deepest value starting there
+	lines map[int][]lineValue // the values starting on each line, in document order
 	what  string
 }
 
@@ -157,7 +157,7 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 		n = n.Alias
 	}
 	if path != "" {
-		w.lines[n.Line] = path
+		w.lines[n.Line] = append(w.lines[n.Line], lineValue{path: path, tag: n.ShortTag(), value: n.Value})
 	}
 	isNull := n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 	t := v.Type()
@@ -263,6 +263,24 @@ func (w *walker) checkInt(n *yaml.Node, path string) {
 	}
 }
 
+// lineValue is a value node the walker saw: where it is and what it holds.
+type lineValue struct{ path, tag, value string }
+
+// pathAt finds the dotted path of the value yaml complained about on a line: the one with
+// the given tag and value when several share the line (flow style), else the deepest.
+func (w *walker) pathAt(line int, tag, value string) string {
+	vals := w.lines[line]
+	for i := len(vals) - 1; i >= 0; i-- {
+		if vals[i].tag == tag && (value == "" || vals[i].value == value) {
+			return vals[i].path
+		}
+	}
+	if len(vals) == 0 {
+		return ""
+	}
+	return vals[len(vals)-1].path
+}
+
 var typeErrLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 var cannotUnmarshal = regexp.MustCompile("^cannot unmarshal !!(\\w+) (?:`(.*)` )?into (.+)$")
 
@@ -282,14 +300,16 @@ func (w *walker) explain(err error) error {
 		}
 		line, _ := strconv.Atoi(m[1])
 		detail := m[2]
+		path := w.pathAt(line, "", "")
 		if c := cannotUnmarshal.FindStringSubmatch(detail); c != nil {
+			path = w.pathAt(line, "!!"+c[1], c[2])
 			got := c[1]
 			if c[2] != "" {
 				got = fmt.Sprintf("%s %q", c[1], c[2])
 			}
 			detail = fmt.Sprintf("wrong type: want %s, got %s", friendlyType(c[3]), got)
 		}
-		out = append(out, fmt.Errorf("line %d: %s: %s", line, displayPath(w.lines[line]), detail))
+		out = append(out, fmt.Errorf("line %d: %s: %s", line, displayPath(path), detail))
 	}
 	return errors.Join(out...)
 }

@@ -215,6 +215,8 @@ server:
 		Entry("keys under a YAML alias are checked too", "defaults: &d {rate: 1}\n", "line 1: unknown key defaults;"),
 		Entry("wrong type", "load:\n  stages:\n    - rate: fast\n      duration: 10\n",
 			`line 3: load.stages[0].rate: wrong type: want a number, got str "fast"`),
+		Entry("wrong type in flow style, several values on the line", "load: {stages: [{rate: fast, duration: 10}], interval: 1}\n",
+			`line 1: load.stages[0].rate: wrong type: want a number, got str "fast"`),
 		Entry("wrong type for a section", "load: [1, 2]\n", "line 1: load: wrong type: want a mapping, got seq"),
 		Entry("fraction where inference-perf wants an integer", "load:\n  stages:\n    - rate: 1\n      duration: 30.5\n",
 			"line 4: load.stages[0].duration: 30.5 is not a whole number"),

@@ -6,20 +6,6 @@ import (
 	"strings"
 )
 
-// The presets are the four scenarios of the AI-on-EKS benchmark chart
-// (awslabs/ai-on-eks-charts, charts/benchmark-charts/values.yaml), with the chart's
-// values exactly: target server vllm "qwen3-8b" at http://qwen3-vllm.default:8000,
-// ignore_eos, tokenizer Qwen/Qwen3-8B, streaming completions, synthetic prompts with
-// normal lengths. Where the guide's prose and the chart differ, the presets take the
-// chart's values, because the chart is what renders the config inference-perf runs:
-//   - model_name is the chart's "qwen3-8b" (a vLLM serving the HF id needs
-//     --served-model-name qwen3-8b; override it with ApplyValues or by setting Server);
-//   - no storage.simple_storage_service: the chart's S3 bucket and path belong to the
-//     user's account, and its path ends in 20 random letters on every render. A values
-//     file that sets benchmark.storage.s3 adds it (see ApplyValues);
-//   - the chart never sets worker_max_concurrency, interval or report options, so
-//     inference-perf's defaults apply (100, 1 s, summary + per-stage lifecycle reports).
-
 // Preset names.
 const (
 	PresetBaseline   = "baseline"

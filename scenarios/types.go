@@ -1,17 +1,3 @@
-// Package scenarios is the inference-perf configuration as typed Go: the same YAML keys,
-// the same defaults and the same validation rules, so a scenario renders to the config.yml
-// inference-perf reads and an inference-perf config (or AI-on-EKS chart values file) loads
-// into one. It also holds the four AI-on-EKS presets: Baseline, Saturation, Sweep and
-// Production.
-//
-// A Config returned by Parse has inference-perf's defaults applied. Three defaults of
-// inference-perf depend on the host or the clock; they are kept as markers so a Config is
-// deterministic and renders back to the same meaning:
-//   - load.num_workers 0 means "unset": inference-perf then uses the CPU count of the host
-//     it runs on (Render omits the key; LoadConfig.Workers resolves it locally);
-//   - load.base_seed 0 means "unset": inference-perf then seeds from the clock;
-//   - storage paths default to "reports-{timestamp}", which inference-perf itself
-//     expands to the run's start time.
 package scenarios
 
 // APIType is the API a benchmark request goes to (api.type).
