@@ -117,12 +117,15 @@ func decodeStrict(root *yaml.Node, out any, what string) error {
 	return nil
 }
 
-// aliases maps accepted alias keys to the canonical key, per Go type.
-var aliasTable = map[reflect.Type]map[string]string{
-	reflect.TypeFor[SharedPrefix](): {
-		"num_groups":            "num_unique_system_prompts",
-		"num_prompts_per_group": "num_users_per_system_prompt",
-	},
+// aliasesFor maps the alias keys a section accepts to their canonical key.
+func aliasesFor(t reflect.Type) map[string]string {
+	if t == reflect.TypeFor[SharedPrefix]() {
+		return map[string]string{
+			"num_groups":            "num_unique_system_prompts",
+			"num_prompts_per_group": "num_users_per_system_prompt",
+		}
+	}
+	return nil
 }
 
 // walker checks keys and value kinds before decoding; yaml's own KnownFields check is
@@ -194,7 +197,7 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 			return // yaml reports the type mismatch with its line
 		}
 		fields := structFields(t)
-		aliases := aliasTable[t]
+		aliases := aliasesFor(t)
 		type given struct {
 			key  string
 			line int

@@ -250,3 +250,36 @@ server:
 		Entry("not YAML", "load: {stages: [\n", "not valid YAML"),
 	)
 })
+
+var _ = Describe("Parse on damaged input", func() {
+	It("never panics, and whatever it accepts renders and reads back unchanged", func() {
+		fixtures, _ := filepath.Glob(filepath.Join("testdata", "inference-perf", "*"))
+		fixtures = append(fixtures, filepath.Join("testdata", "inference-perf-dump", "production-config.yaml"))
+		accepted := 0
+		for _, path := range fixtures {
+			data, err := os.ReadFile(path)
+			Expect(err).NotTo(HaveOccurred())
+			// Every truncation at a line end or in the middle of a line, and the file with
+			// each line dropped in turn: the kinds of damage a hand edit or a cut copy makes.
+			lines := strings.SplitAfter(string(data), "\n")
+			var variants []string
+			for i := range lines {
+				variants = append(variants, strings.Join(lines[:i], ""))
+				variants = append(variants, strings.Join(lines[:i], "")+lines[i][:len(lines[i])/2])
+				variants = append(variants, strings.Join(lines[:i], "")+strings.Join(lines[i+1:], ""))
+			}
+			for _, v := range variants {
+				var c scenarios.Config
+				var err error
+				Expect(func() { c, err = scenarios.Parse([]byte(v)) }).NotTo(Panic(), "input:\n%s", v)
+				if err != nil {
+					Expect(err.Error()).NotTo(BeEmpty())
+					continue
+				}
+				accepted++
+				Expect(roundTrip(c)).To(Equal(c), "input:\n%s", v)
+			}
+		}
+		Expect(accepted).To(BeNumerically(">", 50), "the damage should leave many configs valid")
+	})
+})

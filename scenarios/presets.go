@@ -14,21 +14,25 @@ const (
 	PresetProduction = "production"
 )
 
-// presetDescriptions are the chart's scenario descriptions.
-var presetDescriptions = map[string]string{
-	PresetBaseline:   "Establish optimal performance with zero contention",
-	PresetSaturation: "Determine maximum sustainable throughput",
-	PresetSweep:      "Automated capacity discovery with intelligent staging",
-	PresetProduction: "Realistic traffic with variable sizes and bursty arrivals",
-}
-
 // PresetNames lists the preset names in a stable order.
 func PresetNames() []string {
 	return []string{PresetBaseline, PresetSaturation, PresetSweep, PresetProduction}
 }
 
 // Description is the chart's one-line description of a preset ("" for other names).
-func Description(name string) string { return presetDescriptions[name] }
+func Description(name string) string {
+	switch name {
+	case PresetBaseline:
+		return "Establish optimal performance with zero contention"
+	case PresetSaturation:
+		return "Determine maximum sustainable throughput"
+	case PresetSweep:
+		return "Automated capacity discovery with intelligent staging"
+	case PresetProduction:
+		return "Realistic traffic with variable sizes and bursty arrivals"
+	}
+	return ""
+}
 
 // Preset returns the preset with the given name.
 func Preset(name string) (Config, error) {

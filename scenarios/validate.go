@@ -359,8 +359,8 @@ func (m MetricsConfig) validate(p *problems) {
 	}
 }
 
-// GoodputMetrics are the keys report.goodput.constraints accepts.
-var goodputMetrics = []string{"ttft", "tpot", "itl", "ntpot", "request_latency"}
+// goodputMetrics are the keys report.goodput.constraints accepts.
+func goodputMetrics() []string { return []string{"ttft", "tpot", "itl", "ntpot", "request_latency"} }
 
 func (r ReportConfig) validate(p *problems) {
 	for i, pc := range r.RequestLifecycle.Percentiles {
@@ -373,8 +373,8 @@ func (r ReportConfig) validate(p *problems) {
 	}
 	if r.Goodput != nil {
 		for k, v := range r.Goodput.Constraints {
-			if !slices.Contains(goodputMetrics, k) {
-				p.add("report.goodput.constraints."+k, "unknown metric; use %s", strings.Join(goodputMetrics, ", "))
+			if !slices.Contains(goodputMetrics(), k) {
+				p.add("report.goodput.constraints."+k, "unknown metric; use %s", strings.Join(goodputMetrics(), ", "))
 			}
 			if v <= 0 {
 				p.add("report.goodput.constraints."+k, "%g; give a limit in seconds > 0", v)

@@ -112,10 +112,15 @@ type chartSweep struct {
 	SaturationPercentile *float64 `yaml:"saturationPercentile"`
 }
 
-// chartKeyHints explain keys the AI-on-EKS docs use but the chart does not have.
-var chartKeyHints = map[string]string{
-	"benchmark.storage.s3.path":    "the chart builds the S3 path from benchmark.storage.s3.pathPrefix",
-	"benchmark.storage.s3.enabled": "the chart always writes S3 storage; set benchmark.storage.s3.bucketName",
+// chartKeyHint explains a key the AI-on-EKS docs use but the chart does not have.
+func chartKeyHint(key string) string {
+	switch key {
+	case "benchmark.storage.s3.path":
+		return "the chart builds the S3 path from benchmark.storage.s3.pathPrefix"
+	case "benchmark.storage.s3.enabled":
+		return "the chart always writes S3 storage; set benchmark.storage.s3.bucketName"
+	}
+	return ""
 }
 
 func parseValues(data []byte) (*chartBenchmark, error) {
@@ -126,9 +131,9 @@ func parseValues(data []byte) (*chartBenchmark, error) {
 	var v chartValues
 	if root != nil {
 		if err := decodeStrict(root, &v, "values file"); err != nil {
-			for key, hint := range chartKeyHints {
-				if strings.Contains(err.Error(), "unknown key "+key+";") {
-					err = fmt.Errorf("%w\n(%s: %s)", err, key, hint)
+			for _, key := range []string{"benchmark.storage.s3.path", "benchmark.storage.s3.enabled"} {
+				if msg := err.Error(); strings.Contains(msg, "unknown key "+key+";") || strings.Contains(msg, "unknown key "+key+" (") {
+					err = fmt.Errorf("%w\n(%s: %s)", err, key, chartKeyHint(key))
 				}
 			}
 			return nil, fmt.Errorf("values: %w", err)
