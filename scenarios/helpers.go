@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -196,4 +198,82 @@ func (c Config) WithTarget(baseURL, model string) Config {
 	c.Server.BaseURL = baseURL
 	c.Server.ModelName = model
 	return c
+}
+
+// Summary is a one-line description of what the scenario sends, for logs, JUnit and
+// reports (secrets are never part of it), e.g. "production: poisson, 1 stage: 15 req/s
+// × 600s (9000 requests); synthetic prompts normal(1024, sd 512) in [128, 4096] tokens,
+// outputs normal(512, sd 256) in [50, 2048]; completion API, streaming; 8 workers;
+// target vllm qwen3-8b at http://qwen3-vllm.default:8000".
+func (c Config) Summary() string {
+	var b strings.Builder
+	if c.Name != "" {
+		b.WriteString(c.Name + ": ")
+	}
+	l := c.Load
+	b.WriteString(string(l.Type))
+	switch {
+	case l.Sweep != nil:
+		fmt.Fprintf(&b, ", %s sweep: %d stages × %ds after a %d-request probe", l.Sweep.Type, l.Sweep.NumStages, l.Sweep.StageDuration, l.Sweep.NumRequests)
+	default:
+		fmt.Fprintf(&b, ", %d stage%s: ", len(l.Stages), plural(len(l.Stages)))
+		parts := make([]string, len(l.Stages))
+		for i, s := range l.Stages {
+			switch l.Type {
+			case LoadConcurrent:
+				parts[i] = fmt.Sprintf("%d requests at concurrency %d", s.NumRequests, s.ConcurrencyLevel)
+			case LoadTraceSessionReplay:
+				parts[i] = "sessions"
+				if s.ConcurrentSessions != nil {
+					parts[i] = fmt.Sprintf("%d concurrent sessions", *s.ConcurrentSessions)
+				}
+			default:
+				parts[i] = fmt.Sprintf("%g req/s × %ds", s.Rate, s.Duration)
+			}
+		}
+		b.WriteString(strings.Join(parts, ", "))
+		if n, ok := c.TotalRequests(); ok {
+			fmt.Fprintf(&b, " (%d requests)", n)
+		}
+	}
+	fmt.Fprintf(&b, "; %s prompts", c.Data.Type)
+	if d := c.Data.InputDistribution; d != nil {
+		fmt.Fprintf(&b, " %s in [%d, %d] tokens", describeDist(*d), d.Min, d.Max)
+	}
+	if d := c.Data.OutputDistribution; d != nil {
+		fmt.Fprintf(&b, ", outputs %s in [%d, %d]", describeDist(*d), d.Min, d.Max)
+	}
+	fmt.Fprintf(&b, "; %s API", c.API.Type)
+	if c.API.Streaming {
+		b.WriteString(", streaming")
+	} else {
+		b.WriteString(", not streaming (no TTFT, ITL or TPOT)")
+	}
+	if l.NumWorkers > 0 {
+		fmt.Fprintf(&b, "; %d workers", l.NumWorkers)
+	} else {
+		b.WriteString("; one worker per CPU")
+	}
+	if s := c.Server; s != nil {
+		model := s.ModelName
+		if model == "" {
+			model = "(model from /v1/models)"
+		}
+		fmt.Fprintf(&b, "; target %s %s at %s", s.Type, model, redactURL(s.BaseURL))
+	}
+	return b.String()
+}
+
+func describeDist(d Distribution) string {
+	if d.Type == DistFixed || (d.Type == DistNormal && d.EffectiveStdDev() == 0) {
+		return fmt.Sprintf("fixed %g", d.Mean)
+	}
+	return fmt.Sprintf("%s(%g, sd %g)", d.Type, d.Mean, d.EffectiveStdDev())
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

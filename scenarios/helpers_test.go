@@ -79,6 +79,18 @@ var _ = Describe("Runner helpers", func() {
 		Expect(scenarios.Production().Load.MaxInFlight()).To(Equal(800))
 	})
 
+	It("Summary says in one line what the scenario sends", func() {
+		Expect(scenarios.Production().Summary()).To(Equal("production: poisson, 1 stage: 15 req/s × 600s (9000 requests); " +
+			"synthetic prompts normal(1024, sd 512) in [128, 4096] tokens, outputs normal(512, sd 256) in [50, 2048]; " +
+			"completion API, streaming; 8 workers; target vllm qwen3-8b at http://qwen3-vllm.default:8000"))
+		Expect(scenarios.Baseline().Summary()).To(ContainSubstring("synthetic prompts fixed 512 in [512, 512] tokens, outputs fixed 128 in [128, 128]"))
+		Expect(scenarios.Sweep().Summary()).To(ContainSubstring("constant, geometric sweep: 5 stages × 180s after a 2000-request probe"))
+		c, err := scenarios.LoadFile("testdata/inference-perf/workload-catalog_interactive-chat.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Summary()).To(ContainSubstring("concurrent, 5 stages: 300 requests at concurrency 10, "))
+		Expect(c.Summary()).To(ContainSubstring("(1500 requests)"))
+	})
+
 	It("Clone shares nothing with the original", func() {
 		a := scenarios.Production()
 		a.API.Headers = map[string]string{"X": "1"}

@@ -12,7 +12,8 @@ import (
 // it makes before the first request) and a few more that catch nonsense it would only
 // find at run time (negative counts, a normal mean outside [min, max]). Every problem is
 // reported, each naming the dotted field path and the fix; the error starts with
-// "scenario <name>:" when c has a Name.
+// "scenario <name>:" when c has a Name. A config without a server section validates:
+// inference-perf refuses it only when it starts, and runners supply the target.
 func (c Config) Validate() error {
 	v := &problems{}
 	c.API.validate(v)
