@@ -51,8 +51,12 @@ type bpeModel struct {
 	scratch sync.Pool
 }
 
-// maxCacheEntries bounds the per-word cache; it is emptied when full.
-const maxCacheEntries = 1 << 18
+// maxCacheEntries bounds the per-word cache; it is emptied when full. Only words up to
+// maxCachedWordLen bytes are cached (natural-language words are short), which bounds its memory.
+const (
+	maxCacheEntries  = 1 << 17
+	maxCachedWordLen = 48
+)
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
@@ -152,6 +156,12 @@ func (m *bpeModel) encodeWord(word string, dst []int) []int {
 		return dst
 	}
 	ids = m.tokenize(word)
+	if len(word) > maxCachedWordLen {
+		for _, id := range ids {
+			dst = append(dst, int(id))
+		}
+		return dst
+	}
 	m.cacheMu.Lock()
 	if len(m.cache) >= maxCacheEntries {
 		m.cache = make(map[string][]int32, 1024)
