@@ -69,8 +69,13 @@ type BenchmarkInput struct {
 	// (S3 access from EKS).
 	IRSARoleARN string
 	// APIKey of the target server and HFToken for the tokenizer download; when set they go
-	// into a Secret and reach the container as environment variables, never the ConfigMap.
+	// into a Secret and reach the container as environment variables (HF_TOKEN;
+	// TAILGATE_API_KEY for the native engine), never the ConfigMap.
 	APIKey, HFToken string
+	// SecretConfig is a YAML overlay of config.yml holding the secret values (api_key,
+	// token, secret headers); it goes into the Secret and is merged into the config inside
+	// the inference-perf container.
+	SecretConfig []byte
 	// Resources of the benchmark container.
 	Resources corev1.ResourceRequirements
 	// BackoffLimit of the Job; default 0 (a failed benchmark is not retried into a pass).
@@ -222,28 +227,40 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 		c.ImagePullPolicy = in.ImagePullPolicy
 	}
 	c.Resources = in.Resources
+	if len(in.SecretConfig) > 0 && in.Engine != EngineInferencePerf {
+		return nil, fmt.Errorf("benchmark: secret config values (api.headers, tokens) are only supported for the inference-perf engine; pass the API key alone for the %s engine", in.Engine)
+	}
 	switch in.Engine {
 	case EngineInferencePerf:
-		c.Args = []string{benchmarkScript(inferencePerfRun(), in.APIKey != "", containerPaths())}
+		c.Args = []string{benchmarkScript(inferencePerfRun(), true, containerPaths())}
 	case EngineNative:
 		c.Args = []string{benchmarkScript(nativeRun(in.NativeBinary), false, containerPaths())}
 	default:
 		return nil, fmt.Errorf("benchmark: engine %q: want %q or %q", in.Engine, EngineInferencePerf, EngineNative)
 	}
 
-	if in.APIKey != "" || in.HFToken != "" {
+	if in.APIKey != "" || in.HFToken != "" || len(in.SecretConfig) > 0 {
 		out.Secret = &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Name: "benchmark-secrets", Namespace: in.Namespace,
 				Labels: maps.Clone(out.ConfigMap.Labels)},
-			Type:       corev1.SecretTypeOpaque,
-			StringData: map[string]string{},
+			Type: corev1.SecretTypeOpaque,
+			Data: map[string][]byte{},
+		}
+		if len(in.SecretConfig) > 0 {
+			out.Secret.Data[secretConfigKey] = in.SecretConfig
+			pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: "secrets",
+				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+					SecretName: out.Secret.Name, Items: []corev1.KeyToPath{{Key: secretConfigKey, Path: secretConfigKey}}}}})
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "secrets", MountPath: secretDir, ReadOnly: true})
 		}
 		if in.APIKey != "" {
-			out.Secret.StringData[secretAPIKey] = in.APIKey
-			c.Env = append(c.Env, secretEnv(apiKeyEnv, out.Secret.Name, secretAPIKey))
+			out.Secret.Data[secretAPIKey] = []byte(in.APIKey)
+			if in.Engine == EngineNative {
+				c.Env = append(c.Env, secretEnv(apiKeyEnv, out.Secret.Name, secretAPIKey))
+			}
 		}
 		if in.HFToken != "" {
-			out.Secret.StringData[secretHFToken] = in.HFToken
+			out.Secret.Data[secretHFToken] = []byte(in.HFToken)
 			c.Env = append(c.Env, secretEnv(hfTokenEnv, out.Secret.Name, secretHFToken))
 		}
 	}

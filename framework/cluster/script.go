@@ -8,18 +8,22 @@ import (
 // Paths inside the benchmark container. The ConfigMap is mounted read-only at configDir;
 // workDir is an emptyDir holding the effective config and the report files.
 const (
-	configDir      = "/etc/tailgate"
-	configFile     = configDir + "/config.yml"
-	workDir        = "/tailgate"
-	runConfigFile  = workDir + "/config.yml"
-	reportDir      = workDir + "/reports"
-	apiKeyEnv      = "TAILGATE_API_KEY"
-	hfTokenEnv     = "HF_TOKEN"
-	secretAPIKey   = "api-key"
-	secretHFToken  = "hf-token"
-	exitNoSummary  = 3
-	summaryLCFile  = "summary_lifecycle_metrics.json"
-	benchContainer = "benchmark"
+	configDir        = "/etc/tailgate"
+	configFile       = configDir + "/config.yml"
+	secretDir        = "/etc/tailgate-secrets"
+	secretConfigFile = secretDir + "/" + secretConfigKey
+	workDir          = "/tailgate"
+	runConfigFile    = workDir + "/config.yml"
+	reportDir        = workDir + "/reports"
+	apiKeyEnv        = "TAILGATE_API_KEY"
+	hfTokenEnv       = "HF_TOKEN"
+	secretAPIKey     = "api-key"
+	secretHFToken    = "hf-token"
+	secretConfigKey  = "secrets.yml"
+	exitNoSummary    = 3
+	exitSecretMerge  = 4
+	summaryLCFile    = "summary_lifecycle_metrics.json"
+	benchContainer   = "benchmark"
 )
 
 // benchmarkScript is the /bin/sh -c program of the benchmark container. run is the command
@@ -28,28 +32,33 @@ const (
 // markers, so the collector can read them from the pod log, and exits non-zero when the
 // benchmark failed or wrote no summary (inference-perf v0.2.0 exits 0 even then).
 //
-// The API key never enters the ConfigMap: it arrives in TAILGATE_API_KEY from a Secret and
-// is merged into the effective config inside the container (inference-perf's image ships
-// Python with PyYAML, which it uses to read its config).
-func benchmarkScript(run string, mergeKeyWithPython bool, p scriptPaths) string {
+// Secret values never enter the ConfigMap: they arrive as a YAML overlay in a Secret
+// volume and are merged into the effective config inside the container (inference-perf's
+// image ships Python with PyYAML, which it uses to read its config).
+func benchmarkScript(run string, mergeSecrets bool, p scriptPaths) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "set -u\nmkdir -p %s\n", p.reports)
-	if mergeKeyWithPython {
-		fmt.Fprintf(&b, `if [ -n "${%[1]s:-}" ]; then
-  python3 - %[2]s %[3]s <<'PY' || exit 4
-import os, sys, yaml
+	if mergeSecrets {
+		fmt.Fprintf(&b, `if [ -s %[1]s ]; then
+  python3 - %[2]s %[1]s %[3]s <<'PY' || { echo "tailgate: could not merge the secret values into the config" >&2; exit %[4]d; }
+import sys, yaml
+def merge(base, extra):
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge(base[k], v)
+        else:
+            base[k] = v
 with open(sys.argv[1]) as f:
     cfg = yaml.safe_load(f) or {}
-server = cfg.get("server") or {}
-server["api_key"] = os.environ["%[1]s"]
-cfg["server"] = server
-with open(sys.argv[2], "w") as f:
+with open(sys.argv[2]) as f:
+    merge(cfg, yaml.safe_load(f) or {})
+with open(sys.argv[3], "w") as f:
     yaml.safe_dump(cfg, f, sort_keys=False)
 PY
 else
   cp %[2]s %[3]s
 fi
-`, apiKeyEnv, p.config, p.runConfig)
+`, p.secrets, p.config, p.runConfig, exitSecretMerge)
 	} else {
 		fmt.Fprintf(&b, "cp %s %s\n", p.config, p.runConfig)
 	}
@@ -76,12 +85,12 @@ fi
 
 // scriptPaths are the files the benchmark script reads and writes.
 type scriptPaths struct {
-	config, runConfig, reports string
+	config, secrets, runConfig, reports string
 }
 
 // containerPaths are the paths inside the benchmark container.
 func containerPaths() scriptPaths {
-	return scriptPaths{config: configFile, runConfig: runConfigFile, reports: reportDir}
+	return scriptPaths{config: configFile, secrets: secretConfigFile, runConfig: runConfigFile, reports: reportDir}
 }
 
 // inferencePerfRun is the command line of inference-perf inside its image.

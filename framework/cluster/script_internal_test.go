@@ -20,6 +20,7 @@ var _ = Describe("the benchmark Job's shell script", func() {
 		dir = GinkgoT().TempDir()
 		paths = scriptPaths{
 			config:    filepath.Join(dir, "etc", "config.yml"),
+			secrets:   filepath.Join(dir, "secrets", "secrets.yml"),
 			runConfig: filepath.Join(dir, "config.yml"),
 			reports:   filepath.Join(dir, "reports"),
 		}
@@ -71,23 +72,35 @@ var _ = Describe("the benchmark Job's shell script", func() {
 		Expect(out).NotTo(ContainSubstring("TAILGATE_FILE_BEGIN"))
 	})
 
-	It("merges the API key from the environment into the effective config only", func() {
+	It("merges the secret overlay into the effective config only", func() {
 		if exec.Command("python3", "-c", "import yaml").Run() != nil {
 			Skip("python3 with PyYAML (present in the inference-perf image) is not installed here")
 		}
+		Expect(os.MkdirAll(filepath.Dir(paths.secrets), 0o755)).To(Succeed())
+		Expect(os.WriteFile(paths.secrets, []byte("server:\n  api_key: sk-test-123\napi:\n  headers:\n    Authorization: Bearer abc\n"), 0o600)).To(Succeed())
 		fake := "cat " + paths.runConfig + "; cp testdata/inference-perf-v0.2.0/summary_lifecycle_metrics.json " + paths.reports + "/"
-		out, _, code := run(benchmarkScript(fake, true, paths), apiKeyEnv+"=sk-test-123")
+		out, _, code := run(benchmarkScript(fake, true, paths))
 		Expect(code).To(Equal(0))
 		Expect(out).To(ContainSubstring("api_key: sk-test-123"))
+		Expect(out).To(ContainSubstring("Authorization: Bearer abc"))
 		Expect(out).To(ContainSubstring("base_url: http://target:8000"))
 		Expect(string(mustRead(paths.config))).NotTo(ContainSubstring("sk-test-123"))
 	})
 
-	It("leaves the config alone when no API key is given", func() {
+	It("uses the config as is when there is no secret overlay", func() {
 		fake := "cat " + paths.runConfig + "; cp testdata/inference-perf-v0.2.0/summary_lifecycle_metrics.json " + paths.reports + "/"
 		out, _, code := run(benchmarkScript(fake, true, paths))
 		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("base_url: http://target:8000"))
 		Expect(out).NotTo(ContainSubstring("api_key"))
+	})
+
+	It("fails rather than run without the secret values when they cannot be merged", func() {
+		Expect(os.MkdirAll(filepath.Dir(paths.secrets), 0o755)).To(Succeed())
+		Expect(os.WriteFile(paths.secrets, []byte("server: [unclosed\n"), 0o600)).To(Succeed())
+		_, errOut, code := run(benchmarkScript("echo should-not-run", true, paths))
+		Expect(code).To(Equal(exitSecretMerge))
+		Expect(errOut).To(ContainSubstring("could not merge the secret values"))
 	})
 })
 

@@ -1,0 +1,298 @@
+package cluster_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+
+	"github.com/tailgate-dev/tailgate/framework/cluster"
+	"github.com/tailgate-dev/tailgate/framework/report"
+	"github.com/tailgate-dev/tailgate/matchers"
+	"github.com/tailgate-dev/tailgate/scenarios"
+)
+
+// EnvTestKubeconfig names the kubeconfig of the control plane the cluster tests use
+// (hack/controlplane/up.sh prints it).
+const EnvTestKubeconfig = "TAILGATE_TEST_KUBECONFIG"
+
+// kwok's chaos stage (loaded by hack/controlplane/up.sh) fails the container of a
+// running pod that carries this label.
+const kwokFailLabel = "pod-container-running-failed.stage.kwok.x-k8s.io"
+
+var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok nodes)", Ordered, Label("cluster"), func() {
+	var (
+		c   *cluster.Cluster
+		res *resources.Resources
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		path := os.Getenv(EnvTestKubeconfig)
+		if path == "" {
+			if os.Getenv("CI") == "true" {
+				Fail(EnvTestKubeconfig + " is unset in CI: start the control plane with hack/controlplane/up.sh and export its output")
+			}
+			Skip(EnvTestKubeconfig + " is unset: run `export " + EnvTestKubeconfig + "=$(hack/controlplane/up.sh)` to run the cluster tests")
+		}
+		var err error
+		c, err = cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: path})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Created()).To(BeFalse())
+		res, err = resources.New(c.RESTConfig())
+		Expect(err).NotTo(HaveOccurred())
+		By("waiting for a Ready kwok node")
+		Eventually(ctx, func(g Gomega) {
+			var nodes corev1.NodeList
+			g.Expect(res.List(ctx, &nodes)).To(Succeed())
+			g.Expect(nodes.Items).To(ContainElement(Satisfy(nodeReady)))
+		}).WithTimeout(time.Minute).WithPolling(time.Second).Should(Succeed())
+	})
+
+	AfterAll(func(ctx SpecContext) {
+		if res == nil {
+			return
+		}
+		By("checking that no run left a namespace, Job or ConfigMap behind")
+		sel := resources.WithLabelSelector(cluster.RunLabel)
+		var nss corev1.NamespaceList
+		Expect(res.List(ctx, &nss, sel)).To(Succeed())
+		Expect(nss.Items).To(BeEmpty())
+		var jobs batchv1.JobList
+		Expect(res.List(ctx, &jobs, sel)).To(Succeed())
+		Expect(jobs.Items).To(BeEmpty())
+		var cms corev1.ConfigMapList
+		Expect(res.List(ctx, &cms, sel)).To(Succeed())
+		Expect(cms.Items).To(BeEmpty())
+	})
+
+	scenario := func() scenarios.Config {
+		cfg := scenarios.Production()
+		cfg.Server.BaseURL = "http://qwen3-vllm.default:8000"
+		return cfg
+	}
+
+	// serveLog makes kwok serve log as the container log of every pod in namespace ns,
+	// the way a real kubelet serves what the container printed.
+	serveLog := func(ctx context.Context, ns, log string) {
+		GinkgoHelper()
+		file := filepath.Join(GinkgoT().TempDir(), "container.log")
+		Expect(os.WriteFile(file, criLog(log), 0o644)).To(Succeed())
+		cl := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "kwok.x-k8s.io/v1alpha1",
+			"kind":       "ClusterLogs",
+			"metadata":   map[string]any{"name": "logs-" + ns},
+			"spec": map[string]any{
+				"selector": map[string]any{"matchNamespaces": []any{ns}},
+				"logs":     []any{map[string]any{"logsFile": file}},
+			},
+		}}
+		Expect(res.Create(ctx, cl)).To(Succeed())
+		DeferCleanup(func(ctx SpecContext) {
+			Expect(res.Delete(ctx, cl)).To(Succeed())
+		})
+	}
+
+	expectGone := func(ctx context.Context, ns string) {
+		GinkgoHelper()
+		err := res.Get(ctx, ns, "", &corev1.Namespace{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "namespace %s still exists (err %v)", ns, err)
+	}
+
+	runner := func(ns string) *cluster.JobRunner {
+		return &cluster.JobRunner{
+			Client:       c.Client,
+			Namespace:    ns,
+			PollInterval: 500 * time.Millisecond,
+			Timeout:      2 * time.Minute,
+			Progress:     GinkgoWriter,
+		}
+	}
+
+	It("renders objects the API server accepts (server-side dry-run) for every preset", func(ctx SpecContext) {
+		ns := "tailgate-dryrun-" + fmt.Sprint(GinkgoRandomSeed())
+		Expect(res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{cluster.RunLabel: ns}}})).To(Succeed())
+		DeferCleanup(func(ctx SpecContext) { Expect(cluster.DeleteNamespace(ctx, res, ns)).To(Succeed()) })
+		r := runner(ns)
+		r.Benchmark = cluster.BenchmarkInput{
+			HFToken:     "hf_dry_run_token",
+			IRSARoleARN: "arn:aws:iam::123456789012:role/inference-perf",
+			Affinity:    &cluster.TargetAffinity{Namespace: "default", Labels: map[string]string{"app.kubernetes.io/component": "qwen3-vllm"}},
+		}
+		for _, name := range []string{"baseline", "saturation", "sweep", "production"} {
+			cfg, err := scenarios.Preset(name)
+			Expect(err).NotTo(HaveOccurred())
+			if cfg.Server == nil || cfg.Server.BaseURL == "" {
+				cfg = withTarget(cfg)
+			}
+			cfg.Server.APIKey = "sk-dry-run-key"
+			objs, err := r.Render(cfg, ns)
+			Expect(err).NotTo(HaveOccurred(), name)
+			Expect(objs.ConfigMap.Data["config.yml"]).NotTo(ContainSubstring("sk-dry-run-key"), name)
+			Expect(objs.ConfigMap.Data["config.yml"]).NotTo(ContainSubstring("hf_dry_run_token"), name)
+			Expect(objs.Secret).NotTo(BeNil(), name)
+			for _, o := range objs.Namespaced() {
+				err := res.Create(ctx, o, func(co *metav1.CreateOptions) { co.DryRun = []string{metav1.DryRunAll} })
+				Expect(err).NotTo(HaveOccurred(), "%s: %T %s", name, o, o.GetName())
+			}
+		}
+		var jobs batchv1.JobList
+		Expect(res.WithNamespace(ns).List(ctx, &jobs)).To(Succeed())
+		Expect(jobs.Items).To(BeEmpty(), "a dry-run must not create anything")
+	})
+
+	It("runs the inference-perf Job to completion, collects the report from the pod log, and a gate passes and fails on it", func(ctx SpecContext) {
+		ns := "tailgate-pass-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, fakeJobLog("testdata/one-stage-92rps"))
+
+		rep, err := runner(ns).Run(ctx, scenario())
+		Expect(err).NotTo(HaveOccurred())
+		expectGone(ctx, ns)
+
+		Expect(rep.Source).To(ContainSubstring("pod log of job " + ns + "/inference-perf"))
+		Expect(rep.Stages).To(HaveLen(1))
+		Expect(rep.Summary.Successes).To(BeEquivalentTo(5531))
+
+		By("a passing SLA verdict: P99 TTFT 0.182 s is below 250 ms")
+		Expect(rep).To(matchers.HaveP99TTFTBelow(250 * time.Millisecond))
+
+		By("a failing SLA verdict: P99 TTFT 0.182 s is not below 100 ms")
+		m := matchers.HaveP99TTFTBelow(100 * time.Millisecond)
+		ok, err := m.Match(rep)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		Expect(m.FailureMessage(rep)).To(ContainSubstring("181"))
+	})
+
+	It("collects a saturated run whole, and the gate refuses to pass it", func(ctx SpecContext) {
+		ns := "tailgate-sat-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, fakeJobLog("testdata/inference-perf-v0.2.0"))
+
+		rep, err := runner(ns).Run(ctx, scenario())
+		Expect(err).NotTo(HaveOccurred())
+		expectGone(ctx, ns)
+		Expect(rep.Stages).To(HaveLen(7))
+		Expect(rep.Summary.Successes).To(BeEquivalentTo(38717))
+
+		_, err = matchers.HaveP99TTFTBelow(10 * time.Second).Match(rep)
+		Expect(err).To(MatchError(ContainSubstring("load not delivered")))
+	})
+
+	It("fails the run with the pod's last log lines when the Job fails (backoff exhausted)", func(ctx SpecContext) {
+		ns := "tailgate-fail-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, "INFO loading tokenizer Qwen/Qwen3-8B\nOSError: We couldn't connect to 'https://huggingface.co' to load this file\n")
+		r := runner(ns)
+		backoff := int32(1)
+		r.Benchmark.BackoffLimit = &backoff
+		r.Benchmark.PodLabels = map[string]string{kwokFailLabel: "true"}
+
+		rep, err := r.Run(ctx, scenario())
+		Expect(rep).To(BeNil())
+		var runErr *cluster.RunError
+		Expect(errors.As(err, &runErr)).To(BeTrue(), "%v", err)
+		Expect(runErr.Reason).To(ContainSubstring("BackoffLimitExceeded"))
+		Expect(runErr.Logs).To(ContainSubstring("OSError: We couldn't connect to 'https://huggingface.co'"))
+		Expect(runErr.Logs).To(ContainSubstring("exited with code 1"))
+		Expect(err.Error()).To(ContainSubstring("last lines of the benchmark pod's log"))
+		expectGone(ctx, ns)
+	})
+
+	It("cleans up when interrupted while waiting for the Job", func(ctx SpecContext) {
+		ns := "tailgate-intr-" + fmt.Sprint(GinkgoRandomSeed())
+		r := runner(ns)
+		// No node carries this label, so the pod stays Pending and the wait goes on.
+		r.Benchmark.NodeSelector = map[string]string{"tailgate.dev/no-such-node": "true"}
+
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() {
+			defer GinkgoRecover()
+			_, err := r.Run(runCtx, scenario())
+			done <- err
+		}()
+		Eventually(ctx, func() error {
+			return res.Get(ctx, "inference-perf", ns, &batchv1.Job{})
+		}).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
+		cancel()
+
+		var err error
+		Eventually(done).WithTimeout(time.Minute).Should(Receive(&err))
+		Expect(err).To(MatchError(context.Canceled))
+		Expect(err.Error()).To(ContainSubstring("interrupted"))
+		expectGone(ctx, ns)
+	})
+
+	It("keeps the namespace when asked, for debugging", func(ctx SpecContext) {
+		ns := "tailgate-keep-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, fakeJobLog("testdata/inference-perf-v0.2.0"))
+		r := runner(ns)
+		r.Keep = true
+		_, err := r.Run(ctx, scenario())
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) { Expect(cluster.DeleteNamespace(ctx, res, ns)).To(Succeed()) })
+		var cm corev1.ConfigMap
+		Expect(res.Get(ctx, "inference-perf-config", ns, &cm)).To(Succeed())
+		Expect(cm.Data["config.yml"]).To(ContainSubstring("/tailgate/reports"))
+	})
+
+	It("refuses an affinity that no target pod satisfies instead of leaving the pod Pending", func(ctx SpecContext) {
+		ns := "tailgate-aff-" + fmt.Sprint(GinkgoRandomSeed())
+		r := runner(ns)
+		r.Benchmark.Affinity = &cluster.TargetAffinity{Namespace: "default", Labels: map[string]string{"app": "qwen3-vllm"}}
+		_, err := r.Run(ctx, scenario())
+		Expect(err).To(MatchError(ContainSubstring("no running pod in namespace default matches app=qwen3-vllm")))
+		expectGone(ctx, ns)
+	})
+
+	It("refuses a namespace it did not create, and leaves it alone", func(ctx SpecContext) {
+		ns := "tailgate-taken-" + fmt.Sprint(GinkgoRandomSeed())
+		Expect(res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{cluster.RunLabel: ns}}})).To(Succeed())
+		DeferCleanup(func(ctx SpecContext) { Expect(cluster.DeleteNamespace(ctx, res, ns)).To(Succeed()) })
+		_, err := runner(ns).Run(ctx, scenario())
+		Expect(err).To(MatchError(ContainSubstring("already exists")))
+		Expect(res.Get(ctx, ns, "", &corev1.Namespace{})).To(Succeed())
+	})
+})
+
+func nodeReady(n corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// criLog formats text as a container log file in the CRI format kubelets (and kwok) read.
+func criLog(text string) []byte {
+	var b bytes.Buffer
+	ts := time.Now().UTC()
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		ts = ts.Add(time.Microsecond)
+		fmt.Fprintf(&b, "%s stdout F %s\n", ts.Format(time.RFC3339Nano), line)
+	}
+	return b.Bytes()
+}
+
+func withTarget(cfg scenarios.Config) scenarios.Config {
+	if cfg.Server == nil {
+		cfg.Server = &scenarios.ServerConfig{}
+	}
+	cfg.Server.BaseURL = "http://qwen3-vllm.default:8000"
+	return cfg
+}
+
+var _ = report.ReadDir

@@ -1,0 +1,116 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/tailgate-dev/tailgate/scenarios"
+)
+
+// preparedRun is a scenario made ready for one run in a cluster.
+type preparedRun struct {
+	config          []byte        // rendered config.yml, without secrets
+	secretConfig    []byte        // YAML overlay holding the secret values, nil when none
+	apiKey, hfToken string        // the API key and Hugging Face token, also as env vars
+	s3              *S3Location   // where the run stores its reports in S3, if it does
+	plannedDuration time.Duration // sum of the stage durations (0 when unknown)
+}
+
+// prepareScenario copies cfg for a run named runID: secrets (server.api_key,
+// tokenizer.token, secret-looking api.headers, a password in server.base_url) move out of
+// the config into an overlay that goes in a Secret; local storage goes to the path the
+// Job's script prints from; an S3 path gets the run id appended (inference-perf skips an
+// upload whose key exists, so a shared path would silently keep an older run's report).
+func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
+	var p preparedRun
+	if err := cfg.Validate(); err != nil {
+		return p, err
+	}
+	cfg = cfg.Clone()
+	red := cfg.Redact()
+	overlay := map[string]map[string]any{}
+	put := func(section, key string, v any) {
+		if overlay[section] == nil {
+			overlay[section] = map[string]any{}
+		}
+		overlay[section][key] = v
+	}
+	if s := cfg.Server; s != nil {
+		if s.APIKey != "" {
+			p.apiKey = s.APIKey
+			put("server", "api_key", s.APIKey)
+			s.APIKey = ""
+		}
+		if s.BaseURL != red.Server.BaseURL {
+			put("server", "base_url", s.BaseURL)
+			s.BaseURL = red.Server.BaseURL
+		}
+	}
+	if t := cfg.Tokenizer; t != nil && t.Token != "" {
+		p.hfToken = t.Token
+		put("tokenizer", "token", t.Token)
+		t.Token = ""
+	}
+	headers := map[string]string{}
+	for k, v := range cfg.API.Headers {
+		if red.API.Headers[k] != v {
+			headers[k] = v
+			cfg.API.Headers[k] = red.API.Headers[k]
+		}
+	}
+	if len(headers) > 0 {
+		put("api", "headers", headers)
+	}
+	if len(overlay) > 0 {
+		out, err := yaml.Marshal(overlay)
+		if err != nil {
+			return p, fmt.Errorf("cluster: secret overlay: %w", err)
+		}
+		p.secretConfig = out
+	}
+
+	var st scenarios.StorageConfig
+	if cfg.Storage != nil {
+		st = *cfg.Storage
+	}
+	local := scenarios.LocalStorageConfig{}
+	if st.LocalStorage != nil {
+		local = *st.LocalStorage
+	}
+	local.Path = reportDir
+	local.ReportFilePrefix = nil
+	st.LocalStorage = &local
+	if st.SimpleStorageService != nil {
+		s3c := *st.SimpleStorageService
+		s3c.Path = strings.TrimSuffix(s3c.Path, "/") + "/" + runID
+		st.SimpleStorageService = &s3c
+		p.s3 = &S3Location{
+			Bucket:    s3c.BucketName,
+			Prefix:    strings.TrimPrefix(s3c.Path, "/") + "/" + deref(s3c.ReportFilePrefix),
+			Endpoint:  deref(s3c.EndpointURL),
+			Region:    deref(s3c.RegionName),
+			PathStyle: deref(s3c.AddressingStyle) == "path",
+		}
+	}
+	cfg.Storage = &st
+	for _, s := range cfg.Load.Stages {
+		p.plannedDuration += time.Duration(s.Duration) * time.Second
+	}
+	out, err := scenarios.Render(cfg)
+	if err != nil {
+		return p, fmt.Errorf("cluster: render scenario: %w", err)
+	}
+	p.config = out
+	return p, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
