@@ -73,6 +73,15 @@ var _ = Describe("Runner helpers", func() {
 		Expect(*d.Server.IgnoreEOS).To(BeTrue())
 	})
 
+	It("a server section built in Go needs only its base URL", func() {
+		c := scenarios.Production()
+		c.Server = &scenarios.ServerConfig{BaseURL: "http://127.0.0.1:8000"}
+		Expect(c.Validate()).To(Succeed())
+		out, err := scenarios.Render(c)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(out)).To(ContainSubstring("server:\n  type: vllm\n  base_url: http://127.0.0.1:8000\n  ignore_eos: true\n"))
+	})
+
 	It("Workers resolves an unset num_workers to this host's CPU count", func() {
 		Expect(scenarios.LoadConfig{NumWorkers: 8}.Workers()).To(Equal(8))
 		Expect(scenarios.LoadConfig{}.Workers()).To(Equal(runtime.NumCPU()))

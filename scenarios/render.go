@@ -175,8 +175,12 @@ func flow[T any](v T, def *T) string {
 
 func render(c Config) ([]byte, error) {
 	c = c.Clone()
+	// A ServerConfig built in Go may leave its defaulted fields at zero.
 	if c.Server != nil && c.Server.IgnoreEOS == nil {
 		c.Server.IgnoreEOS = ptr(true)
+	}
+	if c.Server != nil && c.Server.Type == "" {
+		c.Server.Type = ServerVLLM
 	}
 	root, err := encodeStruct(reflect.ValueOf(c), reflect.ValueOf(Default()))
 	if err != nil {

@@ -111,7 +111,8 @@ type ResponseFormat struct {
 }
 
 // ServerConfig is the model server under test. APIKey is a secret: Config's String and
-// RenderRedacted never show it.
+// RenderRedacted never show it. A zero Type and a nil IgnoreEOS mean the defaults (vllm,
+// true), so &ServerConfig{BaseURL: u} is a complete section.
 type ServerConfig struct {
 	Type      ServerType `yaml:"type" render:"always"`
 	ModelName string     `yaml:"model_name"` // empty: inference-perf asks GET /v1/models

@@ -402,7 +402,9 @@ func (s StorageConfig) validate(p *problems) {
 }
 
 func (s ServerConfig) validate(p *problems) {
-	oneOf(p, "server.type", s.Type, ServerVLLM, ServerSGLang, ServerTGI, ServerMock)
+	if s.Type != "" { // empty: the default, vllm (a ServerConfig built in Go)
+		oneOf(p, "server.type", s.Type, ServerVLLM, ServerSGLang, ServerTGI, ServerMock)
+	}
 	if s.BaseURL == "" {
 		p.add("server.base_url", "is required; give the model server's URL, e.g. http://127.0.0.1:8000")
 	} else if u, err := url.Parse(s.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {
