@@ -102,7 +102,7 @@ func (r *run) runScenario(ctx SpecContext) {
 	}
 	g, err := framework.Prepare(ctx, framework.PrepareInput{
 		Settings: r.settings, Scenario: cfg, Runners: r.in.Runners,
-		Progress: func(p loadgen.Progress) { fmt.Fprintln(GinkgoWriter, ProgressLine(r.in.Scenario, p)) },
+		Progress: func(p loadgen.Progress) { fmt.Fprintln(progressWriter(), ProgressLine(r.in.Scenario, p)) },
 		Log:      GinkgoWriter,
 	})
 	Expect(err).NotTo(HaveOccurred(), "preparing the %s scenario", r.in.Scenario)
@@ -140,6 +140,16 @@ func describeLoad(stages []scenarios.Stage) string {
 		return "sweep"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// progressWriter is GinkgoWriter in verbose runs (where it streams) and the
+// process's stderr otherwise, so a long load shows signs of life either way.
+func progressWriter() io.Writer {
+	_, rc := GinkgoConfiguration()
+	if rc.Verbose || rc.VeryVerbose {
+		return GinkgoWriter
+	}
+	return os.Stderr
 }
 
 // ProgressLine renders a progress snapshot for the console.
