@@ -23,14 +23,43 @@ import (
 // that name the key, its dotted path and its line; so are wrong types, impossible values
 // and configs inference-perf would refuse to run (no stages and no sweep).
 func Parse(data []byte) (Config, error) {
-	cfg, err := decodeConfig(data)
+	cfg, at, err := decodeConfig(data)
 	if err != nil {
 		return Config{}, err
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := validateAt(cfg, at); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// validateAt is Validate with each problem prefixed by the line of its field in the file
+// (or of the nearest enclosing section there when the field itself is absent).
+func validateAt(c Config, at map[string]int) error {
+	ps := c.problems()
+	if len(ps) == 0 {
+		return nil
+	}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+		for path := p.path; path != ""; path = parentPath(path) {
+			if line, ok := at[path]; ok {
+				errs[i] = fmt.Errorf("line %d: %w", line, p)
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// parentPath drops the last segment of a dotted path ("a.b[2].c" -> "a.b[2]" -> "a.b").
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
 }
 
 // LoadFile reads and parses an inference-perf config file. Errors start with the path;
@@ -40,35 +69,37 @@ func LoadFile(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("scenario: %w", err)
 	}
-	cfg, err := decodeConfig(data)
+	cfg, at, err := decodeConfig(data)
 	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := validateAt(cfg, at); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	cfg.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
 	return cfg, nil
 }
 
-// decodeConfig decodes a config file over the defaults, without the semantic checks.
-func decodeConfig(data []byte) (Config, error) {
+// decodeConfig decodes a config file over the defaults, without the semantic checks. It
+// also returns the line of every dotted path in the file.
+func decodeConfig(data []byte) (Config, map[string]int, error) {
 	cfg := Default()
 	root, err := parseDocument(data)
 	if err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
 	if root == nil { // empty file: inference-perf takes it as {}
-		return cfg, nil
+		return cfg, nil, nil
 	}
-	if err := decodeStrict(root, &cfg, "config"); err != nil {
-		return Config{}, err
+	at, err := decodeStrict(root, &cfg, "config")
+	if err != nil {
+		return Config{}, nil, err
 	}
 	if n := lookup(root, "load", "num_workers"); n != nil && n.Kind == yaml.ScalarNode && n.Value == "0" {
-		return Config{}, fmt.Errorf("line %d: load.num_workers: 0 runs inference-perf's generator inside its main process, which tailgate does not model; give a positive number of workers, or remove the key to use the CPU count", n.Line)
+		return Config{}, nil, fmt.Errorf("line %d: load.num_workers: 0 runs inference-perf's generator inside its main process, which tailgate does not model; give a positive number of workers, or remove the key to use the CPU count", n.Line)
 	}
 	normalizeEmpty(reflect.ValueOf(&cfg).Elem())
-	return cfg, nil
+	return cfg, at, nil
 }
 
 // parseDocument parses exactly one YAML document and returns its root node (nil when the
@@ -104,17 +135,18 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 
 // decodeStrict checks every key of root against the Go type of out (reporting unknown
 // keys with their line and dotted path), pre-fills the sections present with their
-// defaults, then decodes root into out. what names the kind of file in messages.
-func decodeStrict(root *yaml.Node, out any, what string) error {
-	w := &walker{lines: map[int][]lineValue{}, what: what}
+// defaults, then decodes root into out. what names the kind of file in messages. It
+// returns the line of every dotted path in the file.
+func decodeStrict(root *yaml.Node, out any, what string) (map[string]int, error) {
+	w := &walker{lines: map[int][]lineValue{}, at: map[string]int{}, what: what}
 	w.walk(root, reflect.ValueOf(out).Elem(), "")
 	if len(w.errs) > 0 {
-		return errors.Join(w.errs...)
+		return nil, errors.Join(w.errs...)
 	}
 	if err := root.Decode(out); err != nil {
-		return w.explain(err)
+		return nil, w.explain(err)
 	}
-	return nil
+	return w.at, nil
 }
 
 // aliasesFor maps the alias keys a section accepts to their canonical key.
@@ -134,6 +166,7 @@ func aliasesFor(t reflect.Type) map[string]string {
 type walker struct {
 	errs  []error
 	lines map[int][]lineValue // the values starting on each line, in document order
+	at    map[string]int      // dotted path -> line of its value
 	what  string
 }
 
@@ -161,6 +194,9 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 	}
 	if path != "" {
 		w.lines[n.Line] = append(w.lines[n.Line], lineValue{path: path, tag: n.ShortTag(), value: n.Value})
+		if _, seen := w.at[path]; !seen {
+			w.at[path] = n.Line
+		}
 	}
 	isNull := n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 	t := v.Type()

@@ -15,6 +15,23 @@ import (
 // "scenario <name>:" when c has a Name. A config without a server section validates:
 // inference-perf refuses it only when it starts, and runners supply the target.
 func (c Config) Validate() error {
+	ps := c.problems()
+	if len(ps) == 0 {
+		return nil
+	}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	err := errors.Join(errs...)
+	if c.Name != "" {
+		return fmt.Errorf("scenario %s: %w", c.Name, err)
+	}
+	return err
+}
+
+// problems lists everything Validate finds.
+func (c Config) problems() []problem {
 	v := &problems{}
 	c.API.validate(v)
 	c.Data.validate(v, c.Load.Type)
@@ -32,27 +49,25 @@ func (c Config) Validate() error {
 	for i, cb := range c.CircuitBreakers {
 		cb.validate(v, fmt.Sprintf("circuit_breakers[%d]", i))
 	}
-	if len(v.list) == 0 {
-		return nil
-	}
-	err := errors.Join(v.list...)
-	if c.Name != "" {
-		return fmt.Errorf("scenario %s: %w", c.Name, err)
-	}
-	return err
+	return v.list
 }
 
-type problems struct{ list []error }
+// problem is one validation failure at a dotted path.
+type problem struct{ path, msg string }
 
-// add records a problem. A message starting with "(" continues the path, as in
-// "data.input_distribution.min (4096) > max (128)"; any other follows a colon.
-func (p *problems) add(path, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	sep := ": "
-	if strings.HasPrefix(msg, "(") {
-		sep = " "
+// Error reads "path: msg", or "path (…) …" when msg continues the path, as in
+// "data.input_distribution.min (4096) > max (128)".
+func (p problem) Error() string {
+	if strings.HasPrefix(p.msg, "(") {
+		return p.path + " " + p.msg
 	}
-	p.list = append(p.list, fmt.Errorf("%s%s%s", path, sep, msg))
+	return p.path + ": " + p.msg
+}
+
+type problems struct{ list []problem }
+
+func (p *problems) add(path, format string, args ...any) {
+	p.list = append(p.list, problem{path, fmt.Sprintf(format, args...)})
 }
 
 func oneOf[T ~string](p *problems, path string, v T, allowed ...T) {

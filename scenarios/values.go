@@ -130,7 +130,7 @@ func parseValues(data []byte) (*chartBenchmark, error) {
 	}
 	var v chartValues
 	if root != nil {
-		if err := decodeStrict(root, &v, "values file"); err != nil {
+		if _, err := decodeStrict(root, &v, "values file"); err != nil {
 			for _, key := range []string{"benchmark.storage.s3.path", "benchmark.storage.s3.enabled"} {
 				if msg := err.Error(); strings.Contains(msg, "unknown key "+key+";") || strings.Contains(msg, "unknown key "+key+" (") {
 					err = fmt.Errorf("%w\n(%s: %s)", err, key, chartKeyHint(key))
