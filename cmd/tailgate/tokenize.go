@@ -37,6 +37,7 @@ func runTokenize(ctx context.Context, args []string, s stdio) int {
 	noSpecial := fs.Bool("no-special-tokens", false, "do not add the post-processor's special tokens (add_special_tokens=False)")
 	revision := fs.String("revision", "", "model revision on the Hugging Face hub (default main)")
 	offline := fs.Bool("offline", false, "use the Hugging Face cache only (like HF_HUB_OFFLINE=1)")
+	backend := fs.String("backend", "go", "implementation: go (pure Go) or rust (binaries built with -tags hftokenizers)")
 	verbose := fs.Bool("v", false, "log where the tokenizer came from")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -53,7 +54,9 @@ func runTokenize(ctx context.Context, args []string, s stdio) int {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
-	tok, err := tokenizer.Load(ctx, *ref, tokenizer.LoadOptions{Revision: *revision, Offline: *offline, Logger: logger})
+	tok, err := tokenizer.Load(ctx, *ref, tokenizer.LoadOptions{
+		Revision: *revision, Offline: *offline, Logger: logger, Backend: tokenizer.Backend(*backend),
+	})
 	if err != nil {
 		fmt.Fprintf(s.err, "tokenize: %v\n", err)
 		return 1

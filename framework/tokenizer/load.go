@@ -45,6 +45,8 @@ type LoadOptions struct {
 	Logger *slog.Logger
 	// Getenv reads the environment; default os.Getenv.
 	Getenv func(string) string
+	// Backend picks the implementation; default BackendGo.
+	Backend Backend
 }
 
 var modelIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$`)
@@ -62,9 +64,9 @@ func Load(ctx context.Context, ref string, opts LoadOptions) (Tokenizer, error) 
 			if _, err := os.Stat(p); err != nil {
 				return nil, fmt.Errorf("tokenizer: model directory %s has no tokenizer.json", ref)
 			}
-			return FromFile(p)
+			return FromFileWith(p, opts.Backend)
 		}
-		return FromFile(ref)
+		return FromFileWith(ref, opts.Backend)
 	}
 	if strings.HasSuffix(ref, ".json") || strings.HasPrefix(ref, ".") || strings.HasPrefix(ref, "/") ||
 		strings.HasPrefix(ref, "~") || strings.Count(ref, "/") > 1 || !modelIDPattern.MatchString(ref) {
@@ -74,7 +76,7 @@ func Load(ctx context.Context, ref string, opts LoadOptions) (Tokenizer, error) 
 	if err != nil {
 		return nil, err
 	}
-	return FromFile(path)
+	return FromFileWith(path, opts.Backend)
 }
 
 func (o LoadOptions) withDefaults() LoadOptions {
