@@ -241,6 +241,16 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 		seen := map[string]given{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
+			if k.ShortTag() == "!!merge" { // "<<: *defaults" merges a mapping into this one
+				merged := []*yaml.Node{val}
+				if val.Kind == yaml.SequenceNode {
+					merged = val.Content
+				}
+				for _, m := range merged {
+					w.walkMode(m, v, path, lenient)
+				}
+				continue
+			}
 			name := k.Value
 			if canon, ok := aliases[name]; ok {
 				name = canon
@@ -509,7 +519,8 @@ func (l *Length) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // nearest returns the name closest to key when it is plausibly a typo of it: the same
-// letters in another case or style (baseURL, base-url), or at most two edits away.
+// letters in another case or style (baseURL, base-url), or one edit away (two for names
+// of six letters or more).
 func nearest(key string, names []string) string {
 	squash := func(s string) string {
 		return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
@@ -519,7 +530,11 @@ func nearest(key string, names []string) string {
 		if squash(n) == squash(key) {
 			return n
 		}
-		if d := editDistance(key, n); d < bestDist {
+		limit := 2 // edits allowed: one for short names, two for longer ones
+		if len(n) < 6 {
+			limit = 1
+		}
+		if d := editDistance(key, n); d <= limit && d < bestDist {
 			best, bestDist = n, d
 		}
 	}

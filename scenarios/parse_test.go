@@ -193,6 +193,25 @@ server:
 		Expect(roundTrip(c)).To(Equal(c))
 	})
 
+	It("follows YAML anchors and merge keys, checking the merged keys too", func() {
+		c, err := scenarios.Parse([]byte(`
+load:
+  type: constant
+  stages:
+    - &stage {rate: 2, duration: 10}
+    - <<: *stage
+      rate: 4
+server: {base_url: "http://127.0.0.1:8000"}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Load.Stages).To(Equal([]scenarios.Stage{{Rate: 2, Duration: 10}, {Rate: 4, Duration: 10}}))
+
+		_, err = scenarios.Parse([]byte("x: &bad {rate: 1, pace: 2}\n"))
+		Expect(err).To(MatchError(ContainSubstring("unknown key x;")))
+		_, err = scenarios.Parse([]byte("load:\n  stages:\n    - <<: {rate: 1, pace: 2}\n      duration: 3\n"))
+		Expect(err).To(MatchError(ContainSubstring("line 3: unknown key load.stages[0].pace;")))
+	})
+
 	It("treats an empty file like inference-perf: all defaults, then no stages to run", func() {
 		_, err := scenarios.Parse(nil)
 		Expect(err).To(MatchError(ContainSubstring("load.stages: is empty and there is no load.sweep; give at least one stage (or a sweep)")))
