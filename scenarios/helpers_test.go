@@ -100,6 +100,16 @@ var _ = Describe("Runner helpers", func() {
 		Expect(c.Summary()).To(ContainSubstring("(1500 requests)"))
 	})
 
+	It("a zero Config prints, clones and fails validation without panicking", func() {
+		var c scenarios.Config
+		Expect(c.String()).To(ContainSubstring("api:"))
+		Expect(c.Clone()).To(Equal(c))
+		Expect(c.Validate()).To(MatchError(ContainSubstring(`api.type: "" is not one of completion, chat, anthropic_messages`)))
+		_, err := scenarios.Render(c)
+		Expect(err).To(HaveOccurred())
+		Expect(c.Summary()).NotTo(BeEmpty())
+	})
+
 	It("Clone shares nothing with the original", func() {
 		a := scenarios.Production()
 		a.API.Headers = map[string]string{"X": "1"}

@@ -140,6 +140,18 @@ benchmark:
 		Expect(c.Data.InputDistribution).To(Equal(scenarios.Baseline().Data.InputDistribution))
 	})
 
+	It("overlays target and storage on a config file that names no scenario", func() {
+		c, err := scenarios.LoadFile("testdata/inference-perf/config.yml")
+		Expect(err).NotTo(HaveOccurred())
+		c.Name = ""
+		c, err = scenarios.ApplyValues(c, []byte("benchmark:\n  target: {baseUrl: \"http://t:1\"}\n  storage: {s3: {bucketName: b}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Server.BaseURL).To(Equal("http://t:1"))
+		Expect(c.Server.ModelName).To(Equal("HuggingFaceTB/SmolLM2-135M-Instruct"))
+		Expect(c.Storage.SimpleStorageService.Path).To(Equal("benchmark-results/vllm/HuggingFaceTB/SmolLM2-135M-Instruct"))
+		Expect(c.Load.Stages).To(Equal([]scenarios.Stage{{Rate: 1, Duration: 30}}))
+	})
+
 	It("builds a custom scenario the chart would render from benchmark.scenarios.<name>", func() {
 		c, err := scenarios.FromValues([]byte(`
 benchmark:

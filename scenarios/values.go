@@ -267,7 +267,13 @@ func applyValues(cfg Config, b *chartBenchmark) (Config, error) {
 		}
 		s3 := defaultsFor[S3StorageConfig]()
 		s3.BucketName = bucket
-		s3.Path = strings.Join([]string{prefix, cfg.Name, serverType, model}, "/")
+		var parts []string
+		for _, p := range []string{prefix, cfg.Name, serverType, model} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		s3.Path = strings.Join(parts, "/")
 		cfg.Storage.SimpleStorageService = s3
 	}
 	if err := cfg.Validate(); err != nil {
