@@ -257,6 +257,40 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		expectGone(ctx, ns)
 	})
 
+	It("deploys the simulated vLLM and schedules the benchmark pod next to it", func(ctx SpecContext) {
+		simNS := "tailgate-sim-" + fmt.Sprint(GinkgoRandomSeed())
+		sim, err := cluster.DeploySimulatedVLLM(ctx, c.Client, cluster.SimulatedVLLMInput{Namespace: simNS, Image: "tailgate:test"})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) {
+			Expect(sim.Delete(ctx)).To(Succeed())
+			expectGone(ctx, simNS)
+		})
+		Expect(sim.URL).To(Equal("http://qwen3-vllm." + simNS + ":8000"))
+
+		ns := "tailgate-near-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, fakeJobLog("testdata/one-stage-92rps"))
+		r := runner(ns)
+		r.Benchmark.Affinity = sim.Affinity("kubernetes.io/hostname")
+		r.Keep = true
+		DeferCleanup(func(ctx SpecContext) { Expect(cluster.DeleteNamespace(ctx, res, ns)).To(Succeed()) })
+		cfg := scenario()
+		cfg.Server.BaseURL = sim.URL
+		_, err = r.Run(ctx, cfg)
+		Expect(err).NotTo(HaveOccurred())
+
+		By("the benchmark pod ran on the node of a simulated vLLM pod")
+		var simPods, benchPods corev1.PodList
+		Expect(res.WithNamespace(simNS).List(ctx, &simPods)).To(Succeed())
+		Expect(res.WithNamespace(ns).List(ctx, &benchPods)).To(Succeed())
+		Expect(benchPods.Items).To(HaveLen(1))
+		var simNodes []string
+		for _, p := range simPods.Items {
+			simNodes = append(simNodes, p.Spec.NodeName)
+		}
+		Expect(simNodes).To(ContainElement(benchPods.Items[0].Spec.NodeName))
+		Expect(benchPods.Items[0].Spec.Affinity.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].Namespaces).To(Equal([]string{simNS}))
+	})
+
 	It("refuses a namespace it did not create, and leaves it alone", func(ctx SpecContext) {
 		ns := "tailgate-taken-" + fmt.Sprint(GinkgoRandomSeed())
 		Expect(res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{cluster.RunLabel: ns}}})).To(Succeed())
