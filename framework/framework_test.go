@@ -157,7 +157,12 @@ var _ = Describe("the native runner", func() {
 		prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
 		sim, err := mockvllm.Start(ctx, mockvllm.Options{Model: "qwen3-8b", CustomProfile: &prof})
 		Expect(err).NotTo(HaveOccurred())
-		time.AfterFunc(2*time.Second, func() { _ = sim.Close() })
+		go func() { // die once the load is flowing
+			for len(sim.Truths()) < 15 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			_ = sim.Close()
+		}()
 		cfg := small(sim.URL())
 		cfg = framework.ApplySettings(cfg, framework.Settings{Duration: 3 * time.Second})
 		rep, err := (&framework.NativeRunner{}).Run(ctx, cfg)

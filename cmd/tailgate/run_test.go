@@ -83,7 +83,12 @@ var _ = Describe("tailgate run", func() {
 
 	It("fails the gate with Connection Error failures when the server dies mid-run", func(ctx SpecContext) {
 		sla := writeSLA(dir, "error_rate: 1%\n")
-		time.AfterFunc(2*time.Second, func() { _ = sim.Close() })
+		go func() { // die once the load is flowing
+			for len(sim.Truths()) < 15 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			_ = sim.Close()
+		}()
 		code, out, errOut := runRunCmd(ctx, "--config", smallConfig(dir, url, 20, 3), "--sla", sla, "--report-dir", filepath.Join(dir, "r"), "--progress", "0")
 		Expect(code).To(Equal(1), out+errOut)
 		Expect(out).To(ContainSubstring("Connection Error"))

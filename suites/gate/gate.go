@@ -53,7 +53,7 @@ type Input struct {
 func Declare(in Input) bool {
 	state := &run{in: in}
 	ReportAfterSuite("tailgate: JUnit and summary", state.writeSuiteReports)
-	return Describe(fmt.Sprintf("%s gate", in.Scenario), Ordered, ContinueOnFailure, func() {
+	return Describe(fmt.Sprintf("%s gate", in.Scenario), Ordered, ContinueOnFailure, Label("gate", in.Scenario), func() {
 		settings, err := in.Flags.Settings()
 		if err != nil {
 			It("has valid settings", func() { Fail(err.Error()) })
