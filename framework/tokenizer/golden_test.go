@@ -23,7 +23,14 @@ type goldenRow struct {
 
 func readGolden() []goldenRow {
 	GinkgoHelper()
-	f, err := os.Open("testdata/golden.jsonl")
+	rows := readVectors("testdata/golden.jsonl")
+	Expect(rows).To(HaveLen(400))
+	return rows
+}
+
+func readVectors(path string) []goldenRow {
+	GinkgoHelper()
+	f, err := os.Open(path)
 	Expect(err).NotTo(HaveOccurred())
 	defer f.Close()
 	var rows []goldenRow
@@ -35,13 +42,18 @@ func readGolden() []goldenRow {
 		rows = append(rows, r)
 	}
 	Expect(sc.Err()).NotTo(HaveOccurred())
-	Expect(rows).To(HaveLen(400))
 	return rows
 }
 
 var _ = Describe("golden vectors", func() {
-	var rows []goldenRow
-	BeforeEach(func() { rows = readGolden() })
+	var rows, cross []goldenRow
+	BeforeEach(func() {
+		rows = readGolden()
+		// testdata/crosscheck.jsonl: generated strings (edge-case pieces and random code
+		// points of all planes) with the ids transformers.js gives for the same two files.
+		cross = readVectors("testdata/crosscheck.jsonl")
+		Expect(len(cross)).To(BeNumerically(">", 2000))
+	})
 
 	type model struct {
 		tok       func() tokenizer.Tokenizer
@@ -65,6 +77,13 @@ var _ = Describe("golden vectors", func() {
 			}
 		})
 
+		It("agrees with transformers.js on generated edge cases ("+name+")", func() {
+			tok := m.tok()
+			for _, r := range cross {
+				Expect(tok.Encode(r.Text, false)).To(Equal(m.ids(r)), "text %q", r.Text)
+			}
+		})
+
 		It("decodes the "+name+" ids back to the normalized string", func() {
 			tok := m.tok()
 			for _, r := range rows {
@@ -74,4 +93,19 @@ var _ = Describe("golden vectors", func() {
 			}
 		})
 	}
+})
+
+// The Rust library's regex engine (Oniguruma) reads \s as the Unicode White_Space property:
+// U+0085 is whitespace and U+FEFF is not. JavaScript's \s is the other way round, so
+// transformers.js splits these two differently; the golden vectors contain neither.
+var _ = Describe("whitespace classes of the Split regex", func() {
+	It("treats U+0085 as whitespace and U+FEFF as punctuation, as Oniguruma does", func() {
+		tok := qwen3Tokenizer()
+		// NEL is its own (whitespace) piece, so "'s" stays a contraction (594); transformers.js
+		// gives [126 227 6 82].
+		Expect(tok.Encode("\u0085's", false)).To(Equal([]int{126, 227, 594}))
+		// U+FEFF joins the apostrophe in one punctuation piece and "t" stands alone;
+		// transformers.js gives [3225 944] ("'t" as a contraction).
+		Expect(tok.Encode("\ufeff't", false)).To(Equal([]int{3225, 6, 83}))
+	})
 })

@@ -232,7 +232,7 @@ func compileSplitRegex(pattern string) (finder, matcher, error) {
 // their Go regexp equivalents; Go's own versions are ASCII-only.
 func translateRegex(p string) string {
 	const space = `\t\n\v\f\r\x{85}\p{Z}`
-	const word = `\p{L}\p{M}\p{Nd}\p{Pc}`
+	const word = `\p{L}\p{M}\p{N}\p{Pc}`
 	var b strings.Builder
 	inClass := false
 	for i := 0; i < len(p); i++ {
