@@ -23,16 +23,16 @@ type fileJSON struct {
 }
 
 type bpeJSON struct {
-	Type                    string            `json:"type"`
-	Dropout                 *float64          `json:"dropout"`
-	UnkToken                *string           `json:"unk_token"`
-	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
-	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
-	FuseUnk                 bool              `json:"fuse_unk"`
-	ByteFallback            bool              `json:"byte_fallback"`
-	IgnoreMerges            bool              `json:"ignore_merges"`
-	Vocab                   map[string]int    `json:"vocab"`
-	Merges                  []json.RawMessage `json:"merges"`
+	Type                    string          `json:"type"`
+	Dropout                 *float64        `json:"dropout"`
+	UnkToken                *string         `json:"unk_token"`
+	ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
+	FuseUnk                 bool            `json:"fuse_unk"`
+	ByteFallback            bool            `json:"byte_fallback"`
+	IgnoreMerges            bool            `json:"ignore_merges"`
+	Vocab                   map[string]int  `json:"vocab"`
+	Merges                  json.RawMessage `json:"merges"`
 }
 
 // component is the common part of every tokenizer.json component.
@@ -60,18 +60,31 @@ func parseJSON(data []byte) (*hfTokenizer, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("tokenizer.json: empty file")
 	}
-	var f fileJSON
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
-	}
-	if isNull(f.Model) {
-		return nil, errors.New("tokenizer.json: model: missing")
-	}
 	t := &hfTokenizer{}
-	var err error
-	if t.model, err = parseModel(f.Model); err != nil {
-		return nil, err
+	var f fileJSON
+	// Fast path: a BPE file decodes in one pass. Anything else takes the slower path,
+	// whose errors name the component at fault.
+	var fast struct {
+		fileJSON
+		Model bpeJSON `json:"model"`
 	}
+	if err := json.Unmarshal(data, &fast); err == nil && fast.Model.Type == "BPE" {
+		f = fast.fileJSON
+		if t.model, err = buildModel(fast.Model, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := json.Unmarshal(data, &f); err != nil {
+			return nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
+		}
+		if isNull(f.Model) {
+			return nil, errors.New("tokenizer.json: model: missing")
+		}
+		if t.model, err = parseModel(f.Model); err != nil {
+			return nil, err
+		}
+	}
+	var err error
 	if !isNull(f.Normalizer) {
 		if t.norm, err = parseNormalizer("normalizer", f.Normalizer); err != nil {
 			return nil, fmt.Errorf("tokenizer.json: %w", err)
@@ -112,16 +125,34 @@ func parseJSON(data []byte) (*hfTokenizer, error) {
 }
 
 func parseModel(raw json.RawMessage) (*bpeModel, error) {
-	typ, err := componentType("tokenizer.json: model", raw)
+	// One pass over the (large) model: the type is checked after decoding, and a model of
+	// another type fails to decode only where its fields differ from BPE's.
+	var j bpeJSON
+	decodeErr := json.Unmarshal(raw, &j)
+	if j.Type == "" && decodeErr != nil {
+		var c component
+		if err := json.Unmarshal(raw, &c); err == nil {
+			j.Type = c.Type
+		}
+	}
+	return buildModel(j, decodeErr)
+}
+
+// buildModel checks a decoded model and builds the BPE tables.
+func buildModel(j bpeJSON, decodeErr error) (*bpeModel, error) {
+	switch {
+	case j.Type == "" && decodeErr == nil && len(j.Vocab) > 0 && len(j.Merges) > 0:
+		j.Type = "BPE" // files from old versions of the library omit the type
+	case j.Type == "":
+		return nil, errors.New(`tokenizer.json: model: missing "type"`)
+	case j.Type != "BPE":
+		return nil, fmt.Errorf("tokenizer.json: model: unsupported type %q (this package supports BPE; use the rust backend for %s)", j.Type, j.Type)
+	case decodeErr != nil:
+		return nil, fmt.Errorf("tokenizer.json: model: %w", decodeErr)
+	}
+	merges, err := parseMerges(j.Merges)
 	if err != nil {
 		return nil, err
-	}
-	if typ != "BPE" {
-		return nil, fmt.Errorf("tokenizer.json: model: unsupported type %q (this package supports BPE; use the hftokenizers build for %s)", typ, typ)
-	}
-	var j bpeJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, fmt.Errorf("tokenizer.json: model: %w", err)
 	}
 	if j.Dropout != nil && *j.Dropout > 0 {
 		return nil, fmt.Errorf("tokenizer.json: model: BPE dropout %g makes encoding random; unsupported", *j.Dropout)
@@ -131,7 +162,7 @@ func parseModel(raw json.RawMessage) (*bpeModel, error) {
 	}
 	m := &bpeModel{
 		vocab:        j.Vocab,
-		merges:       newMergeTable(len(j.Merges)),
+		merges:       newMergeTable(len(merges)),
 		ignoreMerges: j.IgnoreMerges,
 		unkID:        -1,
 		fuseUnk:      j.FuseUnk,
@@ -154,11 +185,8 @@ func parseModel(raw json.RawMessage) (*bpeModel, error) {
 		}
 		m.unkID = id
 	}
-	for i, raw := range j.Merges {
-		a, b, err := parseMerge(raw)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: %w", i, err)
-		}
+	for i, mg := range merges {
+		a, b := mg[0], mg[1]
 		ida, oka := j.Vocab[a]
 		idb, okb := j.Vocab[b]
 		if !oka || !okb {
@@ -174,27 +202,29 @@ func parseModel(raw json.RawMessage) (*bpeModel, error) {
 	return m, nil
 }
 
-func parseMerge(raw json.RawMessage) (string, string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", "", err
-		}
+// parseMerges reads the merges list in either spelling: "a b" strings (older files) or
+// ["a", "b"] pairs.
+func parseMerges(raw json.RawMessage) ([][2]string, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var pairs [][2]string
+	if err := json.Unmarshal(raw, &pairs); err == nil {
+		return pairs, nil
+	}
+	var lines []string
+	if err := json.Unmarshal(raw, &lines); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: model: merges: want a list of \"a b\" strings or [a, b] pairs: %w", err)
+	}
+	pairs = make([][2]string, len(lines))
+	for i, s := range lines {
 		a, b, ok := strings.Cut(s, " ")
 		if !ok || a == "" || b == "" || strings.Contains(b, " ") {
-			return "", "", fmt.Errorf("%q is not two tokens separated by one space", s)
+			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: %q is not two tokens separated by one space", i, s)
 		}
-		return a, b, nil
+		pairs[i] = [2]string{a, b}
 	}
-	var pair []string
-	if err := json.Unmarshal(raw, &pair); err != nil {
-		return "", "", err
-	}
-	if len(pair) != 2 {
-		return "", "", fmt.Errorf("want a pair of tokens, got %d", len(pair))
-	}
-	return pair[0], pair[1], nil
+	return pairs, nil
 }
 
 // useByteLevel switches the model to raw-byte input through the byte alphabet.

