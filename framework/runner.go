@@ -3,7 +3,6 @@ package framework
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -272,6 +271,7 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	if c == nil {
 		c = &http.Client{Timeout: 30 * time.Second}
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.BaseURL+"/v1/models", nil)
@@ -286,8 +286,8 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return "", err
+		if parent.Err() != nil {
+			return "", fmt.Errorf("interrupted before the load started: %w", context.Cause(parent))
 		}
 		return "", fmt.Errorf("target %s is unreachable (Connection Error): %v; check TAILGATE_TARGET_URL", in.BaseURL, err)
 	}

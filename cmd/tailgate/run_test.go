@@ -96,8 +96,14 @@ var _ = Describe("tailgate run", func() {
 	}, SpecTimeout(60*time.Second))
 
 	It("leaves a partial report and exits non-zero when interrupted", func(ctx SpecContext) {
-		runCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		runCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		go func() { // interrupt once the load is flowing
+			for len(sim.Truths()) < 10 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+		}()
 		code, out, errOut := runRunCmd(runCtx, "--config", smallConfig(dir, url, 10, 60), "--report-dir", filepath.Join(dir, "r"), "--progress", "0")
 		Expect(code).To(Equal(1), out+errOut)
 		Expect(errOut).To(ContainSubstring("partial run"))
