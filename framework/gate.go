@@ -116,6 +116,9 @@ type PrepareInput struct {
 	Progress func(loadgen.Progress)
 	// Log receives what Prepare did (simulator started, tokenizer fallback); nil discards it.
 	Log io.Writer
+	// Requests, when set, receives the per-request records of a native run whose
+	// scenario asks for them (report.request_lifecycle.per_request).
+	Requests func([]loadgen.RequestRecord)
 	// UseScenarioTarget keeps the scenario's own server.base_url when the settings
 	// give no target URL (a user's config file names its target; the presets'
 	// base URL is only the chart's placeholder, so suites leave this false).
@@ -138,7 +141,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	cfg := ApplySettings(in.Scenario, s)
 	g := &Gate{Settings: s}
 
-	native := &NativeRunner{Progress: in.Progress, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
+	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
 	if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
 		if s.Runner != RunnerNative {
 			return nil, fmt.Errorf("runner %s needs a target URL reachable from the cluster (TAILGATE_TARGET_URL); the in-process simulator serves only this process", s.Runner)

@@ -89,7 +89,12 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 	}
 	dir := settings.ReportDirOr(filepath.Join("tailgate-report", name))
 
-	in := framework.PrepareInput{Settings: settings, Scenario: cfg, Log: s.err, UseScenarioTarget: *config != ""}
+	in := framework.PrepareInput{Settings: settings, Scenario: cfg, Log: s.err, UseScenarioTarget: *config != "",
+		Requests: func(recs []loadgen.RequestRecord) {
+			if err := framework.WriteRequests(dir, recs); err != nil {
+				fmt.Fprintf(s.err, "run: %v\n", err)
+			}
+		}}
 	if *progress > 0 {
 		in.Progress = func(p loadgen.Progress) {
 			fmt.Fprintf(s.err, "tailgate %s: stage %d/%d, %s of ~%s, sent %d/%d, %.1f req/s, in flight %d, done %d, errors %d\n",

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,6 +121,35 @@ var _ = Describe("tailgate run", func() {
 		code, _, errOut = runRunCmd(ctx, "--config", smallConfig(dir, "http://127.0.0.1:1", 10, 2), "--progress", "0")
 		Expect(code).To(Equal(1))
 		Expect(errOut).To(ContainSubstring("unreachable"))
+	}, SpecTimeout(60*time.Second))
+
+	It("writes per-request records when the scenario asks for them", func(ctx SpecContext) {
+		cfg := smallConfig(dir, url, 10, 1)
+		f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = f.WriteString("report: {request_lifecycle: {per_request: true}}\n")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.Close()).To(Succeed())
+		code, out, errOut := runRunCmd(ctx, "--config", cfg, "--report-dir", filepath.Join(dir, "r"), "--progress", "0")
+		Expect(code).To(Equal(0), out+errOut)
+		data, err := os.ReadFile(filepath.Join(dir, "r", "per_request_lifecycle_metrics.json"))
+		Expect(err).NotTo(HaveOccurred())
+		var recs []struct {
+			RequestID string `json:"request_id"`
+			Info      struct {
+				InputTokens int `json:"input_tokens"`
+				ServerUsage struct {
+					PromptTokens int `json:"prompt_tokens"`
+				} `json:"server_usage"`
+			} `json:"info"`
+		}
+		Expect(json.Unmarshal(data, &recs)).To(Succeed())
+		Expect(recs).To(HaveLen(10))
+		for _, r := range recs {
+			_, seen := sim.Truth(r.RequestID)
+			Expect(seen).To(BeTrue(), r.RequestID)
+			Expect(r.Info.InputTokens).To(BeNumerically(">=", 16))
+		}
 	}, SpecTimeout(60*time.Second))
 
 	It("exits 2 on usage errors", func(ctx SpecContext) {

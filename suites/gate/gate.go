@@ -104,6 +104,11 @@ func (r *run) runScenario(ctx SpecContext) {
 		Settings: r.settings, Scenario: cfg, Runners: r.in.Runners,
 		Progress: func(p loadgen.Progress) { fmt.Fprintln(progressWriter(), ProgressLine(r.in.Scenario, p)) },
 		Log:      GinkgoWriter,
+		Requests: func(recs []loadgen.RequestRecord) {
+			if err := framework.WriteRequests(r.dir, recs); err != nil {
+				fmt.Fprintf(GinkgoWriter, "tailgate: %v\n", err)
+			}
+		},
 	})
 	Expect(err).NotTo(HaveOccurred(), "preparing the %s scenario", r.in.Scenario)
 	defer g.Close()
