@@ -180,3 +180,36 @@ var _ = Describe("tokenizer.json errors", func() {
 		Expect(encode(tok, "١٢", false)).To(Equal([]int{1, 0, 0}))
 	})
 })
+
+// gpt2StyleJSON is a tiny GPT-2/RoBERTa-style tokenizer: ByteLevel pre-tokenizer with its
+// own regex and a prefix space, RobertaProcessing, ByteLevel decoder.
+const gpt2StyleJSON = `{
+  "added_tokens": [
+    {"id": 5, "content": "<s>", "special": true, "normalized": false},
+    {"id": 6, "content": "</s>", "special": true, "normalized": false}],
+  "normalizer": null,
+  "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+  "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 6], "cls": ["<s>", 5], "trim_offsets": true, "add_prefix_space": true},
+  "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+  "model": {"type": "BPE", "vocab": {"Ġ": 0, "H": 1, "i": 2, "ĠH": 3, "ĠHi": 4, "<s>": 5, "</s>": 6, "!": 7},
+    "merges": ["Ġ H", "ĠH i"]}
+}`
+
+var _ = Describe("GPT-2 style byte-level BPE", func() {
+	var tok tokenizer.Tokenizer
+	BeforeEach(func() { tok = parse(gpt2StyleJSON) })
+
+	It("adds the prefix space, splits with the GPT-2 regex and wraps in <s> ... </s>", func() {
+		Expect(encode(tok, "Hi Hi!", true)).To(Equal([]int{5, 4, 4, 7, 6}))
+		Expect(encode(tok, "Hi Hi!", false)).To(Equal([]int{4, 4, 7}))
+	})
+
+	It("maps the byte alphabet back to text", func() {
+		Expect(decode(tok, []int{5, 4, 4, 7, 6}, true)).To(Equal(" Hi Hi!"))
+		Expect(decode(tok, []int{5, 4, 6}, false)).To(Equal("<s> Hi</s>"))
+	})
+
+	It("drops bytes the vocabulary cannot spell, as the Rust library does without an unknown token", func() {
+		Expect(encode(tok, "Hé", false)).To(Equal([]int{3}))
+	})
+})
