@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,7 +53,10 @@ type LoadOptions struct {
 	Backend Backend
 }
 
-var modelIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$`)
+var (
+	modelIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$`)
+	revisionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-/]*$`)
+)
 
 // Load returns the tokenizer named by ref: a tokenizer.json file, a model directory holding
 // one, or a Hugging Face model id such as "Qwen/Qwen3-8B", downloaded into (or read from)
@@ -74,7 +79,11 @@ func Load(ctx context.Context, ref string, opts LoadOptions) (Tokenizer, error) 
 		strings.HasPrefix(ref, "~") || strings.Count(ref, "/") > 1 || !modelIDPattern.MatchString(ref) {
 		return nil, fmt.Errorf("tokenizer: %q is neither an existing file or directory nor a Hugging Face model id (owner/name)", ref)
 	}
-	path, err := resolveHub(ctx, ref, opts.withDefaults())
+	o := opts.withDefaults()
+	if !revisionPattern.MatchString(o.Revision) || strings.Contains(o.Revision, "..") {
+		return nil, fmt.Errorf("tokenizer: revision %q is not a branch, tag or commit name", o.Revision)
+	}
+	path, err := resolveHub(ctx, ref, o)
 	if err != nil {
 		return nil, err
 	}
@@ -213,8 +222,8 @@ func resolveHub(ctx context.Context, modelID string, o LoadOptions) (string, err
 
 // downloadHub fetches tokenizer.json from the hub into the cache.
 func downloadHub(ctx context.Context, modelID string, o LoadOptions) (string, error) {
-	url := o.Endpoint + "/" + modelID + "/resolve/" + o.Revision + "/tokenizer.json"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	target := o.Endpoint + "/" + modelID + "/resolve/" + url.PathEscape(o.Revision) + "/tokenizer.json"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return "", fmt.Errorf("tokenizer: %s: %w", modelID, err)
 	}
@@ -266,6 +275,9 @@ func downloadHub(ctx context.Context, modelID string, o LoadOptions) (string, er
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return "", fmt.Errorf("tokenizer: %s: download interrupted: %w: %v", modelID, errUnreachable, err)
+	}
+	if !json.Valid(data) || !bytes.Contains(data, []byte(`"model"`)) {
+		return "", fmt.Errorf("tokenizer: %s: the hub's tokenizer.json is not a tokenizer.json (%d bytes of something else); nothing was cached", modelID, len(data))
 	}
 	if commit == "" {
 		commit = resp.Header.Get("X-Repo-Commit")

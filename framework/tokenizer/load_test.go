@@ -50,6 +50,10 @@ func fakeHub(hits *atomic.Int32) *httptest.Server {
 		w.Header().Set("X-Repo-Commit", fakeCommit)
 		_, _ = io.WriteString(w, metaspaceJSON)
 	})
+	mux.HandleFunc("/org/html-model/resolve/main/tokenizer.json", func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.WriteString(w, "<html><body>Sign in to continue</body></html>")
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		http.Error(w, "Entry not found", http.StatusNotFound)
@@ -146,6 +150,19 @@ var _ = Describe("Load", func() {
 		_, err := tokenizer.Load(ctx, "org/private-model", opts)
 		Expect(err).To(MatchError(And(ContainSubstring("refused access"), ContainSubstring("a token was sent"))))
 		Expect(err.Error()).NotTo(ContainSubstring("hf_wrong"))
+	})
+
+	It("caches nothing when the hub answers 200 with something that is not a tokenizer.json", func() {
+		_, err := tokenizer.Load(ctx, "org/html-model", opts)
+		Expect(err).To(MatchError(ContainSubstring("not a tokenizer.json")))
+		Expect(filepath.Join(cache, "models--org--html-model")).NotTo(BeADirectory())
+	})
+
+	It("rejects a revision that could leave the cache directory", func() {
+		opts.Revision = "../../etc"
+		_, err := tokenizer.Load(ctx, "org/public-model", opts)
+		Expect(err).To(MatchError(ContainSubstring(`revision "../../etc"`)))
+		Expect(hits.Load()).To(BeZero())
 	})
 
 	It("says the hub is unreachable for a model without an npm fallback", func() {
