@@ -76,6 +76,9 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		var cms corev1.ConfigMapList
 		Expect(res.List(ctx, &cms, sel)).To(Succeed())
 		Expect(cms.Items).To(BeEmpty())
+		var secrets corev1.SecretList
+		Expect(res.List(ctx, &secrets, sel)).To(Succeed())
+		Expect(secrets.Items).To(BeEmpty())
 	})
 
 	scenario := func() scenarios.Config {
@@ -293,7 +296,7 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 
 	It("refuses a namespace it did not create, and leaves it alone", func(ctx SpecContext) {
 		ns := "tailgate-taken-" + fmt.Sprint(GinkgoRandomSeed())
-		Expect(res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{cluster.RunLabel: ns}}})).To(Succeed())
+		Expect(res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
 		DeferCleanup(func(ctx SpecContext) { Expect(cluster.DeleteNamespace(ctx, res, ns)).To(Succeed()) })
 		_, err := runner(ns).Run(ctx, scenario())
 		Expect(err).To(MatchError(ContainSubstring("already exists")))

@@ -50,14 +50,11 @@ options:
   enableCRDs:
   - Logs
   - ClusterLogs
-# kwok v0.7.0's client asks for streaming watch lists, which kube-apiserver cannot serve on
-# Debian's etcd 3.4 (no RequestWatchProgress); its watches then break every few seconds
-# and pod updates arrive up to a minute late. Plain list+watch avoids that.
-componentsPatches:
-- name: kwok-controller
-  extraEnvs:
-  - name: KUBE_FEATURE_WatchListClient
-    value: "false"
+# kwok watches with resourceVersion=0. With the WatchList feature on (the default in
+# Kubernetes 1.34+), kube-apiserver turns such a watch into a streaming watch list, which
+# it cannot serve on Debian's etcd 3.4 (no RequestWatchProgress): kwok's watches then end
+# at once, and pod updates arrive up to a minute late. WatchList=false keeps plain watches.
+  kubeFeatureGates: WatchList=false
 YAML
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
     pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml \
