@@ -142,10 +142,25 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	g := &Gate{Settings: s}
 
 	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
-	if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
-		if s.Runner != RunnerNative {
+	if s.Runner != RunnerNative {
+		f, ok := in.Runners[s.Runner]
+		if !ok {
+			return nil, fmt.Errorf("runner %q is not available here; this binary offers %s", s.Runner, runnerNames(in.Runners))
+		}
+		r, err := f(ctx, s)
+		if err != nil {
+			return nil, fmt.Errorf("runner %s: %w", s.Runner, err)
+		}
+		if tp, ok := r.(TargetProvider); ok && s.TargetURL == "" && tp.TargetURL() != "" {
+			cfg.Server.BaseURL = tp.TargetURL()
+			fmt.Fprintf(logw, "tailgate: target %s provided by the %s runner\n", cfg.Server.BaseURL, s.Runner)
+		} else if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
 			return nil, fmt.Errorf("runner %s needs a target URL reachable from the cluster (TAILGATE_TARGET_URL); the in-process simulator serves only this process", s.Runner)
 		}
+		g.Config, g.Runner = cfg, r
+		return g, nil
+	}
+	if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
 		ref := DefaultTokenizer
 		if cfg.Tokenizer != nil && cfg.Tokenizer.PretrainedModelNameOrPath != "" {
 			ref = cfg.Tokenizer.PretrainedModelNameOrPath
@@ -172,24 +187,15 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 		fmt.Fprintf(logw, "tailgate: no target URL given (%s); simulated vLLM (profile %s, model %s) serving at %s\n",
 			EnvTargetURL, DefaultSimulatorProfile, model, sim.URL())
 	}
-	g.Config = cfg
-	switch s.Runner {
-	case RunnerNative:
-		g.Runner = native
-	default:
-		f, ok := in.Runners[s.Runner]
-		if !ok {
-			g.Close()
-			return nil, fmt.Errorf("runner %q is not available here; this binary offers %s", s.Runner, runnerNames(in.Runners))
-		}
-		r, err := f(ctx, s)
-		if err != nil {
-			g.Close()
-			return nil, fmt.Errorf("runner %s: %w", s.Runner, err)
-		}
-		g.Runner = r
-	}
+	g.Config, g.Runner = cfg, native
 	return g, nil
+}
+
+// TargetProvider is implemented by runners that bring their own target (a
+// simulated vLLM deployed in the test cluster); Prepare uses its URL when the
+// settings name none.
+type TargetProvider interface {
+	TargetURL() string
 }
 
 func runnerNames(m map[string]RunnerFactory) string {

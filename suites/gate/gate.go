@@ -7,6 +7,7 @@ package gate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tailgate-dev/tailgate/framework"
+	"github.com/tailgate-dev/tailgate/framework/cluster"
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/matchers"
@@ -100,8 +102,12 @@ func (r *run) runScenario(ctx SpecContext) {
 	if every <= 0 {
 		every = 5 * time.Second
 	}
+	runners := r.in.Runners
+	if runners == nil {
+		runners = ClusterRunners()
+	}
 	g, err := framework.Prepare(ctx, framework.PrepareInput{
-		Settings: r.settings, Scenario: cfg, Runners: r.in.Runners,
+		Settings: r.settings, Scenario: cfg, Runners: runners,
 		Progress: func(p loadgen.Progress) { fmt.Fprintln(progressWriter(), ProgressLine(r.in.Scenario, p)) },
 		Log:      GinkgoWriter,
 		Requests: func(recs []loadgen.RequestRecord) {
@@ -146,6 +152,41 @@ func describeLoad(stages []scenarios.Stage) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// ClusterRunners returns the Kubernetes Job runners (framework/cluster) by
+// name: inference-perf-job runs inference-perf's image, native-job the
+// tailgate image. Each sets up its cluster from the TAILGATE_* cluster
+// variables when first used and tears it down after the suite's specs. With
+// TAILGATE_DEPLOY_SIMULATED_VLLM=true the simulated vLLM deployed in the
+// cluster becomes the target when TAILGATE_TARGET_URL is unset.
+func ClusterRunners() map[string]framework.RunnerFactory {
+	mk := func(engine cluster.Engine) framework.RunnerFactory {
+		return func(ctx context.Context, _ framework.Settings) (framework.Runner, error) {
+			env, err := cluster.SetupJobRunner(ctx, engine, os.Getenv, GinkgoWriter)
+			if err != nil {
+				return nil, err
+			}
+			DeferCleanup(func(ctx SpecContext) error { return env.Teardown(ctx) }, NodeTimeout(5*time.Minute))
+			if env.Simulated != nil {
+				return clusterTarget{JobRunner: env.Runner, url: env.Simulated.URL}, nil
+			}
+			return env.Runner, nil
+		}
+	}
+	return map[string]framework.RunnerFactory{
+		framework.RunnerInferencePerfJob: mk(cluster.EngineInferencePerf),
+		framework.RunnerNativeJob:        mk(cluster.EngineNative),
+	}
+}
+
+// clusterTarget is a Job runner whose target is the simulated vLLM it deployed.
+type clusterTarget struct {
+	*cluster.JobRunner
+	url string
+}
+
+// TargetURL implements framework.TargetProvider.
+func (c clusterTarget) TargetURL() string { return c.url }
 
 // progressWriter is GinkgoWriter in verbose runs (where it streams) and the
 // process's stderr otherwise, so a long load shows signs of life either way.
