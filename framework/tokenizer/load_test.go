@@ -145,6 +145,17 @@ var _ = Describe("Load", func() {
 		Expect(logs.String()).NotTo(ContainSubstring(secretToken))
 	})
 
+	It("reads the token saved by huggingface-cli login from HF_HOME/token", func() {
+		home := GinkgoT().TempDir()
+		Expect(os.WriteFile(filepath.Join(home, "token"), []byte(secretToken+"\n"), 0o600)).To(Succeed())
+		env := map[string]string{"HF_HOME": home, "HF_ENDPOINT": hub.URL}
+		opts = tokenizer.LoadOptions{Getenv: func(k string) string { return env[k] }, Logger: opts.Logger}
+		tok, err := tokenizer.Load(ctx, "org/private-model", opts)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tok.Encode("hi", false)).To(Equal([]int{5}))
+		Expect(logs.String()).NotTo(ContainSubstring(secretToken))
+	})
+
 	It("explains a 401 with a token as a licence or access problem", func() {
 		opts.Token = "hf_wrong"
 		_, err := tokenizer.Load(ctx, "org/private-model", opts)
