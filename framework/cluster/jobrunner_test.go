@@ -294,6 +294,43 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		Expect(benchPods.Items[0].Spec.Affinity.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].Namespaces).To(Equal([]string{simNS}))
 	})
 
+	It("sets up a runner and the simulated vLLM from the environment, and tears down only what it made", func(ctx SpecContext) {
+		simNS := "tailgate-envsim-" + fmt.Sprint(GinkgoRandomSeed())
+		env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
+			cluster.EnvProvider: "kubeconfig", cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig),
+			cluster.EnvImage: "tailgate:test", cluster.EnvDeploySimulated: "true", cluster.EnvSimulatedNS: simNS,
+			cluster.EnvHFToken: "hf_env_token", cluster.EnvJobTimeout: "2m",
+		}), GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(env.Cluster.Created()).To(BeFalse())
+		Expect(env.Simulated.URL).To(Equal("http://qwen3-vllm." + simNS + ":8000"))
+
+		ns := "tailgate-env-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, fakeJobLog("testdata/one-stage-92rps"))
+		env.Runner.Namespace = ns
+		env.Runner.PollInterval = 500 * time.Millisecond
+		cfg := scenario()
+		cfg.Server.BaseURL = env.Simulated.URL
+		rep, err := env.Runner.Run(ctx, cfg)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Summary.Successes).To(BeEquivalentTo(5531))
+		expectGone(ctx, ns)
+
+		Expect(env.Teardown(ctx)).To(Succeed())
+		expectGone(ctx, simNS)
+		var nodes corev1.NodeList
+		Expect(res.List(ctx, &nodes)).To(Succeed(), "the cluster it did not create is still there")
+	})
+
+	It("names the missing setting before touching the cluster", func(ctx SpecContext) {
+		_, err := cluster.SetupJobRunner(ctx, cluster.EngineNative, envOf(map[string]string{
+			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig)}), nil)
+		Expect(err).To(MatchError(ContainSubstring("TAILGATE_IMAGE is required")))
+		_, err = cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
+			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig), cluster.EnvJobTimeout: "soon"}), nil)
+		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_JOB_TIMEOUT="soon"`)))
+	})
+
 	It("refuses a namespace it did not create, and leaves it alone", func(ctx SpecContext) {
 		ns := "tailgate-taken-" + fmt.Sprint(GinkgoRandomSeed())
 		Expect(res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())

@@ -81,6 +81,10 @@ else
     --wait 3m >&2
   "${kwokctl}" scale node --name "${TAILGATE_KWOK_CLUSTER}" --replicas 2 >&2
 fi
+# Next to the kubeconfig, for tests of the kwok provider against this cluster:
+# kwokctl itself and its work directory (KWOK_WORKDIR).
+ln -sf "${kwokctl}" "$(dirname "${kubeconfig}")/kwokctl"
+ln -sfn "${KWOK_WORKDIR}" "$(dirname "${kubeconfig}")/kwok-workdir"
 "${kwokctl}" get kubeconfig --name "${TAILGATE_KWOK_CLUSTER}" > "${kubeconfig}.tmp"
 mv "${kubeconfig}.tmp" "${kubeconfig}"
 chmod 600 "${kubeconfig}"

@@ -1,0 +1,136 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Environment variables read by SetupJobRunner, besides the ClusterOptionsFromEnv ones.
+const (
+	EnvImage            = "TAILGATE_IMAGE"                   // tailgate image: native-engine Job, simulated vLLM
+	EnvBenchmarkImage   = "TAILGATE_BENCHMARK_IMAGE"         // inference-perf image override
+	EnvLoadImage        = "TAILGATE_LOAD_IMAGE"              // true: kind load TAILGATE_IMAGE into the cluster
+	EnvDeploySimulated  = "TAILGATE_DEPLOY_SIMULATED_VLLM"   // true: deploy the simulated vLLM as the target
+	EnvSimulatedNS      = "TAILGATE_SIMULATED_NAMESPACE"     // its namespace; default "default"
+	EnvHFToken          = "TAILGATE_HF_TOKEN"                // Hugging Face token for the tokenizer download
+	EnvIRSARole         = "TAILGATE_IRSA_ROLE_ARN"           // IAM role for the benchmark's ServiceAccount
+	EnvKeepObjects      = "TAILGATE_KEEP_OBJECTS"            // true: keep each run's namespace for debugging
+	EnvJobTimeout       = "TAILGATE_JOB_TIMEOUT"             // e.g. 45m; default from the scenario's duration
+	EnvBenchmarkNodeSel = "TAILGATE_BENCHMARK_NODE_SELECTOR" // k=v[,k=v] for the benchmark pod
+)
+
+// JobEnvironment is a cluster, a Job runner for it and, when asked, the simulated vLLM
+// deployed in it as the target.
+type JobEnvironment struct {
+	Cluster   *Cluster
+	Runner    *JobRunner
+	Simulated *SimulatedVLLM // nil unless TAILGATE_DEPLOY_SIMULATED_VLLM=true
+}
+
+// SetupJobRunner reads the environment through getenv (os.Getenv in production), sets up
+// the cluster (ClusterOptionsFromEnv), loads the tailgate image into a kind cluster when
+// asked, deploys the simulated vLLM when asked, and returns a runner for engine. Call
+// Teardown when done (in Ginkgo: DeferCleanup(env.Teardown)). progress may be nil.
+func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) string, progress io.Writer) (*JobEnvironment, error) {
+	opts, err := ClusterOptionsFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	b := func(name string) (bool, error) { return envBool(getenv, name) }
+	loadImage, err := b(EnvLoadImage)
+	if err != nil {
+		return nil, err
+	}
+	deploySim, err := b(EnvDeploySimulated)
+	if err != nil {
+		return nil, err
+	}
+	keep, err := b(EnvKeepObjects)
+	if err != nil {
+		return nil, err
+	}
+	var timeout time.Duration
+	if v := getenv(EnvJobTimeout); v != "" {
+		if timeout, err = time.ParseDuration(v); err != nil || timeout <= 0 {
+			return nil, fmt.Errorf("%s=%q: want a positive duration such as 45m", EnvJobTimeout, v)
+		}
+	}
+	nodeSel, err := parseSelector(getenv(EnvBenchmarkNodeSel))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvBenchmarkNodeSel, err)
+	}
+	image := getenv(EnvImage)
+	if (engine == EngineNative || deploySim) && image == "" {
+		return nil, fmt.Errorf("%s is required for the native-engine Job and the simulated vLLM (the tailgate image, e.g. tailgate:dev built from the Dockerfile)", EnvImage)
+	}
+
+	c, err := Setup(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	env := &JobEnvironment{Cluster: c}
+	fail := func(err error) (*JobEnvironment, error) {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
+		defer cancel()
+		return nil, errors.Join(err, env.Teardown(cctx))
+	}
+	pull := corev1.PullPolicy("")
+	if loadImage {
+		if err := c.LoadImage(ctx, image); err != nil {
+			return fail(err)
+		}
+		pull = corev1.PullNever
+	}
+	if deploySim {
+		sim, err := DeploySimulatedVLLM(ctx, c.Client, SimulatedVLLMInput{
+			Namespace: getenv(EnvSimulatedNS), Image: image, ImagePullPolicy: pull})
+		if err != nil {
+			return fail(err)
+		}
+		env.Simulated = sim
+	}
+	in := BenchmarkInput{Engine: engine, HFToken: getenv(EnvHFToken), IRSARoleARN: getenv(EnvIRSARole), NodeSelector: nodeSel}
+	switch engine {
+	case EngineNative:
+		in.Image, in.ImagePullPolicy = image, pull
+	default:
+		in.Image = getenv(EnvBenchmarkImage)
+	}
+	env.Runner = &JobRunner{Client: c.Client, Benchmark: in, Keep: keep, Timeout: timeout, Progress: progress}
+	return env, nil
+}
+
+// Teardown deletes the simulated vLLM it deployed and the cluster it created (never a
+// cluster it did not create, nor one kept with TAILGATE_KEEP_CLUSTER).
+func (e *JobEnvironment) Teardown(ctx context.Context) error {
+	if e == nil {
+		return nil
+	}
+	var errs []error
+	if e.Simulated != nil {
+		errs = append(errs, e.Simulated.Delete(ctx))
+	}
+	errs = append(errs, e.Cluster.Teardown(ctx))
+	return errors.Join(errs...)
+}
+
+func parseSelector(s string) (map[string]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%q: want key=value[,key=value]", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
