@@ -123,6 +123,9 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 	if in.Engine == "" {
 		in.Engine = EngineInferencePerf
 	}
+	if in.Engine != EngineInferencePerf && in.Engine != EngineNative {
+		return nil, fmt.Errorf("benchmark: engine %q: want %q or %q", in.Engine, EngineInferencePerf, EngineNative)
+	}
 	if in.Image == "" {
 		if in.Engine != EngineInferencePerf {
 			return nil, fmt.Errorf("benchmark: image is required for the %s engine (the tailgate image, e.g. ghcr.io/tailgate-dev/tailgate:<version>)", in.Engine)
