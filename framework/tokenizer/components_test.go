@@ -213,3 +213,33 @@ var _ = Describe("GPT-2 style byte-level BPE", func() {
 		Expect(encode(tok, "Hé", false)).To(Equal([]int{3}))
 	})
 })
+
+var _ = Describe("added tokens", func() {
+	// "hello" is matched after the Lowercase normalizer (normalized: true), "<X>" on the raw
+	// input (normalized: false); "~" strips the whitespace around it (lstrip, rstrip).
+	const doc = `{
+	  "added_tokens": [
+	    {"id": 7, "content": "hello", "normalized": true, "special": false},
+	    {"id": 8, "content": "<X>", "normalized": false, "special": true},
+	    {"id": 9, "content": "~", "normalized": false, "special": false, "lstrip": true, "rstrip": true}],
+	  "normalizer": {"type": "Lowercase"},
+	  "pre_tokenizer": {"type": "WhitespaceSplit"},
+	  "model": {"type": "BPE", "vocab": {"h": 0, "e": 1, "l": 2, "o": 3, "<": 4, "x": 5, ">": 6, "a": 10}, "merges": []}
+	}`
+
+	It("matches normalized tokens after normalization and the others on the raw text", func() {
+		tok := parse(doc)
+		Expect(encode(tok, "HELLO<X><x>", false)).To(Equal([]int{7, 8, 4, 5, 6}))
+	})
+
+	It("strips the whitespace around lstrip/rstrip tokens", func() {
+		tok := parse(doc)
+		Expect(encode(tok, "a  ~  a", false)).To(Equal([]int{10, 9, 10}))
+	})
+
+	It("skips only special tokens when decoding with skipSpecialTokens", func() {
+		tok := parse(doc)
+		Expect(decode(tok, []int{7, 8, 10}, true)).To(Equal("hello a"))
+		Expect(decode(tok, []int{7, 8, 10}, false)).To(Equal("hello <X> a"))
+	})
+})

@@ -658,9 +658,9 @@ func (t *hfTokenizer) setVocab(added []*addedToken) {
 			t.special[a.ID] = true
 			t.specialIDs = append(t.specialIDs, a.ID)
 		}
-		// Special tokens and tokens marked normalized:false match the raw input; the
-		// others match the normalized text.
-		if a.Normalized && !a.Special {
+		// As in the Rust library, tokens marked normalized:false match the raw input and
+		// the others match the normalized text, special or not.
+		if a.Normalized {
 			normd = append(normd, a)
 		} else {
 			raw = append(raw, a)
