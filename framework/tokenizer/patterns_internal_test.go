@@ -1,6 +1,9 @@
 package tokenizer
 
 import (
+	"math/rand/v2"
+	"strings"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -40,4 +43,39 @@ var _ = Describe("Split regex matchers", func() {
 		Entry("case-sensitive contractions", "I'm  here\n", []string{"I", "'m", " ", " here", "\n"}),
 		Entry("upper-case contraction is punctuation", "I'M", []string{"I", "'", "M"}),
 	)
+})
+
+// The generic path (Go regexp plus the emulated "\s+(?!\S)" ending) must split exactly like
+// the hand-written matchers; it is what other models' Split regexes go through.
+var _ = Describe("generic Split regex with the lookahead ending", func() {
+	pieces := []string{"a", "Zz", "é", "ſ", "K", "'", "'s", "'S", "'ll", "'RE", "'x", " ", "  ", "   ", "\t", "\n", "\r\n", "\r",
+		"\u00a0", "\u3000", "\u0085", "\ufeff", "\u200b", "1", "234", "٣", "½", "!", "?!", ".", "中文", "👍🏽", "e\u0301", "\u0301", "<|im_end|>", "$", "_"}
+	for _, p := range []struct{ name, pattern string }{
+		{"Qwen2", patternQwen2}, {"Llama 3", patternLlama3}, {"GPT-2", patternGPT2},
+	} {
+		It("agrees with the hand-written "+p.name+" matcher on random text", func() {
+			find, err := compileGenericRegex(p.pattern)
+			Expect(err).NotTo(HaveOccurred())
+			hand, _ := knownMatcher(p.pattern)
+			rng := rand.New(rand.NewPCG(21, 22))
+			for range 3000 {
+				var b strings.Builder
+				for range 1 + rng.IntN(14) {
+					b.WriteString(pieces[rng.IntN(len(pieces))])
+				}
+				s := b.String()
+				for i := 0; i < len(s); {
+					a, e := find(s, i)
+					Expect(a).To(Equal(i), "text %q at %d", s, i)
+					Expect(e).To(Equal(hand(s, i)), "text %q at %d", s, i)
+					i = e
+				}
+			}
+		})
+	}
+
+	It("still rejects lookahead elsewhere in the pattern", func() {
+		_, err := compileGenericRegex(`a(?=b)|\s+(?!\S)|\s+`)
+		Expect(err).To(MatchError(ContainSubstring(`"(?="`)))
+	})
 })

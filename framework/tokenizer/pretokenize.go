@@ -211,21 +211,58 @@ func fullFinder(m matcher) finder {
 
 // compileSplitRegex compiles a tokenizer.json Split regex. The well-known lookahead patterns get
 // their exact hand-written matcher; other patterns are translated to Go's regexp syntax
-// when they use no construct Go lacks (lookaround, backreferences, possessive quantifiers).
+// when they use no construct Go lacks (lookaround, backreferences, possessive quantifiers),
+// except for the common ending "|\s+(?!\S)|\s+", which is emulated exactly.
 func compileSplitRegex(pattern string) (finder, matcher, error) {
 	if m, ok := knownMatcher(pattern); ok {
 		return fullFinder(m), m, nil
 	}
+	f, err := compileGenericRegex(pattern)
+	return f, nil, err
+}
+
+// wsLookaheadTail is the ending of most byte-level BPE Split regexes: a whitespace run that
+// leaves its last character to the next word when a word follows.
+const wsLookaheadTail = `|\s+(?!\S)|\s+`
+
+func compileGenericRegex(pattern string) (finder, error) {
+	head, tail := pattern, false
+	if h, ok := strings.CutSuffix(pattern, wsLookaheadTail); ok && h != "" {
+		head, tail = h, true
+	}
 	for _, bad := range []string{"(?=", "(?!", "(?<=", "(?<!", "(?>", "++", "*+", "?+", `\1`, `\2`} {
-		if strings.Contains(pattern, bad) {
-			return nil, nil, fmt.Errorf("regex %q uses %q, which only the known Qwen2/Llama 3/GPT-2 patterns support", pattern, bad)
+		if strings.Contains(head, bad) {
+			return nil, fmt.Errorf("regex %q uses %q, which only the known Qwen2/Llama 3/GPT-2 patterns and a final %q support", pattern, bad, wsLookaheadTail[1:])
 		}
 	}
-	re, err := regexp.Compile(translateRegex(pattern))
-	if err != nil {
-		return nil, nil, fmt.Errorf("regex %q: %w", pattern, err)
+	expr := translateRegex(head)
+	if tail {
+		expr = "(?:" + expr + ")|(" + translateRegex(`\s+`) + ")"
 	}
-	return regexFinder(re), nil, nil
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, fmt.Errorf("regex %q: %w", pattern, err)
+	}
+	if !tail {
+		return regexFinder(re), nil
+	}
+	g := 2 * re.NumSubexp() // the whitespace group is the last one
+	return func(s string, i int) (int, int) {
+		loc := re.FindStringSubmatchIndex(s[i:])
+		if loc == nil {
+			return -1, -1
+		}
+		a, b := i+loc[0], i+loc[1]
+		if loc[g] >= 0 && b < len(s) {
+			// \s+(?!\S): the run is followed by a non-space, so the lookahead version gives
+			// back the run's last character when the run has more than one.
+			_, w := utf8.DecodeLastRuneInString(s[a:b])
+			if b-w > a {
+				b -= w
+			}
+		}
+		return a, b
+	}, nil
 }
 
 // translateRegex rewrites the Unicode-aware classes of Oniguruma/fancy-regex (\s, \d, \w) into

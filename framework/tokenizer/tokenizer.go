@@ -7,8 +7,9 @@
 // SentencePiece-style BPE (Metaspace, byte fallback), with their normalizers, pre-tokenizers,
 // post-processors, decoders and added tokens. A file using anything else is rejected with an
 // error naming the component. The Split regexes with lookahead used by Qwen2/Qwen3, Llama 3
-// and GPT-2 have exact hand-written matchers; other Split regexes must be expressible in Go's
-// regexp syntax.
+// and GPT-2 have exact hand-written matchers; other Split regexes (DeepSeek's, GPT-4o's, ...)
+// run on Go's regexp after translating Oniguruma's Unicode classes, with their common ending
+// `\s+(?!\S)|\s+` emulated exactly; any other lookaround is an error naming the pattern.
 //
 // Load resolves a model id through the Hugging Face hub cache (HF_HOME, HF_HUB_CACHE), downloads
 // tokenizer.json with HF_TOKEN when it is missing (HF_ENDPOINT overrides the hub), honours
