@@ -219,7 +219,7 @@ func (g *Gate) Close() error {
 	return nil
 }
 
-// ReportDir returns the settings' report directory, or def when unset.
+// ReportDirOr returns the settings' report directory, or def when unset.
 func (s Settings) ReportDirOr(def string) string {
 	if s.ReportDir != "" {
 		return s.ReportDir

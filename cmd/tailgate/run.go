@@ -97,9 +97,7 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 		}}
 	if *progress > 0 {
 		in.Progress = func(p loadgen.Progress) {
-			fmt.Fprintf(s.err, "tailgate %s: stage %d/%d, %s of ~%s, sent %d/%d, %.1f req/s, in flight %d, done %d, errors %d\n",
-				name, p.Stage+1, p.Stages, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second),
-				p.Sent, p.Scheduled, p.Rate, p.InFlight, p.Completed, p.Failed)
+			fmt.Fprintf(s.err, "tailgate %s: %s\n", name, p)
 		}
 	}
 	g, err := framework.Prepare(ctx, in)

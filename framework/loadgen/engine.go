@@ -49,8 +49,8 @@ type engine struct {
 	sent, done, failed    atomic.Int64
 	scheduled             atomic.Int64
 	stageNo               atomic.Int64
-	stages                int
-	planned               time.Duration
+	stages                atomic.Int64
+	planned               atomic.Int64 // time.Duration
 }
 
 // stageRun is one stage in progress.
@@ -123,8 +123,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			runErr = nil
 		}
 	}
-	e.stages = len(stages)
-	e.planned = e.plannedLength(stages)
+	e.stages.Store(int64(len(stages)))
+	e.planned.Store(int64(e.plannedLength(stages)))
 	for i, s := range stages {
 		if ctx.Err() != nil {
 			break
@@ -516,8 +516,8 @@ func (e *engine) startProgress(ctx context.Context) func() {
 			}
 			lastSent, lastAt = sent, now
 			e.o.Progress(Progress{
-				Stage: int(e.stageNo.Load()), Stages: e.stages,
-				Elapsed: now, Planned: e.planned,
+				Stage: int(e.stageNo.Load()), Stages: int(e.stages.Load()),
+				Elapsed: now, Planned: time.Duration(e.planned.Load()),
 				Scheduled: e.scheduled.Load(), Sent: sent,
 				Completed: e.done.Load(), Failed: e.failed.Load(),
 				InFlight: e.inFlight.Load(), Rate: math.Round(rate*100) / 100,

@@ -92,6 +92,8 @@ type Prompter interface {
 
 // Progress is a snapshot of a running load, for a progress line.
 type Progress struct {
+	// Stage is the 0-based stage running, or -1 during a sweep's probe; Stages
+	// is the number of stages (0 until a sweep's probe has planned them).
 	Stage, Stages int
 	Elapsed       time.Duration
 	Planned       time.Duration // the schedule's planned length, lead-ins and intervals included
@@ -280,4 +282,15 @@ func plannedRequests(s Stage) int {
 		return s.NumRequests
 	}
 	return int(s.Rate * s.Duration.Seconds())
+}
+
+// String renders the snapshot as one progress line.
+func (p Progress) String() string {
+	stage := fmt.Sprintf("stage %d/%d", p.Stage+1, p.Stages)
+	if p.Stage < 0 {
+		stage = "sweep probe"
+	}
+	return fmt.Sprintf("%s, %s of ~%s, sent %d/%d, %.1f req/s, in flight %d, done %d, errors %d",
+		stage, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second),
+		p.Sent, p.Scheduled, p.Rate, p.InFlight, p.Completed, p.Failed)
 }

@@ -24,6 +24,8 @@ func (e *engine) sweep(ctx context.Context) ([]Stage, error) {
 	probe := Stage{Rate: float64(sw.NumRequests) / probeDuration.Seconds(), Duration: probeDuration}
 	st := e.newStage(-1, probe)
 	st.planned = int64(sw.NumRequests)
+	e.stageNo.Store(-1)
+	e.planned.Store(int64(e.o.LeadIn + probeDuration))
 
 	type sample struct {
 		at       time.Duration

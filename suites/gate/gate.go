@@ -200,9 +200,7 @@ func progressWriter() io.Writer {
 
 // ProgressLine renders a progress snapshot for the console.
 func ProgressLine(name string, p loadgen.Progress) string {
-	return fmt.Sprintf("tailgate %s: stage %d/%d, %s of ~%s, sent %d/%d, %.1f req/s, in flight %d, done %d, errors %d",
-		name, p.Stage+1, p.Stages, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second),
-		p.Sent, p.Scheduled, p.Rate, p.InFlight, p.Completed, p.Failed)
+	return "tailgate " + name + ": " + p.String()
 }
 
 func absPath(p string) string {
