@@ -129,3 +129,28 @@ func (t *tailLines) add(line string) {
 }
 
 func (t *tailLines) String() string { return strings.Join(t.lines, "\n") }
+
+// WriteReportLog writes the *.json report files of dir to w the way the benchmark Job's
+// script prints them after a run (each between the TAILGATE_FILE markers), so a simulated
+// pod can serve a real report as its log. ExtractReportFiles reads it back.
+func WriteReportLog(w io.Writer, dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no *.json report files in %s", dir)
+	}
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		n := filepath.Base(f)
+		if _, err := fmt.Fprintf(w, "%s%s%s\n%s\n%s%s%s\n", fileBeginMarker, n, markerSuffix,
+			strings.TrimRight(string(body), "\n"), fileEndMarker, n, markerSuffix); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -23,6 +23,7 @@ const (
 	EnvKeepObjects      = "TAILGATE_KEEP_OBJECTS"            // true: keep each run's namespace for debugging
 	EnvJobTimeout       = "TAILGATE_JOB_TIMEOUT"             // e.g. 45m; default from the scenario's duration
 	EnvBenchmarkNodeSel = "TAILGATE_BENCHMARK_NODE_SELECTOR" // k=v[,k=v] for the benchmark pod
+	EnvBenchmarkNS      = "TAILGATE_BENCHMARK_NAMESPACE"     // exact run namespace (must not exist); default random
 )
 
 // JobEnvironment is a cluster, a Job runner for it and, when asked, the simulated vLLM
@@ -102,7 +103,8 @@ func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) stri
 	default:
 		in.Image = getenv(EnvBenchmarkImage)
 	}
-	env.Runner = &JobRunner{Client: c.Client, Benchmark: in, Keep: keep, Timeout: timeout, Progress: progress}
+	env.Runner = &JobRunner{Client: c.Client, Benchmark: in, Keep: keep, Timeout: timeout, Progress: progress,
+		Namespace: getenv(EnvBenchmarkNS)}
 	return env, nil
 }
 
