@@ -324,6 +324,26 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		Expect(s.Generator.MaxInFlight).To(BeNumerically("<=", 4))
 	}, SpecTimeout(30*time.Second))
 
+	It("speaks the chat API and non-streamed responses", func(ctx SpecContext) {
+		prof := mockvllm.FixedProfile(10*time.Millisecond, time.Millisecond)
+		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})
+		for _, c := range []struct {
+			api    loadgen.API
+			stream bool
+		}{{loadgen.APIChat, true}, {loadgen.APIChat, false}, {loadgen.APICompletion, false}} {
+			o := mockOptions(sim.URL())
+			o.API, o.Streaming = c.api, c.stream
+			o.Stages = []loadgen.Stage{{Rate: 10, Duration: time.Second}}
+			res, err := loadgen.Run(ctx, o)
+			Expect(err).NotTo(HaveOccurred())
+			s := res.Report.Summary
+			Expect(s.Successes).To(BeEquivalentTo(10), "%s stream=%v: %v", c.api, c.stream, s.FailuresByLabel)
+			Expect(s.OutputTokensTotal).To(BeEquivalentTo(10 * 30))
+			_, hasTTFT := s.Distribution(report.TTFT)
+			Expect(hasTTFT).To(Equal(c.stream), "TTFT exists only for streamed responses")
+		}
+	}, SpecTimeout(30*time.Second))
+
 	It("sweeps: probes for the saturation rate, then runs stages up to it", func(ctx SpecContext) {
 		prof := mockvllm.FixedProfile(50*time.Millisecond, 10*time.Millisecond)
 		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})

@@ -145,6 +145,8 @@ var _ = Describe("chunk parsing", func() {
 		Expect(c.content).To(BeFalse())
 		Expect(parseChunk([]byte(`{"choices":[{"index":0,"delta":{"content":"Hi \"there\""}}]}`), chat, &c)).To(Succeed())
 		Expect(c.content).To(BeTrue())
+		Expect(parseChunk([]byte(`{"choices":[{"index":0,"delta":{"reasoning_content":"hmm","content":null}}]}`), chat, &c)).To(Succeed())
+		Expect(c.content).To(BeTrue())
 	})
 
 	It("recognises an error object in a stream", func() {

@@ -251,11 +251,18 @@ func scanChoices(b []byte, i int, keys contentKeys, c *chunk) (int, error) {
 		if b[v] != '{' {
 			return -1, nil
 		}
+		// Reasoning models stream their thinking in reasoning_content (vLLM's
+		// reasoning parsers) before any content; those tokens reach the user
+		// too, so they count as output here (inference-perf ignores them and
+		// would report such a stream as having no first token).
 		return eachField(b, v, func(key []byte, v int) (int, error) {
-			if string(key) == "content" && b[v] == '"' {
-				raw, n, err := scanString(b, v)
-				c.content = len(raw) > 0
-				return n, err
+			switch string(key) {
+			case "content", "reasoning_content", "reasoning":
+				if b[v] == '"' {
+					raw, n, err := scanString(b, v)
+					c.content = c.content || len(raw) > 0
+					return n, err
+				}
 			}
 			return -1, nil
 		})
