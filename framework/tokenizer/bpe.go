@@ -146,6 +146,12 @@ func (m *bpeModel) encodeWord(word string, dst []int) []int {
 	if word == "" {
 		return dst
 	}
+	if len(word) > maxCachedWordLen {
+		for _, id := range m.tokenize(word) {
+			dst = append(dst, int(id))
+		}
+		return dst
+	}
 	m.cacheMu.RLock()
 	ids, ok := m.cache[word]
 	m.cacheMu.RUnlock()
@@ -156,12 +162,6 @@ func (m *bpeModel) encodeWord(word string, dst []int) []int {
 		return dst
 	}
 	ids = m.tokenize(word)
-	if len(word) > maxCachedWordLen {
-		for _, id := range ids {
-			dst = append(dst, int(id))
-		}
-		return dst
-	}
 	m.cacheMu.Lock()
 	if len(m.cache) >= maxCacheEntries {
 		m.cache = make(map[string][]int32, 1024)
@@ -189,19 +189,36 @@ func (m *bpeModel) tokenize(word string) []int32 {
 	if sc == nil {
 		sc = &bpeScratch{}
 	}
-	defer m.scratch.Put(sc)
-	syms := m.initialSymbols(word, sc.syms[:0])
-	sc.syms = syms
-	if len(syms) <= linearMergeLimit {
-		return m.mergeLinear(syms, sc)
+	var out []int32
+	if m.byteLvl && len(word) <= linearMergeLimit {
+		ids := sc.ids[:0]
+		for i := 0; i < len(word); i++ {
+			if id := m.byteID[word[i]]; id >= 0 {
+				ids = append(ids, id)
+			}
+		}
+		out = m.mergeLinear(ids, sc)
+	} else {
+		syms := m.initialSymbols(word, sc.syms[:0])
+		sc.syms = syms
+		if len(syms) <= linearMergeLimit {
+			ids := sc.ids[:0]
+			for _, s := range syms {
+				ids = append(ids, s.id)
+			}
+			out = m.mergeLinear(ids, sc)
+		} else {
+			var heap []candidate
+			syms, heap = m.merge(syms, sc.heap[:0])
+			sc.heap = heap
+			out = make([]int32, 0, 8)
+			for i := 0; i != -1 && i < len(syms); {
+				out = append(out, syms[i].id)
+				i = int(syms[i].next)
+			}
+		}
 	}
-	syms, heap := m.merge(syms, sc.heap[:0])
-	sc.heap = heap
-	out := make([]int32, 0, 4)
-	for i := 0; i != -1 && i < len(syms); {
-		out = append(out, syms[i].id)
-		i = int(syms[i].next)
-	}
+	m.scratch.Put(sc)
 	return out
 }
 
@@ -211,11 +228,7 @@ const linearMergeLimit = 64
 
 // mergeLinear applies the merges to a short word by scanning for the lowest-ranked adjacent
 // pair (leftmost among equals) until none is left: the same order as the heap.
-func (m *bpeModel) mergeLinear(syms []symbol, sc *bpeScratch) []int32 {
-	ids := sc.ids[:0]
-	for _, s := range syms {
-		ids = append(ids, s.id)
-	}
+func (m *bpeModel) mergeLinear(ids []int32, sc *bpeScratch) []int32 {
 	const none = int32(1<<31 - 1)
 	ranks, news := sc.ranks[:0], sc.news[:0]
 	for i := 0; i+1 < len(ids); i++ {
