@@ -81,8 +81,14 @@ func NewSynthesizer(tok Tokenizer, opts SynthesizerOptions) (*Synthesizer, error
 	if mv, ok := tok.(ModelVocabSizer); ok {
 		s.vocab = mv.ModelVocabSize()
 	}
-	if len(s.special) >= s.vocab {
-		return nil, errors.New("tokenizer: every token id is special; random prompts impossible")
+	specialInRange := 0
+	for id := range s.special {
+		if id >= 0 && id < s.vocab {
+			specialInRange++
+		}
+	}
+	if s.vocab <= 0 || specialInRange >= s.vocab {
+		return nil, errors.New("tokenizer: the vocabulary has no non-special token; random prompts are impossible")
 	}
 	return s, nil
 }
