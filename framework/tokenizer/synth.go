@@ -72,7 +72,7 @@ func NewSynthesizer(tok Tokenizer, opts SynthesizerOptions) (*Synthesizer, error
 		}
 	}
 	if len(s.corpus) < 16 {
-		return nil, fmt.Errorf("tokenizer: corpus %q has %d tokens; synthetic prompts need a corpus of at least 16", opts.CorpusFile, len(s.corpus))
+		return nil, fmt.Errorf("tokenizer: corpus file %q (data.corpus_file_path) has %d tokens; synthetic prompts need at least 16", opts.CorpusFile, len(s.corpus))
 	}
 	if s.overhead, err = tok.Count("", true); err != nil {
 		return nil, fmt.Errorf("tokenizer: counting the empty prompt: %w", err)
