@@ -32,7 +32,7 @@ func runTokenize(ctx context.Context, args []string, s stdio) int {
 	if defTok == "" {
 		defTok = "Qwen/Qwen3-8B"
 	}
-	ref := fs.String("tokenizer", defTok, "tokenizer.json file, model directory or Hugging Face model id (default $TAILGATE_TOKENIZER, else Qwen/Qwen3-8B)")
+	ref := fs.String("tokenizer", defTok, "tokenizer.json file, model directory or Hugging Face model id ($TAILGATE_TOKENIZER sets the default)")
 	count := fs.Bool("count", false, "write token counts instead of ids")
 	noSpecial := fs.Bool("no-special-tokens", false, "do not add the post-processor's special tokens (add_special_tokens=False)")
 	revision := fs.String("revision", "", "model revision on the Hugging Face hub (default main)")
