@@ -24,6 +24,7 @@ const (
 	EnvJobTimeout       = "TAILGATE_JOB_TIMEOUT"             // e.g. 45m; default from the scenario's duration
 	EnvBenchmarkNodeSel = "TAILGATE_BENCHMARK_NODE_SELECTOR" // k=v[,k=v] for the benchmark pod
 	EnvBenchmarkNS      = "TAILGATE_BENCHMARK_NAMESPACE"     // exact run namespace (must not exist); default random
+	EnvBenchmarkLabels  = "TAILGATE_BENCHMARK_POD_LABELS"    // k=v[,k=v] added to the benchmark pod
 )
 
 // JobEnvironment is a cluster, a Job runner for it and, when asked, the simulated vLLM
@@ -66,6 +67,10 @@ func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) stri
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvBenchmarkNodeSel, err)
 	}
+	podLabels, err := parseSelector(getenv(EnvBenchmarkLabels))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvBenchmarkLabels, err)
+	}
 	image := getenv(EnvImage)
 	if (engine == EngineNative || deploySim) && image == "" {
 		return nil, fmt.Errorf("%s is required for the native-engine Job and the simulated vLLM (the tailgate image, e.g. tailgate:dev built from the Dockerfile)", EnvImage)
@@ -96,7 +101,8 @@ func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) stri
 		}
 		env.Simulated = sim
 	}
-	in := BenchmarkInput{Engine: engine, HFToken: getenv(EnvHFToken), IRSARoleARN: getenv(EnvIRSARole), NodeSelector: nodeSel}
+	in := BenchmarkInput{Engine: engine, HFToken: getenv(EnvHFToken), IRSARoleARN: getenv(EnvIRSARole),
+		NodeSelector: nodeSel, PodLabels: podLabels}
 	switch engine {
 	case EngineNative:
 		in.Image, in.ImagePullPolicy = image, pull
