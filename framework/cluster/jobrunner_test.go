@@ -61,26 +61,6 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		}).WithTimeout(time.Minute).WithPolling(time.Second).Should(Succeed())
 	})
 
-	AfterAll(func(ctx SpecContext) {
-		if res == nil {
-			return
-		}
-		By("checking that no run left a namespace, Job or ConfigMap behind")
-		sel := resources.WithLabelSelector(cluster.RunLabel)
-		var nss corev1.NamespaceList
-		Expect(res.List(ctx, &nss, sel)).To(Succeed())
-		Expect(nss.Items).To(BeEmpty())
-		var jobs batchv1.JobList
-		Expect(res.List(ctx, &jobs, sel)).To(Succeed())
-		Expect(jobs.Items).To(BeEmpty())
-		var cms corev1.ConfigMapList
-		Expect(res.List(ctx, &cms, sel)).To(Succeed())
-		Expect(cms.Items).To(BeEmpty())
-		var secrets corev1.SecretList
-		Expect(res.List(ctx, &secrets, sel)).To(Succeed())
-		Expect(secrets.Items).To(BeEmpty())
-	})
-
 	scenario := func() scenarios.Config {
 		cfg := scenarios.Production()
 		cfg.Server.BaseURL = "http://qwen3-vllm.default:8000"
@@ -191,6 +171,32 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 
 		_, err = matchers.HaveP99TTFTBelow(10 * time.Second).Match(rep)
 		Expect(err).To(MatchError(ContainSubstring("load not delivered")))
+	})
+
+	It("runs the native engine as a Job in the tailgate image through the same report path", func(ctx SpecContext) {
+		ns := "tailgate-native-" + fmt.Sprint(GinkgoRandomSeed())
+		serveLog(ctx, ns, fakeJobLog("testdata/one-stage-92rps"))
+		r := runner(ns)
+		r.Benchmark.Engine = cluster.EngineNative
+		r.Benchmark.Image = "tailgate:test"
+		r.Benchmark.ImagePullPolicy = corev1.PullNever
+		r.Keep = true
+		DeferCleanup(func(ctx SpecContext) { Expect(cluster.DeleteNamespace(ctx, res, ns)).To(Succeed()) })
+		cfg := scenario()
+		cfg.Server.APIKey = "sk-native"
+		rep, err := r.Run(ctx, cfg)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Summary.Successes).To(BeEquivalentTo(5531))
+
+		var job batchv1.Job
+		Expect(res.Get(ctx, "inference-perf", ns, &job)).To(Succeed())
+		c := job.Spec.Template.Spec.Containers[0]
+		Expect(c.Image).To(Equal("tailgate:test"))
+		Expect(c.Args[0]).To(ContainSubstring("tailgate run --config /tailgate/config.yml"))
+		Expect(c.Env).To(ContainElement(HaveField("ValueFrom.SecretKeyRef.Key", "api-key")))
+		var cm corev1.ConfigMap
+		Expect(res.Get(ctx, "inference-perf-config", ns, &cm)).To(Succeed())
+		Expect(cm.Data["config.yml"]).NotTo(ContainSubstring("sk-native"))
 	})
 
 	It("fails the run with the pod's last log lines when the Job fails (backoff exhausted)", func(ctx SpecContext) {
@@ -338,6 +344,22 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		_, err := runner(ns).Run(ctx, scenario())
 		Expect(err).To(MatchError(ContainSubstring("already exists")))
 		Expect(res.Get(ctx, ns, "", &corev1.Namespace{})).To(Succeed())
+	})
+	// Last in this Ordered container, after every run's own cleanup.
+	It("left no namespace, Job, ConfigMap or Secret of any run behind", func(ctx SpecContext) {
+		sel := resources.WithLabelSelector(cluster.RunLabel)
+		var nss corev1.NamespaceList
+		Expect(res.List(ctx, &nss, sel)).To(Succeed())
+		Expect(nss.Items).To(BeEmpty())
+		var jobs batchv1.JobList
+		Expect(res.List(ctx, &jobs, sel)).To(Succeed())
+		Expect(jobs.Items).To(BeEmpty())
+		var cms corev1.ConfigMapList
+		Expect(res.List(ctx, &cms, sel)).To(Succeed())
+		Expect(cms.Items).To(BeEmpty())
+		var secrets corev1.SecretList
+		Expect(res.List(ctx, &secrets, sel)).To(Succeed())
+		Expect(secrets.Items).To(BeEmpty())
 	})
 })
 

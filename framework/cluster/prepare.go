@@ -15,6 +15,7 @@ type preparedRun struct {
 	config          []byte        // rendered config.yml, without secrets
 	secretConfig    []byte        // YAML overlay holding the secret values, nil when none
 	apiKey, hfToken string        // the API key and Hugging Face token, also as env vars
+	otherSecrets    []string      // secret keys the env vars cannot carry (headers, URL passwords)
 	s3              *S3Location   // where the run stores its reports in S3, if it does
 	plannedDuration time.Duration // sum of the stage durations (0 when unknown)
 }
@@ -45,6 +46,7 @@ func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 			s.APIKey = ""
 		}
 		if s.BaseURL != red.Server.BaseURL {
+			p.otherSecrets = append(p.otherSecrets, "server.base_url (password)")
 			put("server", "base_url", s.BaseURL)
 			s.BaseURL = red.Server.BaseURL
 		}
@@ -57,6 +59,7 @@ func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 	headers := map[string]string{}
 	for k, v := range cfg.API.Headers {
 		if red.API.Headers[k] != v {
+			p.otherSecrets = append(p.otherSecrets, "api.headers."+k)
 			headers[k] = v
 			cfg.API.Headers[k] = red.API.Headers[k]
 		}

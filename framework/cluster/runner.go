@@ -229,7 +229,15 @@ func (r *JobRunner) render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 		return nil, prep, err
 	}
 	in := r.Benchmark
-	in.Namespace, in.RunID, in.Config, in.SecretConfig = ns, ns, prep.config, prep.secretConfig
+	in.Namespace, in.RunID, in.Config = ns, ns, prep.config
+	if in.Engine == EngineNative {
+		// The native engine reads the API key and HF token from the environment.
+		if len(prep.otherSecrets) > 0 {
+			return nil, prep, fmt.Errorf("cluster: the native engine cannot take %s from a Secret; remove it or use the inference-perf engine", strings.Join(prep.otherSecrets, ", "))
+		}
+	} else {
+		in.SecretConfig = prep.secretConfig
+	}
 	if in.APIKey == "" {
 		in.APIKey = prep.apiKey
 	}
