@@ -13,13 +13,11 @@ import (
 	"strings"
 	"time"
 
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/e2e-framework/klient"
-	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
@@ -319,7 +317,9 @@ func (r *JobRunner) collectFromLog(ctx context.Context, clients kubernetes.Inter
 	defer rc.Close()
 	t := &tailLines{n: n}
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		sc := bufio.NewScanner(rc)
 		sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
 		for sc.Scan() {
@@ -331,7 +331,9 @@ func (r *JobRunner) collectFromLog(ctx context.Context, clients kubernetes.Inter
 		pw.CloseWithError(sc.Err())
 	}()
 	names, err := ExtractReportFiles(pr, dir)
-	pr.Close()
+	pr.Close() // extraction stopped early: unblock the copier's write...
+	rc.Close() // ...and its read
+	<-done
 	return names, t.String() + terminationNote(pod), err
 }
 
@@ -372,5 +374,3 @@ func randomSuffix() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-var _ k8s.Object = (*batchv1.Job)(nil)
