@@ -4,7 +4,11 @@
 # benchmark Job's command is a /bin/sh -c script that prints the report files to the log.
 #
 #   docker build -t tailgate:dev .
-#   kind load docker-image tailgate:dev --name tailgate     (or TAILGATE_IMAGE + LoadImage)
+#   kind load docker-image tailgate:dev --name tailgate   (or TAILGATE_IMAGE + TAILGATE_LOAD_IMAGE=true)
+#
+# Without a Docker daemon, ko (github.com/ko-build/ko) can build the same Go binary into an
+# OCI image (on a base with /bin/sh, e.g. alpine) and write a tarball for
+# `kind load image-archive`; that path is not wired into CI here.
 
 ARG GO_VERSION=1.26
 FROM golang:${GO_VERSION}-bookworm AS build
