@@ -281,6 +281,26 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 			Expect(s.FailuresByLabel).To(HaveKey(loadgen.LabelConnection))
 		}, SpecTimeout(20*time.Second))
 
+		It("does not wait for a server that keeps the body open after [DONE]", func(ctx SpecContext) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprint(w, "data: {\"choices\":[{\"text\":\"a\"}]}\n\ndata: [DONE]\n\n")
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+				case <-time.After(3 * time.Second):
+				}
+			}))
+			DeferCleanup(srv.Close)
+			o := mockOptions(srv.URL)
+			o.Stages = []loadgen.Stage{{Rate: 5, Duration: time.Second}}
+			res, err := loadgen.Run(ctx, o)
+			Expect(err).NotTo(HaveOccurred())
+			s := res.Report.Summary
+			Expect(s.Successes).To(BeEquivalentTo(5))
+			Expect(pct(s, report.RequestLatency, 100)).To(BeNumerically("<", 100*time.Millisecond))
+		}, SpecTimeout(20*time.Second))
+
 		It("rejects impossible options before sending anything", func(ctx SpecContext) {
 			o := mockOptions("localhost:8000")
 			o.Stages = []loadgen.Stage{{Rate: 1, Duration: time.Second}}

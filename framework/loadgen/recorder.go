@@ -17,6 +17,7 @@ type outcome struct {
 	id         string
 	scheduled  time.Duration
 	start, end time.Duration
+	ended      bool          // end was stamped at [DONE], before draining
 	first      time.Duration // first content chunk; valid when chunks > 0
 	last       time.Duration
 	chunks     int

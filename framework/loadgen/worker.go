@@ -113,7 +113,9 @@ func (w *worker) run(t ticket) {
 	if err == nil {
 		err = w.read(resp, &o)
 	}
-	o.end = e.clk.now()
+	if !o.ended {
+		o.end = e.clk.now()
+	}
 	e.inFlight.Add(-1)
 	e.finish(st, &o, err)
 }
@@ -188,7 +190,11 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 			}
 			payload := bytes.TrimSpace(line[5:])
 			if string(payload) == "[DONE]" {
-				_, _ = io.CopyN(io.Discard, body, 4096) // let the connection be reused
+				// The response ends here; what follows is only the chunked
+				// terminator, read so the connection can be reused, but never
+				// for long and never counted in the latency.
+				o.end, o.ended = w.e.clk.now(), true
+				drain(body)
 				return w.checkStream(o)
 			}
 			if err := parseChunk(payload, keys, &w.c); err != nil {
@@ -254,6 +260,17 @@ func (w *worker) readWhole(body io.Reader, o *outcome) error {
 		return &invalidResponse{msg: "response carried no content (no choices[0] text)"}
 	}
 	return nil
+}
+
+// drain reads what is left of a finished stream (the chunked terminator) so
+// the connection goes back to the pool, giving up after 4 KiB or 500 ms: a
+// server that keeps the body open after [DONE] must not hold the worker.
+func drain(body io.Reader) {
+	if c, ok := body.(io.Closer); ok {
+		t := time.AfterFunc(500*time.Millisecond, func() { _ = c.Close() })
+		defer t.Stop()
+	}
+	_, _ = io.CopyN(io.Discard, body, 4096)
 }
 
 // unquote renders the raw bytes of a JSON string for a message.
