@@ -109,7 +109,7 @@ func (r *run) runScenario(ctx SpecContext) {
 	g, err := framework.Prepare(ctx, framework.PrepareInput{
 		Settings: r.settings, Scenario: cfg, Runners: runners,
 		Progress: func(p loadgen.Progress) { fmt.Fprintln(progressWriter(), ProgressLine(r.in.Scenario, p)) },
-		Log:      GinkgoWriter,
+		Log:      progressWriter(), // tokenizer fallback and simulator start are shown live
 		Requests: func(recs []loadgen.RequestRecord) {
 			if err := framework.WriteRequests(r.dir, recs); err != nil {
 				fmt.Fprintf(GinkgoWriter, "tailgate: %v\n", err)
