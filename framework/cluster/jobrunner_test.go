@@ -244,6 +244,19 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		expectGone(ctx, ns)
 	})
 
+	It("gives up at its timeout with the reason, and cleans up", func(ctx SpecContext) {
+		ns := "tailgate-tmo-" + fmt.Sprint(GinkgoRandomSeed())
+		r := runner(ns)
+		r.Timeout = 3 * time.Second
+		r.Benchmark.NodeSelector = map[string]string{"tailgate.dev/no-such-node": "true"}
+		_, err := r.Run(ctx, scenario())
+		var runErr *cluster.RunError
+		Expect(errors.As(err, &runErr)).To(BeTrue(), "%v", err)
+		Expect(runErr.Reason).To(Equal("did not finish within 3s"))
+		Expect(runErr.Logs).To(ContainSubstring("pending, not scheduled: Unschedulable"), "a pod that never started has no log; the error says why: %#v", runErr)
+		expectGone(ctx, ns)
+	})
+
 	It("keeps the namespace when asked, for debugging", func(ctx SpecContext) {
 		ns := "tailgate-keep-" + fmt.Sprint(GinkgoRandomSeed())
 		serveLog(ctx, ns, fakeJobLog("testdata/inference-perf-v0.2.0"))

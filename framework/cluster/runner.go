@@ -296,6 +296,8 @@ func (r *JobRunner) podLogTail(ctx context.Context, clients kubernetes.Interface
 	return t.String() + terminationNote(pod), sc.Err()
 }
 
+// terminationNote says how the pod's benchmark container ended, or why it has not run:
+// unschedulable, waiting for its image, and so on.
 func terminationNote(pod *corev1.Pod) string {
 	if pod == nil {
 		return ""
@@ -304,6 +306,17 @@ func terminationNote(pod *corev1.Pod) string {
 		if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
 			return fmt.Sprintf("\n(pod %s: container %s exited with code %d, reason %s %s)", pod.Name, cs.Name, t.ExitCode, t.Reason, t.Message)
 		}
+		if w := cs.State.Waiting; w != nil {
+			return fmt.Sprintf("\n(pod %s: container %s waiting: %s %s)", pod.Name, cs.Name, w.Reason, w.Message)
+		}
+	}
+	if pod.Status.Phase == corev1.PodPending {
+		for _, c := range pod.Status.Conditions {
+			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+				return fmt.Sprintf("\n(pod %s: pending, not scheduled: %s: %s)", pod.Name, c.Reason, c.Message)
+			}
+		}
+		return fmt.Sprintf("\n(pod %s: pending)", pod.Name)
 	}
 	return ""
 }
