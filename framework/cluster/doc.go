@@ -3,4 +3,16 @@
 // cluster, or a kwok cluster), provisions the inference-perf benchmark (or the native engine)
 // as a Job in a per-run namespace, waits for it to complete or fail, collects the report files
 // from the pod log or S3, and removes what it created.
+//
+// A suite usually calls SetupJobRunner, which reads the TAILGATE_* variables:
+//
+//	env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, os.Getenv, GinkgoWriter)
+//	DeferCleanup(env.Teardown)
+//	rep, err := env.Runner.Run(ctx, scenarios.Production())
+//
+// Each run's objects live in a namespace of their own (ServiceAccount, ConfigMap with the
+// rendered config.yml, a Secret for the API key, Hugging Face token and secret headers, and
+// the Job); the namespace is deleted when the run ends, fails, times out or is interrupted,
+// unless JobRunner.Keep is set. A failed Job or a pod that cannot start returns a *RunError
+// carrying the pod's last log lines.
 package cluster
