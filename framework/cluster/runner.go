@@ -67,6 +67,7 @@ type RunError struct {
 	Err            error  // underlying cause, if any
 }
 
+// Error says which Job failed and why, followed by the pod's last log lines.
 func (e *RunError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "benchmark job %s/%s: %s", e.Namespace, e.Job, e.Reason)
@@ -79,6 +80,7 @@ func (e *RunError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying cause (context.Canceled for an interrupted run).
 func (e *RunError) Unwrap() error { return e.Err }
 
 // Run renders cfg, provisions the run's namespace, ServiceAccount, ConfigMap, optional
