@@ -140,6 +140,9 @@ func (m *PercentileMatcher) Match(actual any) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", name, err)
 	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return false, fmt.Errorf("%s: %s holds %g for it, not a number that can be judged", name, s.stage.Name(), v)
+	}
 	m.res.Value = v
 	m.res.Neighbours = neighbours(d, m.metric, m.p)
 	if r, ok := d.(ranker); ok {

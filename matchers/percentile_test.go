@@ -221,3 +221,26 @@ var _ = Describe("strict mode", func() {
 		Expect(covered).To(BeNumerically(">=", 180))
 	})
 })
+
+var _ = Describe("a percentile that is not a number", func() {
+	// A report file whose STATS block lacks "max" (or holds NaN there, which
+	// ReadDir reads as absent) leaves the maximum unknown.
+	stage := func() report.Stage {
+		st := histStage(report.TTFT, uniformSamples(2000, 3))
+		st.Distributions[report.TTFT] = &report.Stats{N: 2000, MeanV: 0.2, MinV: 0.1, MaxV: math.NaN(),
+			Points: map[float64]float64{99: 0.9}}
+		return st
+	}
+
+	It("is refused, not handed to the user's matcher as a duration", func() {
+		m := HavePercentile(report.TTFT, 100, BeNumerically("<", time.Second))
+		ok, err := m.Match(stage())
+		Expect(err).To(MatchError(ContainSubstring("not a number")))
+		Expect(ok).To(BeFalse())
+	})
+
+	It("is refused by the threshold matchers too", func() {
+		_, err := HavePercentileBelow(report.TTFT, 100, 1).Match(stage())
+		Expect(err).To(MatchError(ContainSubstring("not a number")))
+	})
+})
