@@ -1,6 +1,8 @@
 package matchers_test
 
 import (
+	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -100,6 +102,20 @@ var _ = Describe("HaveDeliveredLoad", func() {
 		r := &report.Report{Summary: st, Stages: []report.Stage{st}}
 		Expect(r).To(HaveDeliveredLoad())
 		Expect(r).To(HaveP50TTFTBelow(time.Second))
+	})
+
+	It("refuses a report with only a summary file, whose rates say nothing of delivery", func() {
+		dir := GinkgoT().TempDir()
+		data, err := os.ReadFile(filepath.Join(fixtures, "crafted-current", report.SummaryFile))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(filepath.Join(dir, report.SummaryFile), data, 0o644)).To(Succeed())
+		r, err := report.ReadDir(dir)
+		Expect(err).NotTo(HaveOccurred())
+		m := HaveDeliveredLoad()
+		Expect(m.Match(r)).To(BeFalse())
+		Expect(m.FailureMessage(r)).To(ContainSubstring("summary: requested rate unknown"))
+		_, err = HaveP99TTFTBelow(time.Hour).Match(r)
+		Expect(err).To(MatchError(ContainSubstring("load not delivered")))
 	})
 
 	It("refuses to call a stage without rates delivered", func() {

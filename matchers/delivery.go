@@ -57,12 +57,15 @@ func (b LoadBounds) violations(s subject) []string {
 		out = append(out, "partial report: "+reason)
 	}
 	for _, st := range s.check {
-		out = append(out, b.stageViolations(st)...)
+		out = append(out, b.stageViolations(st, st.ID >= 0 || s.summaryOnly)...)
 	}
 	return out
 }
 
-func (b LoadBounds) stageViolations(st report.Stage) []string {
+// stageViolations checks one stage; judgeRate asks for the achieved vs
+// requested rate check (skipped for a summary pooled over stages that are
+// checked on their own).
+func (b LoadBounds) stageViolations(st report.Stage, judgeRate bool) []string {
 	var out []string
 	name := st.Name()
 	add := func(format string, args ...any) { out = append(out, name+": "+fmt.Sprintf(format, args...)) }
@@ -75,7 +78,7 @@ func (b LoadBounds) stageViolations(st report.Stage) []string {
 		return out
 	}
 	closedLoop := st.Concurrency > 0
-	if st.ID >= 0 && !closedLoop {
+	if judgeRate && !closedLoop {
 		switch {
 		case st.RequestedRate <= 0:
 			add("requested rate unknown, cannot tell whether the generator kept up")

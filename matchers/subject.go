@@ -34,6 +34,9 @@ type subject struct {
 	check         []report.Stage
 	partial       bool
 	partialReason string
+	// summaryOnly is set when a report has no stages, so its summary stands in
+	// for them and must show its requested and achieved rates too.
+	summaryOnly bool
 }
 
 func subjectOf(actual any) (subject, error) {
@@ -65,5 +68,5 @@ func reportSubject(r report.Report) subject {
 	if len(check) == 0 {
 		check = []report.Stage{s}
 	}
-	return subject{stage: s, check: check, partial: r.Partial, partialReason: r.PartialReason}
+	return subject{stage: s, check: check, partial: r.Partial, partialReason: r.PartialReason, summaryOnly: len(r.Stages) == 0}
 }
