@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -213,7 +214,39 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 		return nil, fmt.Errorf("cluster: report of job %s/%s: %w", ns, job.Name, err)
 	}
 	rep.Source = source
+	markMissingStages(rep, cfg)
 	return rep, nil
+}
+
+// markMissingStages marks rep partial when it lacks the file of a stage the
+// scenario planned (the benchmark stopped early, or the log lost a block), so
+// the stages that did run are not judged as the whole scenario. A sweep's
+// stage count is only known once it runs, so a sweep is not checked.
+func markMissingStages(rep *report.Report, cfg scenarios.Config) {
+	if cfg.Load.Sweep != nil {
+		return
+	}
+	have := map[int]bool{}
+	for _, st := range rep.Stages {
+		have[st.ID] = true
+	}
+	var missing []string
+	for i := range cfg.Load.Stages {
+		if !have[i] {
+			missing = append(missing, strconv.Itoa(i))
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	reason := fmt.Sprintf("the report has no file for stage %s of the %d the scenario planned",
+		strings.Join(missing, ", "), len(cfg.Load.Stages))
+	rep.Partial = true
+	if rep.PartialReason == "" {
+		rep.PartialReason = reason
+	} else {
+		rep.PartialReason += "; " + reason
+	}
 }
 
 // Render returns the objects Run would create for cfg in namespace ns, without creating
