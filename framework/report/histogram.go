@@ -102,14 +102,18 @@ func (h *Histogram) Record(v float64) {
 func (h *Histogram) RecordDuration(d time.Duration) { h.Record(d.Seconds()) }
 
 func (h *Histogram) recordLocked(v float64, n int64) {
-	u := h.toUnits(v)
-	if u < 0 {
-		u = 0
+	top := h.h.HighestTrackableValue()
+	var u int64
+	// Compare as floats first: converting a value beyond int64 (or +Inf) is
+	// undefined and on amd64 yields a negative number, which would read as 0.
+	switch f := math.Round(v / h.fromUnits(1)); {
+	case f < 0:
 		h.clamped += n
-	}
-	if top := h.h.HighestTrackableValue(); u > top {
+	case f > float64(top):
 		u = top
 		h.clamped += n
+	default:
+		u = h.toUnits(v)
 	}
 	_ = h.h.RecordValues(u, n) // cannot fail: u is within range
 	h.sum += v * float64(n)

@@ -77,6 +77,22 @@ var _ = Describe("Histogram", func() {
 		Expect(h.Percentile(50)).To(Equal(0.0), "negative samples read as 0: never below the truth")
 	})
 
+	It("counts values beyond its range (even +Inf) at the top, never at zero", func() {
+		for _, v := range []float64{1e30, math.Inf(1)} {
+			h := report.NewHistogram()
+			h.Record(0.001)
+			h.Record(v)
+			h.Record(v)
+			Expect(h.Clamped()).To(BeEquivalentTo(2))
+			Expect(h.Percentile(50)).To(BeNumerically(">=", (24*time.Hour).Seconds()), "%g", v)
+		}
+		t := report.NewHistogram(report.KindTokens)
+		t.Record(1)
+		t.Record(1e30)
+		t.Record(1e30)
+		Expect(t.Percentile(50)).To(BeNumerically(">=", 64*1024*1024))
+	})
+
 	It("merges, and merging equals recording everything in one", func() {
 		a, b, all := report.NewHistogram(), report.NewHistogram(), report.NewHistogram()
 		for i := 0; i < 5000; i++ {
