@@ -57,12 +57,14 @@ func Declare(in Input) bool {
 	ReportAfterSuite("tailgate: JUnit and summary", state.writeSuiteReports)
 	return Describe(fmt.Sprintf("%s gate", in.Scenario), Ordered, ContinueOnFailure, Label("gate", in.Scenario), func() {
 		settings, err := in.Flags.Settings()
+		// The report directory is known even when another setting is invalid,
+		// so that failure still reaches junit.xml and summary.md.
+		state.dir = filepath.Join(settings.ReportDirOr(DefaultReportDir), in.Scenario)
 		if err != nil {
 			It("has valid settings", func() { Fail(err.Error()) })
 			return
 		}
 		state.settings = settings
-		state.dir = filepath.Join(settings.ReportDirOr(DefaultReportDir), in.Scenario)
 		slaPath := settings.SLA
 		if slaPath == "" {
 			slaPath = in.SLAFile

@@ -70,6 +70,26 @@ var _ = Describe("the production suite binary", Ordered, func() {
 		return cmd
 	}
 
+	It("fails on an invalid setting, and JUnit says which", func() {
+		dir := GinkgoT().TempDir()
+		s, err := gexec.Start(suiteCmd(dir, framework.EnvRate+"=fast"), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit())
+		Expect(s.ExitCode()).NotTo(Equal(0))
+
+		data, err := os.ReadFile(filepath.Join(dir, "production", "junit.xml"))
+		Expect(err).NotTo(HaveOccurred(), "the JUnit file is written even when the settings are invalid")
+		var j junitSuites
+		Expect(xml.Unmarshal(data, &j)).To(Succeed())
+		var failures []string
+		for _, c := range j.Suites[0].Cases {
+			if c.Failure != nil {
+				failures = append(failures, c.Name+": "+c.Failure.Message)
+			}
+		}
+		Expect(failures).To(ContainElement(ContainSubstring(`TAILGATE_RATE="fast"`)))
+	})
+
 	It("fails on an SLA it cannot meet, and JUnit shows exactly that promise with the measured value", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()
 		sla := filepath.Join(dir, "sla.yaml")
