@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -101,6 +102,25 @@ var _ = Describe("preflight", func() {
 		l.Close()
 		_, err = framework.Preflight(ctx, framework.PreflightInput{BaseURL: "http://" + addr, Model: "m"})
 		Expect(err).To(MatchError(And(ContainSubstring("unreachable"), ContainSubstring("connection refused"), ContainSubstring(framework.EnvTargetURL))))
+	})
+
+	It("never prints a password given in the target URL", func(ctx SpecContext) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		addr := l.Addr().String()
+		l.Close()
+		_, err = framework.Preflight(ctx, framework.PreflightInput{BaseURL: "http://user:s3cret-pw@" + addr, Model: "m"})
+		Expect(err).To(MatchError(ContainSubstring("unreachable")))
+		Expect(err.Error()).NotTo(ContainSubstring("s3cret-pw"))
+
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"data":[{"id":"other"}]}`))
+		}))
+		DeferCleanup(srv.Close)
+		_, err = framework.Preflight(ctx, framework.PreflightInput{BaseURL: strings.Replace(srv.URL, "http://", "http://user:s3cret-pw@", 1), Model: "m"})
+		Expect(err).To(MatchError(ContainSubstring("Model Not Found")))
+		Expect(err.Error()).NotTo(ContainSubstring("s3cret-pw"))
+		Expect(framework.RedactURL("https://u:pw@host:8000/v1")).To(Equal("https://u:xxxxx@host:8000/v1"))
 	})
 
 	It("names the served models when the model is wrong", func(ctx SpecContext) {

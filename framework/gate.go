@@ -153,7 +153,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 		}
 		if tp, ok := r.(TargetProvider); ok && s.TargetURL == "" && tp.TargetURL() != "" {
 			cfg.Server.BaseURL = tp.TargetURL()
-			fmt.Fprintf(logw, "tailgate: target %s provided by the %s runner\n", cfg.Server.BaseURL, s.Runner)
+			fmt.Fprintf(logw, "tailgate: target %s provided by the %s runner\n", RedactURL(cfg.Server.BaseURL), s.Runner)
 		} else if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
 			return nil, fmt.Errorf("runner %s needs a target URL reachable from the cluster (TAILGATE_TARGET_URL); the in-process simulator serves only this process", s.Runner)
 		}

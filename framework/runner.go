@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -271,12 +272,13 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	if c == nil {
 		c = &http.Client{Timeout: 30 * time.Second}
 	}
+	target := RedactURL(in.BaseURL)
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.BaseURL+"/v1/models", nil)
 	if err != nil {
-		return "", fmt.Errorf("target %s: %w", in.BaseURL, err)
+		return "", fmt.Errorf("target %s: %w", target, err)
 	}
 	for k, v := range in.Headers {
 		req.Header.Set(k, v)
@@ -289,7 +291,7 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 		if parent.Err() != nil {
 			return "", fmt.Errorf("interrupted before the load started: %w", context.Cause(parent))
 		}
-		return "", fmt.Errorf("target %s is unreachable (Connection Error): %v; check TAILGATE_TARGET_URL", in.BaseURL, err)
+		return "", fmt.Errorf("target %s is unreachable (Connection Error): %v; check TAILGATE_TARGET_URL", target, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -299,10 +301,10 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 		if in.APIKey != "" {
 			hint = "check TAILGATE_API_KEY"
 		}
-		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", in.BaseURL, resp.StatusCode, errorMessage(body), hint)
+		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", target, resp.StatusCode, errorMessage(body), hint)
 	case resp.StatusCode != http.StatusOK:
 		if in.Model == "" {
-			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", in.BaseURL, resp.StatusCode)
+			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", target, resp.StatusCode)
 		}
 		return in.Model, nil
 	}
@@ -312,7 +314,7 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &list); err != nil {
-		return "", fmt.Errorf("target %s: GET /v1/models did not return an OpenAI model list: %v", in.BaseURL, err)
+		return "", fmt.Errorf("target %s: GET /v1/models did not return an OpenAI model list: %v", target, err)
 	}
 	var ids []string
 	for _, m := range list.Data {
@@ -324,7 +326,17 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	if in.Model == "" && len(ids) > 0 {
 		return ids[0], nil
 	}
-	return "", fmt.Errorf("target %s does not serve model %q (Model Not Found); it serves %q: set TAILGATE_MODEL or server.model_name", in.BaseURL, in.Model, ids)
+	return "", fmt.Errorf("target %s does not serve model %q (Model Not Found); it serves %q: set TAILGATE_MODEL or server.model_name", target, in.Model, ids)
+}
+
+// RedactURL returns u with the password of its user info, if any, replaced by
+// "xxxxx", for printing; a URL that does not parse is returned as it is.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.User == nil {
+		return u
+	}
+	return p.Redacted()
 }
 
 // errorMessage extracts error.message from an OpenAI error body.

@@ -124,7 +124,7 @@ func (r *run) runScenario(ctx SpecContext) {
 		nr.ProgressEvery = every
 	}
 	fmt.Fprintf(GinkgoWriter, "tailgate: running %s (%s) against %s, model %s; reports in %s\n",
-		r.in.Scenario, describeLoad(g.Config.Load.Stages), g.Config.Server.BaseURL, g.Config.Server.ModelName, absPath(r.dir))
+		r.in.Scenario, describeLoad(g.Config.Load.Stages), framework.RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(r.dir))
 	rep, err := g.Run(ctx)
 	r.rep, r.runErr = rep, err
 	if rep != nil {
