@@ -41,7 +41,7 @@ var _ = Describe("settings", func() {
 
 	It("names the variable and the fix for a bad value", func() {
 		for _, c := range [][2]string{
-			{framework.EnvDuration, "soon"}, {framework.EnvDuration, "1500ms"}, {framework.EnvRate, "-1"},
+			{framework.EnvDuration, "soon"}, {framework.EnvDuration, "1500ms"}, {framework.EnvRate, "-1"}, {framework.EnvRate, "inf"},
 			{framework.EnvRunner, "docker"}, {framework.EnvTargetURL, "vllm:8000"},
 		} {
 			_, err := framework.SettingsFromEnv(env(c[0], c[1]))

@@ -7,6 +7,7 @@ package framework
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -152,7 +153,7 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 	}
 	if v := strings.TrimSpace(raw[EnvRate]); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(r > 0) {
+		if err != nil || !(r > 0) || math.IsInf(r, 1) {
 			return s, fmt.Errorf("%s=%q: want a rate in requests per second greater than 0, such as 15", name(EnvRate, "rate"), v)
 		}
 		s.Rate = r
