@@ -1,6 +1,7 @@
 package matchers_test
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -116,6 +117,15 @@ var _ = Describe("HaveDeliveredLoad", func() {
 		Expect(m.FailureMessage(r)).To(ContainSubstring("summary: requested rate unknown"))
 		_, err = HaveP99TTFTBelow(time.Hour).Match(r)
 		Expect(err).To(MatchError(ContainSubstring("load not delivered")))
+	})
+
+	It("does not take a schedule delay that is not a number as on time", func() {
+		st := histStage(report.TTFT, uniformSamples(400, 5))
+		st.Distributions[report.ScheduleDelay] = &report.Stats{N: 400, MeanV: math.NaN(), MinV: math.NaN(), MaxV: math.NaN(),
+			Points: map[float64]float64{50: math.NaN(), 99: math.NaN()}}
+		m := HaveDeliveredLoad()
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(ContainSubstring("schedule delay p50 = NaN"))
 	})
 
 	It("refuses to call a stage without rates delivered", func() {
