@@ -128,6 +128,14 @@ var _ = Describe("HaveDeliveredLoad", func() {
 		Expect(m.FailureMessage(st)).To(ContainSubstring("schedule delay p50 = NaN"))
 	})
 
+	It("does not take an achieved rate that is not a number as delivered", func() {
+		st := histStage(report.TTFT, uniformSamples(400, 5))
+		st.AchievedRate = math.NaN()
+		m := HaveDeliveredLoad()
+		Expect(m.Match(st)).To(BeFalse())
+		Expect(m.FailureMessage(st)).To(ContainSubstring("achieved NaN req/s"))
+	})
+
 	It("refuses to call a stage without rates delivered", func() {
 		st := histStage(report.TTFT, uniformSamples(100, 9))
 		st.RequestedRate = 0

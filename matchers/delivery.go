@@ -87,7 +87,7 @@ func (b LoadBounds) stageViolations(st report.Stage, judgeRate bool) []string {
 		default:
 			ratio := st.AchievedRate / st.RequestedRate
 			tol := math.Max(1-b.MinAchievedRatio, b.PoissonSigmas/math.Sqrt(float64(n)))
-			if ratio < 1-tol {
+			if !(ratio >= 1-tol) { // NaN is no evidence of delivery
 				add("achieved %.4g req/s = %.1f%% of requested %.4g req/s (need >= %.1f%% with %d requests)",
 					st.AchievedRate, 100*ratio, st.RequestedRate, 100*(1-tol), n)
 			}
