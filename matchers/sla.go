@@ -134,6 +134,14 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 		}
 		return SLA{}, fmt.Errorf("%s: %w", name, err)
 	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := 0
+		if err == nil {
+			line = extra.Line
+		}
+		return SLA{}, fmt.Errorf("%s:%d: a second YAML document starts here (---); put every promise in one document", name, line)
+	}
 	p := &slaParser{name: name}
 	sla := SLA{Source: name, MinTailSamples: MinTailSamples, Load: DefaultLoadBounds(), lines: map[string]int{}}
 	root := doc.Content[0]

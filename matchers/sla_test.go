@@ -132,6 +132,8 @@ load:
 			`sla.yaml: the SLA promises nothing; add latency, error_rate, throughput or goodput_percentage`),
 		Entry("empty", "",
 			`sla.yaml: empty SLA file; promise at least one threshold (e.g. latency: {ttft: {p99: 1s}})`),
+		Entry("a second YAML document, whose promises would be ignored", "latency: {ttft: {p99: 1s}}\n---\nerror_rate: 1%\n",
+			`sla.yaml:2: a second YAML document starts here (---); put every promise in one document`),
 		Entry("not YAML", "latency: {ttft: [\n",
 			`sla.yaml: yaml: line 1: did not find expected node content`),
 	)
