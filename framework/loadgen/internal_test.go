@@ -7,6 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
 )
 
 var _ = Describe("schedules", func() {
@@ -182,5 +184,19 @@ var _ = Describe("sweep stages", func() {
 	It("interpolates percentiles linearly like numpy", func() {
 		Expect(percentileLinear([]float64{4, 1, 3, 2}, 50)).To(Equal(2.5))
 		Expect(percentileLinear([]float64{1, 2, 3, 4, 5}, 95)).To(BeNumerically("~", 4.8, 1e-9))
+	})
+})
+
+var _ = Describe("the recorder", func() {
+	It("records no normalized time per output token for a success without output tokens", func() {
+		r := newRecorder(&Options{MaxErrorMessages: 10})
+		r.record(&outcome{start: time.Second, end: 2 * time.Second, maxTokens: 30, usage: true, prompt: 5, completion: 0})
+		r.record(&outcome{start: time.Second, end: 3 * time.Second, maxTokens: 30, usage: true, prompt: 5, completion: 4, chunks: 1})
+		st := r.stage(0)
+		Expect(st.Successes).To(BeEquivalentTo(2))
+		d, ok := st.Distribution(report.NTPOT)
+		Expect(ok).To(BeTrue())
+		Expect(d.Count()).To(BeEquivalentTo(1), "0 s per token is not a measurement")
+		Expect(d.Min()).To(BeNumerically("~", 0.5, 1e-6))
 	})
 })

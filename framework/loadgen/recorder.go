@@ -155,7 +155,7 @@ func (r *recorder) record(o *outcome) {
 	latency := o.end - o.start
 	r.hist[report.RequestLatency].Record(secs(latency))
 	r.hist[report.RequestLatencyFromSchedule].Record(secs(o.end - o.scheduled))
-	ntpot := 0.0
+	ntpot := math.NaN() // no output tokens: not measured (Record ignores NaN; goodput counts it as not met)
 	if out > 0 {
 		ntpot = secs(latency) / float64(out)
 	}
