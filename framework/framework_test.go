@@ -37,6 +37,8 @@ var _ = Describe("settings", func() {
 		Expect(s).To(Equal(framework.Settings{TargetURL: "http://vllm:8000", Model: "m", APIKey: "sekret",
 			Tokenizer: "Qwen/Qwen3-8B", SLA: "sla.yaml", Duration: 70 * time.Second, Rate: 2.5, Runner: "native", ReportDir: "out"}))
 		Expect(s.String()).NotTo(ContainSubstring("sekret"))
+		s.TargetURL = "https://user:url-sekret@vllm:8000"
+		Expect(s.String()).To(ContainSubstring(`target="https://user:xxxxx@vllm:8000"`))
 	})
 
 	It("names the variable and the fix for a bad value", func() {

@@ -64,14 +64,14 @@ type Settings struct {
 	ReportDir string
 }
 
-// String shows the settings with the API key redacted.
+// String shows the settings with the API key and any password in the target URL redacted.
 func (s Settings) String() string {
 	key := ""
 	if s.APIKey != "" {
 		key = "<redacted>"
 	}
 	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q",
-		s.TargetURL, s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir)
+		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir)
 }
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
