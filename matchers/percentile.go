@@ -86,8 +86,8 @@ func below(metric report.Metric, p float64, d time.Duration) *PercentileMatcher 
 // Strict makes the matcher pass only when the upper end of the
 // distribution-free 95% confidence interval of the percentile is below the
 // threshold, so the verdict does not flip on sampling noise. It needs
-// HdrHistogram data (the native engine); on report-file data Match returns an
-// error saying so.
+// HdrHistogram data (the native engine) and a threshold; on report-file data,
+// or on HavePercentile with a custom matcher, Match returns an error saying so.
 func (m *PercentileMatcher) Strict() *PercentileMatcher { m.strict = true; return m }
 
 // WithLoadBounds replaces the delivered-load precondition (DefaultLoadBounds).
@@ -111,6 +111,9 @@ func (m *PercentileMatcher) Match(actual any) (bool, error) {
 	name := fmt.Sprintf("%s %s", m.metric, report.PercentileName(m.p))
 	if !(m.p > 0 && m.p <= 100) {
 		return false, fmt.Errorf("%s: percentile must be in (0,100]", name)
+	}
+	if m.inner != nil && m.strict {
+		return false, fmt.Errorf("%s: strict mode needs a threshold to compare the confidence interval with; use HavePercentileBelow (or a HaveP<NN><Metric>Below matcher) with Strict", name)
 	}
 	if m.inner == nil && !(m.threshold > 0) {
 		return false, fmt.Errorf("%s: threshold must be positive, got %g", name, m.threshold)

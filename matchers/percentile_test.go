@@ -244,3 +244,13 @@ var _ = Describe("a percentile that is not a number", func() {
 		Expect(err).To(MatchError(ContainSubstring("not a number")))
 	})
 })
+
+var _ = Describe("strict mode with a custom matcher", func() {
+	It("is refused rather than silently judging the point estimate", func() {
+		st := histStage(report.RequestLatency, uniformSamples(1000, 11))
+		m := HavePercentile(report.RequestLatency, 99, BeNumerically("<", 2*time.Second)).Strict()
+		ok, err := m.Match(st)
+		Expect(err).To(MatchError(ContainSubstring("strict mode needs a threshold")))
+		Expect(ok).To(BeFalse())
+	})
+})
