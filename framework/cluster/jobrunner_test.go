@@ -218,6 +218,28 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		expectGone(ctx, ns)
 	})
 
+	It("never puts the API key or the Hugging Face token into the failure's log lines", func(ctx SpecContext) {
+		ns := "tailgate-failsecret-" + fmt.Sprint(GinkgoRandomSeed())
+		const apiKey, hfToken = "sk-leaky-api-key-4711", "hf_leakyTokenValue0815"
+		serveLog(ctx, ns, "INFO headers {'Authorization': 'Bearer "+apiKey+"'}\nINFO hub login with "+hfToken+"\nValueError: boom\n")
+		r := runner(ns)
+		backoff := int32(0)
+		r.Benchmark.BackoffLimit = &backoff
+		r.Benchmark.PodLabels = map[string]string{kwokFailLabel: "true"}
+		cfg := scenario()
+		cfg.Server.APIKey = apiKey
+		cfg.Tokenizer.Token = hfToken
+
+		_, err := r.Run(ctx, cfg)
+		var runErr *cluster.RunError
+		Expect(errors.As(err, &runErr)).To(BeTrue(), "%v", err)
+		Expect(runErr.Logs).To(ContainSubstring("ValueError: boom"))
+		Expect(runErr.Logs).To(ContainSubstring("Bearer <redacted>"))
+		Expect(err.Error()).NotTo(ContainSubstring(apiKey))
+		Expect(err.Error()).NotTo(ContainSubstring(hfToken))
+		expectGone(ctx, ns)
+	})
+
 	It("cleans up when interrupted while waiting for the Job", func(ctx SpecContext) {
 		ns := "tailgate-intr-" + fmt.Sprint(GinkgoRandomSeed())
 		r := runner(ns)

@@ -104,6 +104,14 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 	if err != nil {
 		return nil, err
 	}
+	// The pod's log goes into the error (and from there into JUnit); never let it carry
+	// the API key or the Hugging Face token, whatever the benchmark printed.
+	defer func() {
+		var re *RunError
+		if errors.As(err, &re) {
+			re.Logs = redactSecrets(re.Logs, prep.apiKey, prep.hfToken, r.Benchmark.APIKey, r.Benchmark.HFToken)
+		}
+	}()
 	res, err := resources.New(r.Client.RESTConfig())
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
@@ -279,6 +287,16 @@ func (r *JobRunner) render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 	}
 	objs, err := RenderBenchmark(in)
 	return objs, prep, err
+}
+
+// redactSecrets replaces every non-empty secret in text with <redacted>.
+func redactSecrets(text string, secrets ...string) string {
+	for _, s := range secrets {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "<redacted>")
+		}
+	}
+	return text
 }
 
 func (r *JobRunner) progress(format string, args ...any) {
