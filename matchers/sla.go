@@ -25,7 +25,7 @@ import (
 //	  ttft: {p50: 300ms, p99: 1200ms}
 //	  itl: {p99: 50ms}
 //	  request_latency: {p99: 30s}
-//	error_rate: 1%             # or 0.01; failed / all requests must be below it
+//	error_rate: 1%             # or 0.01; failed / all requests must be below it (> 0)
 //	throughput:                # lower bounds, per second
 //	  output_tokens_per_sec: 1000
 //	goodput_percentage: 95     # inference-perf goodput, percent
@@ -171,6 +171,9 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 		},
 		"error_rate": func(n *yaml.Node, path string) {
 			f := p.fraction(n, path)
+			if f <= 0 && p.err == nil {
+				p.fail(n, path, "error rate must be above 0: the promise is \"below\" it, so 0 could never be kept; for \"no failures at all\" write a bound under one request in the run, e.g. 0.01%%")
+			}
 			sla.ErrorRate = &f
 			sla.lines["error_rate"] = n.Line
 		},

@@ -122,6 +122,8 @@ load:
 			`sla.yaml:1: error_rate: want a number, got "low"`),
 		Entry("error rate above 1", "error_rate: 5\n",
 			`sla.yaml:1: error_rate: want a fraction between 0 and 1 (or a percentage like 1%), got 5`),
+		Entry("an error rate of zero, which no run could keep", "error_rate: 0%\n",
+			`sla.yaml:1: error_rate: error rate must be above 0: the promise is "below" it, so 0 could never be kept; for "no failures at all" write a bound under one request in the run, e.g. 0.01%`),
 		Entry("strict as a string", "strict: \"yes\"\nerror_rate: 1%\n",
 			`sla.yaml:1: strict: want true or false, got "yes"`),
 		Entry("negative throughput", "throughput: {requests_per_sec: -1}\n",
