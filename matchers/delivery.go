@@ -81,7 +81,11 @@ func (b LoadBounds) stageViolations(st report.Stage, judgeRate bool) []string {
 	if judgeRate && !closedLoop {
 		switch {
 		case st.RequestedRate <= 0:
-			add("requested rate unknown, cannot tell whether the generator kept up")
+			if st.ID < 0 {
+				add("requested rate unknown, cannot tell whether the generator kept up (a summary pools its stages: judge the *report.Report so each stage's delivery is checked)")
+			} else {
+				add("requested rate unknown, cannot tell whether the generator kept up")
+			}
 		case st.AchievedRate <= 0:
 			add("achieved rate unknown, cannot tell whether the generator kept up")
 		default:

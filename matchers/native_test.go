@@ -46,6 +46,13 @@ var _ = Describe("on a native engine report", Ordered, func() {
 		Expect(m.FailureMessage(r)).To(MatchRegexp(`^summary time_to_first_token p99 = [\d.]+ms, want < 1ms \(over by [\d.]+ms, \+[\d.]+%\); n=1200; p95=[\d.]+ms p99\.9=[\d.]+ms; 95% CI \[[\d.]+ms, [\d.]+ms\]$`))
 	})
 
+	It("refuses the summary given on its own, whose stages' delivery it cannot show", func() {
+		m := HaveP99TTFTBelow(5 * time.Second).WithLoadBounds(loose())
+		_, err := m.Match(r.Summary)
+		Expect(err).To(MatchError(ContainSubstring("a summary pools its stages: judge the *report.Report")))
+		Expect(r.Stages[0]).To(HaveP99TTFTBelow(5 * time.Second).WithLoadBounds(loose()))
+	})
+
 	It("judges strictly: the interval's upper end must be under the threshold", func() {
 		Expect(r).To(HaveP99TTFTBelow(5 * time.Second).Strict().WithLoadBounds(loose()))
 		d, _ := r.Summary.Distribution(report.TTFT)

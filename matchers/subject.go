@@ -49,14 +49,22 @@ func subjectOf(actual any) (subject, error) {
 	case report.Report:
 		return reportSubject(a), nil
 	case report.Stage:
-		return subject{stage: a, check: []report.Stage{a}}, nil
+		return stageSubject(a), nil
 	case *report.Stage:
 		if a == nil {
 			return subject{}, fmt.Errorf("no stage (nil *report.Stage)")
 		}
-		return subject{stage: *a, check: []report.Stage{*a}}, nil
+		return stageSubject(*a), nil
 	}
 	return subject{}, fmt.Errorf("want a *report.Report or a report.Stage, got %T", actual)
+}
+
+// stageSubject judges one stage. A report's summary given on its own (ID < 0) stands
+// for stages that cannot be seen from it, so it must show its own requested and
+// achieved rates, as a report without stages must; pass the *report.Report instead
+// to have each stage's delivery checked.
+func stageSubject(st report.Stage) subject {
+	return subject{stage: st, check: []report.Stage{st}, summaryOnly: st.ID < 0}
 }
 
 func reportSubject(r report.Report) subject {
