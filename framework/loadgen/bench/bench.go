@@ -1,0 +1,523 @@
+// Package bench measures the native load engine against the simulated vLLM on
+// loopback: schedule lag, client measurement error against the server's own
+// ground truth, capacity, memory, and a side-by-side with vegeta. Every figure
+// is printed with its unit and beside the goal it is judged against.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+	"github.com/tailgate-dev/tailgate/framework/loadgen"
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// Target is the simulated vLLM under load.
+type Target struct {
+	// URL is the server's base URL.
+	URL string
+	// Model is the served model name.
+	Model string
+	// Truth fetches the server's record of one request by its X-Request-Id.
+	Truth func(ctx context.Context, id string) (mockvllm.RequestTruth, bool, error)
+	// SameProcess says the server runs in this process, so CPU and RSS figures include it.
+	SameProcess bool
+}
+
+// Config sizes a bench run. Zero fields take the full-bench defaults.
+type Config struct {
+	Target Target
+	// LagRates are the Poisson rates of section 1, in req/s (default 100 and 1,000).
+	LagRates []float64
+	// LagDuration is how long each lag stage sends (default 10 s).
+	LagDuration time.Duration
+	// TruthRate and TruthRequests size section 2 (default 100 req/s, 2,000 requests).
+	TruthRate     float64
+	TruthRequests int
+	// CapacityRates is the ladder of rates tried in sections 3 and 5, in req/s.
+	CapacityRates []float64
+	// StepDuration is how long each capacity step sends (default 5 s).
+	StepDuration time.Duration
+	// MemRequests are the request counts at which RSS is read (default 100k and 1M).
+	MemRequests [2]int
+	// MemRate is the send rate of the memory run, in req/s (default 5,000).
+	MemRate float64
+	// SkipVegeta leaves out section 5.
+	SkipVegeta bool
+	// Log receives progress lines (default: discarded).
+	Log io.Writer
+}
+
+// Quick returns a configuration that runs every section in seconds, for tests.
+func Quick(t Target) Config {
+	return Config{
+		Target: t, LagRates: []float64{100, 1000}, LagDuration: time.Second,
+		TruthRate: 100, TruthRequests: 100,
+		CapacityRates: []float64{200, 400}, StepDuration: 500 * time.Millisecond,
+		MemRequests: [2]int{1000, 3000}, MemRate: 2000,
+	}
+}
+
+func (c *Config) defaults() {
+	if len(c.LagRates) == 0 {
+		c.LagRates = []float64{100, 1000}
+	}
+	if c.LagDuration <= 0 {
+		c.LagDuration = 10 * time.Second
+	}
+	if c.TruthRate <= 0 {
+		c.TruthRate = 100
+	}
+	if c.TruthRequests <= 0 {
+		c.TruthRequests = 2000
+	}
+	if len(c.CapacityRates) == 0 {
+		c.CapacityRates = []float64{500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000}
+	}
+	if c.StepDuration <= 0 {
+		c.StepDuration = 5 * time.Second
+	}
+	if c.MemRequests[0] <= 0 {
+		c.MemRequests[0] = 100_000
+	}
+	if c.MemRequests[1] <= 0 {
+		c.MemRequests[1] = 1_000_000
+	}
+	if c.MemRate <= 0 {
+		c.MemRate = 5000
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+}
+
+// Validate reports the first impossible setting, naming it.
+func (c Config) Validate() error {
+	if c.Target.URL == "" || c.Target.Truth == nil {
+		return fmt.Errorf("bench: Target.URL and Target.Truth must be set")
+	}
+	if c.MemRequests[0] > 0 && c.MemRequests[1] > 0 && c.MemRequests[1] <= c.MemRequests[0] {
+		return fmt.Errorf("bench: the second memory count (%d) must exceed the first (%d)", c.MemRequests[1], c.MemRequests[0])
+	}
+	return nil
+}
+
+// Pct holds P50, P99 and max of a distribution.
+type Pct struct{ P50, P99, Max time.Duration }
+
+// LagRow is one schedule-lag measurement.
+type LagRow struct {
+	Label                   string
+	Requested, Achieved     float64
+	Lag                     Pct
+	Requests, Failures      int64
+	InFlightHits, MaxFlight int64
+}
+
+// ErrorRow compares client measurements with the server's ground truth.
+type ErrorRow struct {
+	Samples  int
+	TTFT     Pct // |client − server|
+	ITL      Pct // per-request mean inter-token interval, |client − server|
+	TTFTBias time.Duration
+	Missing  int // requests without a server record
+}
+
+// Step is one rung of a capacity ladder.
+type Step struct {
+	// Rate is the requested rate; Drawn is the rate the seeded schedule
+	// actually planned (planned sends over the planned span), which for
+	// Poisson arrivals differs from Rate by the draw's own noise.
+	Rate, Drawn, Achieved float64
+	Lag                   Pct
+	Requests              int64
+	Failures              int64
+	CPU                   time.Duration
+	Tokens                int64
+	OK                    bool
+}
+
+// Capacity is a ladder's result for one workload.
+type Capacity struct {
+	Label string
+	Steps []Step
+	// Max is the highest passing rate (0 if none passed).
+	Max float64
+}
+
+// Memory is section 4.
+type Memory struct {
+	Counts         [2]int
+	RSS            [2]int64 // bytes
+	Achieved, Rate float64
+	Failures       int64
+	Reached        [2]bool
+}
+
+// Results is everything the bench measured.
+type Results struct {
+	Lag        []LagRow
+	Error      ErrorRow
+	Capacity   []Capacity // 16-token and 256-token streams
+	Memory     Memory
+	Ours       Capacity // non-streaming, uniform pacing
+	Vegeta     Capacity
+	VegetaLat  []Pct // vegeta's own latency per step
+	Started    time.Time
+	Elapsed    time.Duration
+	Target     Target
+	SkipVegeta bool
+}
+
+// Run runs every section in order and returns what was measured. A section
+// that fails stops the bench with an error that names it; earlier sections'
+// results are returned with it.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.defaults()
+	res := &Results{Started: time.Now(), Target: cfg.Target, SkipVegeta: cfg.SkipVegeta}
+	defer func() { res.Elapsed = time.Since(res.Started) }()
+	logf := func(f string, a ...any) { fmt.Fprintf(cfg.Log, "bench: "+f+"\n", a...) }
+
+	// 4 first, so the RSS figures are not inflated by the other sections' records.
+	logf("memory, %d then %d requests", cfg.MemRequests[0], cfg.MemRequests[1])
+	mem, err := memory(ctx, cfg)
+	res.Memory = mem
+	if err != nil {
+		return res, fmt.Errorf("memory: %w", err)
+	}
+	// 3 next: its 16-token capacity is the "highest rate reached" of section 1.
+	for _, tok := range []int{16, 256} {
+		logf("capacity, %d-token streams", tok)
+		c, err := ladder(ctx, cfg.CapacityRates, func(rate float64) (Step, error) {
+			return streamStep(ctx, cfg, rate, tok)
+		})
+		c.Label = fmt.Sprintf("%d-token streams", tok)
+		res.Capacity = append(res.Capacity, c)
+		if err != nil {
+			return res, fmt.Errorf("capacity (%d tokens): %w", tok, err)
+		}
+	}
+	rates := slices.Clone(cfg.LagRates)
+	if m := res.Capacity[0].Max; m > 0 && !slices.Contains(rates, m) {
+		rates = append(rates, m)
+	}
+	for i, r := range rates {
+		logf("schedule lag at %g req/s", r)
+		st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: r, dur: cfg.LagDuration, tokens: 16, stream: true})
+		if err != nil {
+			return res, fmt.Errorf("schedule lag at %g req/s: %w", r, err)
+		}
+		row := lagRow(st)
+		row.Label = rateLabel(r)
+		if i >= len(cfg.LagRates) {
+			row.Label += " (capacity)"
+		}
+		res.Lag = append(res.Lag, row)
+	}
+	logf("client error vs ground truth")
+	er, err := truthError(ctx, cfg)
+	res.Error = er
+	if err != nil {
+		return res, fmt.Errorf("measurement error: %w", err)
+	}
+	logf("non-streaming, ours")
+	res.Ours, err = ladder(ctx, cfg.CapacityRates, func(rate float64) (Step, error) {
+		st, recs, cpu, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: rate, dur: cfg.StepDuration, tokens: 16, perRequest: true})
+		if err != nil {
+			return Step{}, err
+		}
+		return stepOf(rate, st, recs, cpu, 0), nil
+	})
+	res.Ours.Label = "tailgate (non-streaming)"
+	if err != nil {
+		return res, fmt.Errorf("non-streaming ladder: %w", err)
+	}
+	if cfg.SkipVegeta {
+		return res, nil
+	}
+	logf("non-streaming, vegeta")
+	res.Vegeta, res.VegetaLat, err = vegetaLadder(ctx, cfg)
+	res.Vegeta.Label = "vegeta v12.13.0 (non-streaming)"
+	if err != nil {
+		return res, fmt.Errorf("vegeta ladder: %w", err)
+	}
+	return res, nil
+}
+
+// Passes is the capacity criterion: achieved ≥ 99% of the planned rate, P99
+// lag ≤ 5 ms, no failures.
+func Passes(planned, achieved float64, p99 time.Duration, failures int64) bool {
+	return planned > 0 && achieved >= 0.99*planned && p99 >= 0 && p99 <= 5*time.Millisecond && failures == 0
+}
+
+// drawnRate is the rate a schedule planned: sends over the span of their
+// planned times, the same definition as the engine's achieved rate.
+func drawnRate(recs []loadgen.RequestRecord) float64 {
+	if len(recs) < 2 {
+		return 0
+	}
+	lo, hi := recs[0].Scheduled, recs[0].Scheduled
+	for _, r := range recs[1:] {
+		lo, hi = min(lo, r.Scheduled), max(hi, r.Scheduled)
+	}
+	if hi <= lo {
+		return 0
+	}
+	return float64(len(recs)) / (hi - lo).Seconds()
+}
+
+// ladder tries rates in order and stops after the first miss that follows a
+// pass (or after two misses in a row before any pass).
+func ladder(ctx context.Context, rates []float64, probe func(rate float64) (Step, error)) (Capacity, error) {
+	var c Capacity
+	misses := 0
+	for _, r := range rates {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		s, err := probe(r)
+		if err != nil {
+			return c, err
+		}
+		c.Steps = append(c.Steps, s)
+		if s.OK {
+			c.Max = max(c.Max, r)
+			misses = 0
+			continue
+		}
+		misses++
+		if c.Max > 0 || misses >= 2 {
+			break
+		}
+	}
+	return c, nil
+}
+
+func stepOf(rate float64, st *report.Stage, recs []loadgen.RequestRecord, cpu time.Duration, tokensPer int) Step {
+	l := lagOf(st)
+	s := Step{Rate: rate, Drawn: drawnRate(recs), Achieved: st.AchievedRate, Lag: l, Requests: st.Requests, Failures: st.Failures, CPU: cpu,
+		Tokens: st.Successes * int64(tokensPer)}
+	s.OK = Passes(s.Drawn, st.AchievedRate, l.P99, st.Failures)
+	return s
+}
+
+func streamStep(ctx context.Context, cfg Config, rate float64, tokens int) (Step, error) {
+	st, recs, cpu, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: rate, dur: cfg.StepDuration, tokens: tokens, stream: true, perRequest: true})
+	if err != nil {
+		return Step{}, err
+	}
+	return stepOf(rate, st, recs, cpu, tokens), nil
+}
+
+type loadSpec struct {
+	load       loadgen.LoadKind
+	rate       float64
+	dur        time.Duration
+	n          int
+	tokens     int
+	stream     bool
+	perRequest bool
+	progress   func(loadgen.Progress)
+}
+
+// wordPrompter makes prompts of n "tok" words; the simulator without a
+// tokenizer counts about one token per word of this shape.
+type wordPrompter struct{}
+
+func (wordPrompter) Synthetic(_ *rand.Rand, n int) (string, error) {
+	return strings.Repeat("tok ", n), nil
+}
+func (wordPrompter) Random(_ *rand.Rand, n int) (string, error) {
+	return strings.Repeat("tok ", n), nil
+}
+
+// runLoad runs one stage and returns it with the process CPU time it used.
+func runLoad(ctx context.Context, cfg Config, s loadSpec) (*report.Stage, []loadgen.RequestRecord, time.Duration, error) {
+	n := s.n
+	if n <= 0 {
+		n = int(math.Round(s.rate * s.dur.Seconds()))
+	}
+	opts := loadgen.Options{
+		BaseURL: cfg.Target.URL, Model: cfg.Target.Model, Streaming: s.stream, IgnoreEOS: true,
+		Data: loadgen.DataRandom, Prompts: wordPrompter{},
+		Input:   loadgen.Lengths{Kind: loadgen.LengthFixed, Min: 16, Max: 16, Mean: 16},
+		Output:  loadgen.Lengths{Kind: loadgen.LengthFixed, Min: s.tokens, Max: s.tokens, Mean: float64(s.tokens)},
+		Load:    s.load,
+		Stages:  []loadgen.Stage{{Rate: s.rate, Duration: time.Duration(float64(n) / s.rate * float64(time.Second)), NumRequests: n}},
+		Workers: 4, WorkerMaxConcurrency: 10000, MaxTCPConnections: 40000,
+		RequestTimeout: 60 * time.Second, LeadIn: 200 * time.Millisecond, Seed: 7,
+		PerRequest: s.perRequest, Progress: s.progress, ProgressEvery: time.Second,
+	}
+	before := cpuTime()
+	r, err := loadgen.Run(ctx, opts)
+	cpu := cpuTime() - before
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if r.Report == nil || len(r.Report.Stages) == 0 {
+		return nil, nil, 0, fmt.Errorf("the engine returned no stage")
+	}
+	st := r.Report.Stages[0]
+	if r.Report.Partial {
+		return &st, r.Requests, cpu, fmt.Errorf("run ended early: %s", r.Report.PartialReason)
+	}
+	return &st, r.Requests, cpu, nil
+}
+
+func lagOf(st *report.Stage) Pct {
+	d, ok := st.Distributions[report.ScheduleDelay]
+	if !ok || d.Count() == 0 {
+		return Pct{P50: -1, P99: -1, Max: -1}
+	}
+	p := func(q float64) time.Duration {
+		v, err := d.Percentile(q)
+		if err != nil {
+			return -1
+		}
+		return secDur(v)
+	}
+	return Pct{P50: p(50), P99: p(99), Max: secDur(d.Max())}
+}
+
+func lagRow(st *report.Stage) LagRow {
+	r := LagRow{Requested: st.RequestedRate, Achieved: st.AchievedRate, Lag: lagOf(st), Requests: st.Requests, Failures: st.Failures}
+	if g := st.Generator; g != nil {
+		r.InFlightHits, r.MaxFlight = g.InFlightLimitHits, g.MaxInFlight
+	}
+	return r
+}
+
+func secDur(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+
+// truthError runs section 2: per-request records compared with the server's.
+func truthError(ctx context.Context, cfg Config) (ErrorRow, error) {
+	var row ErrorRow
+	_, recs, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: cfg.TruthRate, n: cfg.TruthRequests,
+		tokens: 16, stream: true, perRequest: true})
+	if err != nil {
+		return row, err
+	}
+	var ttft, itl []time.Duration
+	var bias time.Duration
+	for _, rc := range recs {
+		if rc.Label != "" || rc.Chunks < 2 {
+			continue
+		}
+		t, ok, err := cfg.Target.Truth(ctx, rc.ID)
+		if err != nil {
+			return row, fmt.Errorf("ground truth of %s: %w", rc.ID, err)
+		}
+		if !ok || t.FirstTokenWritten.IsZero() || t.OutputTokens < 2 {
+			row.Missing++
+			continue
+		}
+		e, ie := compare(rc, t)
+		bias += e
+		ttft = append(ttft, absDur(e))
+		itl = append(itl, absDur(ie))
+	}
+	row.Samples = len(ttft)
+	if row.Samples == 0 {
+		return row, fmt.Errorf("no request could be matched with a server record (%d missing)", row.Missing)
+	}
+	row.TTFT, row.ITL = percentiles(ttft), percentiles(itl)
+	row.TTFTBias = bias / time.Duration(row.Samples)
+	return row, nil
+}
+
+// compare returns the client-minus-server error of TTFT and of the
+// request's mean inter-token interval.
+func compare(rc loadgen.RequestRecord, t mockvllm.RequestTruth) (ttft, itl time.Duration) {
+	client := rc.FirstToken - rc.Start
+	server := t.FirstTokenWritten.Sub(t.Arrival)
+	cItl := (rc.LastToken - rc.FirstToken) / time.Duration(rc.Chunks-1)
+	sItl := t.LastTokenWritten.Sub(t.FirstTokenWritten) / time.Duration(t.OutputTokens-1)
+	return client - server, cItl - sItl
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// percentiles returns nearest-rank P50, P99 and max; it sorts v.
+func percentiles(v []time.Duration) Pct {
+	if len(v) == 0 {
+		return Pct{-1, -1, -1}
+	}
+	slices.Sort(v)
+	rank := func(p float64) time.Duration {
+		i := int(math.Ceil(p/100*float64(len(v)))) - 1
+		return v[max(0, min(i, len(v)-1))]
+	}
+	return Pct{P50: rank(50), P99: rank(99), Max: v[len(v)-1]}
+}
+
+// memory runs section 4: one run of MemRequests[1] requests without
+// per-request records, RSS read when MemRequests[0] have completed and at the end.
+func memory(ctx context.Context, cfg Config) (Memory, error) {
+	m := Memory{Counts: cfg.MemRequests, Rate: cfg.MemRate}
+	progress := func(p loadgen.Progress) {
+		if !m.Reached[0] && p.Completed+p.Failed >= int64(cfg.MemRequests[0]) {
+			m.RSS[0], m.Reached[0] = rss(), true
+		}
+	}
+	st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: cfg.MemRate, n: cfg.MemRequests[1], tokens: 1, progress: progress})
+	if st != nil {
+		m.Achieved, m.Failures = st.AchievedRate, st.Failures
+	}
+	if err != nil {
+		return m, err
+	}
+	m.RSS[1], m.Reached[1] = rss(), true
+	if !m.Reached[0] {
+		return m, fmt.Errorf("the run finished before a progress report saw %d requests done; lower the memory rate", cfg.MemRequests[0])
+	}
+	return m, nil
+}
+
+// rss is the process's resident set size in bytes, after a GC that returns
+// freed memory to the OS, so garbage not yet collected does not count as growth.
+func rss() int64 {
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return -1
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return pages * int64(os.Getpagesize())
+}
+
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func rateLabel(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) + " req/s" }
