@@ -32,6 +32,7 @@ type stdio struct {
 func commands() map[string]command {
 	return map[string]command{
 		// One line per subcommand, kept sorted.
+		"bench":     {summary: "measure the native load engine against the simulated vLLM on loopback and print the bench table", run: runBench},
 		"calibrate": {summary: "compare a simulated vLLM profile with a real inference-perf run, stage by stage", run: runCalibrate},
 		"mock-vllm": {summary: "serve the simulated vLLM (OpenAI API, batching GPU model, faults)", run: runMockVLLM},
 		"report":    {summary: "print an inference-perf report directory (table, --json, --markdown) or --compare two", run: runReport},
