@@ -236,11 +236,17 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	logf("non-streaming, ours")
 	res.Ours, err = ladder(ctx, cfg.CapacityRates, func(rate float64) (Step, error) {
-		st, recs, cpu, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: rate, dur: cfg.StepDuration, tokens: 16, perRequest: true})
+		st, _, cpu, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: rate, dur: cfg.StepDuration, tokens: 16})
 		if err != nil {
 			return Step{}, err
 		}
-		return stepOf(rate, st, recs, cpu, 0), nil
+		s := stepOf(rate, st, nil, cpu, 0)
+		// Uniform sends are evenly spaced: n sends over (n−1) gaps of 1/rate.
+		if n := st.Requests; n > 1 {
+			s.Drawn = rate * float64(n) / float64(n-1)
+			s.OK = Passes(s.Drawn, s.Achieved, s.Lag.P99, s.Failures)
+		}
+		return s, nil
 	})
 	res.Ours.Label = "tailgate (non-streaming)"
 	if err != nil {
@@ -469,25 +475,30 @@ func percentiles(v []time.Duration) Pct {
 	return Pct{P50: rank(50), P99: rank(99), Max: v[len(v)-1]}
 }
 
-// memory runs section 4: one run of MemRequests[1] requests without
-// per-request records, RSS read when MemRequests[0] have completed and at the end.
+// memory runs section 4: one run without per-request records, RSS read on
+// the first progress report after MemRequests[0] and after MemRequests[1]
+// requests have finished. The run plans 3 s of extra sends so that both
+// readings are taken under the same steady load, connections open.
 func memory(ctx context.Context, cfg Config) (Memory, error) {
 	m := Memory{Counts: cfg.MemRequests, Rate: cfg.MemRate}
 	progress := func(p loadgen.Progress) {
-		if !m.Reached[0] && p.Completed+p.Failed >= int64(cfg.MemRequests[0]) {
-			m.RSS[0], m.Reached[0] = rss(), true
+		done := p.Completed + p.Failed
+		for i, n := range cfg.MemRequests {
+			if !m.Reached[i] && done >= int64(n) {
+				m.RSS[i], m.Reached[i] = rss(), true
+			}
 		}
 	}
-	st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: cfg.MemRate, n: cfg.MemRequests[1], tokens: 1, progress: progress})
+	n := cfg.MemRequests[1] + int(3*cfg.MemRate)
+	st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: cfg.MemRate, n: n, tokens: 1, progress: progress})
 	if st != nil {
 		m.Achieved, m.Failures = st.AchievedRate, st.Failures
 	}
 	if err != nil {
 		return m, err
 	}
-	m.RSS[1], m.Reached[1] = rss(), true
-	if !m.Reached[0] {
-		return m, fmt.Errorf("the run finished before a progress report saw %d requests done; lower the memory rate", cfg.MemRequests[0])
+	if !m.Reached[0] || !m.Reached[1] {
+		return m, fmt.Errorf("the run finished before a progress report saw %d and %d requests done; lower the memory rate", cfg.MemRequests[0], cfg.MemRequests[1])
 	}
 	return m, nil
 }
