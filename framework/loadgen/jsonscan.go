@@ -193,20 +193,8 @@ func parseChunk(b []byte, keys contentKeys, c *chunk) error {
 				objectIsError = true
 			}
 			return n, err
-		case "message":
-			if b[v] == '"' {
-				raw, n, err := scanString(b, v)
-				c.errMsg = raw
-				return n, err
-			}
-		case "code":
-			n, ok, next, err := scanInt(b, v)
-			if err == nil && ok {
-				c.errCode = n
-				return next, nil
-			}
 		}
-		return -1, nil
+		return scanErrorField(b, key, v, c)
 	})
 	if err != nil {
 		return err
@@ -296,6 +284,26 @@ func scanUsage(b []byte, i int, c *chunk) (int, error) {
 	})
 }
 
+// scanErrorField reads an error body's "message" (a string) or "code" (an
+// integer) at v into c; it returns -1 for any other key so the caller skips it.
+func scanErrorField(b []byte, key []byte, v int, c *chunk) (int, error) {
+	switch string(key) {
+	case "message":
+		if b[v] == '"' {
+			raw, n, err := scanString(b, v)
+			c.errMsg = raw
+			return n, err
+		}
+	case "code":
+		n, ok, next, err := scanInt(b, v)
+		if err == nil && ok {
+			c.errCode = n
+			return next, nil
+		}
+	}
+	return -1, nil
+}
+
 func scanError(b []byte, i int, c *chunk) (int, error) {
 	if b[i] == '"' {
 		raw, n, err := scanString(b, i)
@@ -306,21 +314,7 @@ func scanError(b []byte, i int, c *chunk) (int, error) {
 		return -1, nil
 	}
 	return eachField(b, i, func(key []byte, v int) (int, error) {
-		switch string(key) {
-		case "message":
-			if b[v] == '"' {
-				raw, n, err := scanString(b, v)
-				c.errMsg = raw
-				return n, err
-			}
-		case "code":
-			n, ok, next, err := scanInt(b, v)
-			if err == nil && ok {
-				c.errCode = n
-				return next, nil
-			}
-		}
-		return -1, nil
+		return scanErrorField(b, key, v, c)
 	})
 }
 
