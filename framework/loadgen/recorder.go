@@ -166,10 +166,7 @@ func (r *recorder) record(o *outcome) {
 		ttft = secs(o.first - o.start)
 		r.hist[report.TTFT].Record(ttft)
 		r.hist[report.TTFTFromSchedule].Record(secs(o.first - o.scheduled))
-		itl := r.hist[report.ITL]
-		for _, g := range o.gaps {
-			itl.Record(secs(g))
-		}
+		r.hist[report.ITL].RecordDurations(o.gaps)
 		if len(o.gaps) > 0 {
 			itlMean = secs(o.last-o.first) / float64(len(o.gaps))
 		}

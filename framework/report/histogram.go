@@ -101,6 +101,19 @@ func (h *Histogram) Record(v float64) {
 // RecordDuration adds one latency sample.
 func (h *Histogram) RecordDuration(d time.Duration) { h.Record(d.Seconds()) }
 
+// RecordDurations records every duration of ds under one lock, as Record would
+// one by one; the load engine uses it for a request's inter-token gaps.
+func (h *Histogram) RecordDurations(ds []time.Duration) {
+	if len(ds) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, d := range ds {
+		h.recordLocked(d.Seconds(), 1)
+	}
+}
+
 func (h *Histogram) recordLocked(v float64, n int64) {
 	top := h.h.HighestTrackableValue()
 	var u int64

@@ -58,6 +58,23 @@ var _ = Describe("Histogram", func() {
 		Expect(h.Clamped()).To(BeZero())
 	})
 
+	It("records a batch of durations exactly as it records them one by one", func() {
+		gaps := []time.Duration{0, 37 * time.Microsecond, 7 * time.Millisecond, 250 * time.Millisecond, -time.Millisecond}
+		one, batch := report.NewHistogram(), report.NewHistogram()
+		for _, g := range gaps {
+			one.RecordDuration(g)
+		}
+		batch.RecordDurations(gaps)
+		batch.RecordDurations(nil)
+		Expect(batch.Count()).To(Equal(one.Count()))
+		Expect(batch.Min()).To(Equal(one.Min()))
+		Expect(batch.Max()).To(Equal(one.Max()))
+		Expect(batch.Mean()).To(Equal(one.Mean()))
+		for _, p := range []float64{25, 50, 99} {
+			Expect(batch.Percentile(p)).To(Equal(must(one.Percentile(p))))
+		}
+	})
+
 	It("records token counts exactly", func() {
 		h := report.NewHistogram(report.KindTokens)
 		for i := 1; i <= 1000; i++ {
