@@ -34,6 +34,7 @@ type engine struct {
 	o         Options
 	clk       clock
 	client    *http.Client
+	wire      *wireClient // nil: requests go through client
 	endpoint  string
 	header    http.Header
 	tmpl      bodyTemplate
@@ -42,8 +43,11 @@ type engine struct {
 	runID     string
 	pool      sync.Pool
 
-	work    chan ticket
-	reqBase context.Context // parent of every stage's request context; outlives cancellation
+	work        chan ticket // idle workers wait here for their next request
+	workerLimit int
+	spawned     int // touched only by the sending goroutine
+	workers     sync.WaitGroup
+	reqBase     context.Context // parent of every stage's request context; outlives cancellation
 
 	inFlight, maxInFlight atomic.Int64
 	sent, done, failed    atomic.Int64
@@ -82,7 +86,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	e := &engine{o: opts, clk: clock{base: time.Now()}}
-	e.setup()
+	if err := e.setup(); err != nil {
+		return nil, err
+	}
+	if e.wire != nil {
+		defer e.wire.closeIdle()
+	}
 
 	e.reqBase = context.WithoutCancel(ctx)
 
@@ -90,19 +99,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	for _, s := range opts.Stages {
 		workers = max(workers, s.ConcurrencyLevel)
 	}
+	// Workers start on demand, up to the in-flight limit, and park between
+	// requests: the pool is as large as the highest concurrency reached, not
+	// the limit (which can be tens of thousands).
 	e.work = make(chan ticket)
-	var wwg sync.WaitGroup
-	for range workers {
-		wwg.Add(1)
-		go func() {
-			defer wwg.Done()
-			w := &worker{e: e}
-			for t := range e.work {
-				w.run(t)
-			}
-		}()
-	}
-	defer func() { close(e.work); wwg.Wait() }()
+	e.workerLimit = workers
+	defer func() { close(e.work); e.workers.Wait() }()
 
 	stopProgress := e.startProgress(ctx)
 	defer stopProgress()
@@ -193,7 +195,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-func (e *engine) setup() {
+func (e *engine) setup() error {
 	o := &e.o
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
@@ -220,6 +222,13 @@ func (e *engine) setup() {
 	}
 	e.tmpl = newBodyTemplate(o.Model, o.API == APIChat, o.Streaming, o.IgnoreEOS)
 	e.client = o.Client
+	if e.client == nil && !o.NetHTTP {
+		wc, err := newWireClient(e.endpoint, e.header, o)
+		if err != nil {
+			return err
+		}
+		e.wire = wc
+	}
 	if e.client == nil {
 		e.client = &http.Client{Transport: &http.Transport{
 			Proxy:               http.ProxyFromEnvironment,
@@ -229,13 +238,13 @@ func (e *engine) setup() {
 			MaxIdleConnsPerHost: o.MaxTCPConnections,
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
-			WriteBufferSize:     64 << 10,
-			ReadBufferSize:      32 << 10,
+			TLSClientConfig:     o.TLSConfig,
 			// HTTP/1.1 only, as inference-perf's aiohttp client.
 			TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
 		}}
 	}
 	e.pool.New = func() any { return &prepared{} }
+	return nil
 }
 
 func (e *engine) requestID(stage, index int) string {
@@ -352,9 +361,7 @@ loop:
 		}
 		t := ticket{st: st, p: p, at: at}
 		st.wg.Add(1)
-		select {
-		case e.work <- t:
-		default:
+		if !e.dispatch(t) {
 			if st.sem == nil {
 				st.hits.Add(1)
 			}
@@ -386,6 +393,30 @@ loop:
 	}
 	st.partial = true
 	return err
+}
+
+// dispatch hands t to an idle worker or, below the in-flight limit, to a new
+// one; it reports false when every allowed worker is busy.
+func (e *engine) dispatch(t ticket) bool {
+	select {
+	case e.work <- t:
+		return true
+	default:
+	}
+	if e.spawned >= e.workerLimit {
+		return false
+	}
+	e.spawned++
+	e.workers.Add(1)
+	go func() {
+		defer e.workers.Done()
+		w := &worker{e: e}
+		w.run(t)
+		for t := range e.work {
+			w.run(t)
+		}
+	}()
+	return true
 }
 
 // produce prepares request bodies ahead of the schedule, in order, on one

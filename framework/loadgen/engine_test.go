@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -328,6 +330,27 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		Expect(s.Generator.MaxInFlight).To(BeEquivalentTo(2))
 		// Latency from the schedule exposes the queueing that latency from the send hides.
 		Expect(pct(s, report.TTFTFromSchedule, 99)).To(BeNumerically(">", pct(s, report.TTFT, 99)+time.Second))
+	}, SpecTimeout(30*time.Second))
+
+	It("starts workers on demand: a 20,000-request in-flight cap costs only the goroutines in use", func(ctx SpecContext) {
+		prof := mockvllm.FixedProfile(10*time.Millisecond, time.Millisecond)
+		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})
+		o := mockOptions(sim.URL())
+		o.Workers, o.WorkerMaxConcurrency = 4, 5000
+		o.Stages = []loadgen.Stage{{Rate: 50, Duration: time.Second}}
+		var most atomic.Int64
+		o.ProgressEvery = 50 * time.Millisecond
+		o.Progress = func(loadgen.Progress) {
+			if n := int64(runtime.NumGoroutine()); n > most.Load() {
+				most.Store(n)
+			}
+		}
+		res, err := loadgen.Run(ctx, o)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Report.Summary.Successes).To(BeEquivalentTo(50))
+		Expect(res.Report.Summary.Generator.InFlightLimit).To(Equal(20000))
+		Expect(most.Load()).To(BeNumerically(">", 0))
+		Expect(most.Load()).To(BeNumerically("<", 500))
 	}, SpecTimeout(30*time.Second))
 
 	It("runs concurrent stages closed-loop at the requested concurrency", func(ctx SpecContext) {

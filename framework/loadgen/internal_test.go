@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -198,5 +199,29 @@ var _ = Describe("the recorder", func() {
 		Expect(ok).To(BeTrue())
 		Expect(d.Count()).To(BeEquivalentTo(1), "0 s per token is not a measurement")
 		Expect(d.Min()).To(BeNumerically("~", 0.5, 1e-6))
+	})
+})
+
+var _ = Describe("the pacer's waiter", func() {
+	It("never returns before its target, and spins no more than its share of one core", func() {
+		w := newWaiter(clock{base: time.Now()})
+		ctx := context.Background()
+		// 2,000 waits 100 µs apart: a spin on every one would burn most of a core.
+		next := w.c.now()
+		for range 2000 {
+			next += 100 * time.Microsecond
+			Expect(w.until(ctx, next)).To(Succeed())
+			Expect(w.c.now()).To(BeNumerically(">=", next))
+		}
+		elapsed := w.c.now() - w.born
+		Expect(w.spun).To(BeNumerically(">", 0), "a budget that never allows a spin")
+		Expect(float64(w.spun)).To(BeNumerically("<=", spinShare*float64(elapsed)+float64(spinLead)+float64(20*time.Millisecond)))
+	})
+
+	It("returns the context's error when cancelled during a long wait", func() {
+		w := newWaiter(clock{base: time.Now()})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+		Expect(w.until(ctx, w.c.now()+time.Hour)).To(MatchError(context.Canceled))
 	})
 })

@@ -4,15 +4,20 @@
 // prompts, max_tokens with ignore_eos) and measures more: every latency is
 // also taken from the scheduled send time, and the engine reports its own
 // schedule lag, achieved rate and in-flight limit hits so a run whose
-// generator fell behind can be refused.
+// generator fell behind can be refused. A request's send time is the moment
+// the transport writes its headers to the connection, so schedule lag counts
+// every delay on the client's side (pacing, handoff, connection setup) and
+// TTFT and latency start on the wire.
 //
 // The engine is split the way vegeta is: a schedule says when (schedule.go),
-// a pool of workers sends and reads (worker.go), and a recorder aggregates
-// into fixed-size HdrHistograms as requests finish (recorder.go), so memory
-// does not grow with the number of requests.
+// a pool of workers, started on demand up to the in-flight limit, sends and
+// reads (worker.go), and a recorder aggregates into fixed-size HdrHistograms
+// as requests finish (recorder.go), so memory does not grow with the number
+// of requests.
 package loadgen
 
 import (
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -160,8 +165,15 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 
-	// Client overrides the HTTP client (tests); by default the engine builds
-	// an HTTP/1.1 client sized for the in-flight cap.
+	// TLSConfig sets up https targets (a private CA, client certificates);
+	// nil uses the system's roots.
+	TLSConfig *tls.Config
+	// NetHTTP sends through Go's net/http instead of the engine's own HTTP/1.1
+	// client, which it otherwise uses unless a proxy from the environment
+	// applies to the target. net/http costs more CPU per request, and its
+	// token timestamps come one goroutine hand-off after the socket read.
+	NetHTTP bool
+	// Client overrides the HTTP client (tests; implies NetHTTP).
 	Client *http.Client
 }
 
@@ -208,6 +220,11 @@ func (o *Options) validate() error {
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("server.base_url %q: want an http:// or https:// URL with a host", o.BaseURL)
+	}
+	for k, v := range o.Headers {
+		if !validHeader(k, v) {
+			return fmt.Errorf("server.headers %q: not a valid HTTP header (a token name, a value without CR, LF or NUL)", k)
+		}
 	}
 	if o.Model == "" {
 		return fmt.Errorf("server.model_name is empty: name the model the server serves")

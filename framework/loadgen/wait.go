@@ -6,15 +6,17 @@ import (
 )
 
 // Waiting for a send time: Go timers fire up to ~1 ms late for short sleeps,
-// so the clock waits in three steps: a cancellable timer until coarseLead
-// before the target, a high-resolution sleep (nanosleep on Linux) until
-// spinLead before it, then a busy spin that keeps the processor (a yielding
-// spin would queue the pacer behind every runnable goroutine, which under load
-// costs milliseconds). Each wait burns at most 2·spinLead of CPU, and the send
-// lands within microseconds of its time when a CPU is free.
+// so the clock waits in up to three steps: a cancellable timer until
+// coarseLead before the target, a high-resolution sleep (nanosleep on Linux,
+// ~50 µs of kernel slack), and, while the spin budget allows, a busy spin over
+// the last spinLead that takes the kernel's slack out of the send time. The
+// budget caps spinning at spinShare of one core over the waiter's life, so at
+// high rates (gaps near spinLead) the pacer sleeps instead of burning the CPU
+// the HTTP work needs.
 const (
 	coarseLead = 2 * time.Millisecond
 	spinLead   = 80 * time.Microsecond
+	spinShare  = 0.05
 )
 
 // clock measures monotonic time since base.
@@ -26,18 +28,27 @@ func (c clock) now() time.Duration { return time.Since(c.base) }
 type waiter struct {
 	c     clock
 	timer *time.Timer
+	born  time.Duration // clock reading at creation, the start of the spin budget
+	spun  time.Duration // time spent spinning so far
 }
 
 func newWaiter(c clock) *waiter {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &waiter{c: c, timer: t}
+	return &waiter{c: c, timer: t, born: c.now()}
+}
+
+// maySpin reports whether spinning so far stays within the budget at now.
+func (w *waiter) maySpin(now time.Duration) bool {
+	return float64(w.spun) <= spinShare*float64(now-w.born)
 }
 
 // until blocks until c.now() >= at or ctx ends; it returns ctx.Err() when cancelled.
 func (w *waiter) until(ctx context.Context, at time.Duration) error {
 	for {
-		rem := at - w.c.now()
+		now := w.c.now()
+		rem := at - now
+		spin := w.maySpin(now)
 		switch {
 		case rem <= 0:
 			return nil
@@ -49,15 +60,19 @@ func (w *waiter) until(ctx context.Context, at time.Duration) error {
 				return ctx.Err()
 			case <-w.timer.C:
 			}
-		case rem > 2*spinLead:
+		case spin && rem <= spinLead:
+			for w.c.now() < at {
+			}
+			w.spun += w.c.now() - now
+			return nil
+		default:
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			preciseSleep(rem - spinLead)
-		default:
-			for w.c.now() < at {
+			if spin {
+				rem -= spinLead
 			}
-			return nil
+			preciseSleep(rem)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,19 @@ type worker struct {
 	buf  []byte
 	gaps []time.Duration
 	c    chunk
+	req  []byte // the wire client's request buffer
+	// wrote is when the transport last wrote a request's headers to its
+	// connection (clock offset, 0 before), set from the transport's goroutine.
+	wrote atomic.Int64
+	ct    *httptrace.ClientTrace
+}
+
+// trace returns the worker's reusable client trace, which stamps wrote.
+func (w *worker) trace() *httptrace.ClientTrace {
+	if w.ct == nil {
+		w.ct = &httptrace.ClientTrace{WroteHeaders: func() { w.wrote.Store(int64(w.e.clk.now())) }}
+	}
+	return w.ct
 }
 
 // errNoDone marks a stream that ended without its [DONE] event.
@@ -83,21 +97,6 @@ func (w *worker) run(t ticket) {
 		inputLen: p.inputLen, maxTokens: p.maxTokens, streamed: e.o.Streaming,
 	}
 	o.id = e.requestID(st.id, p.index)
-	ctx, cancel := context.WithTimeout(st.reqCtx, e.o.RequestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, p)
-	if err != nil { // the endpoint was validated; only a broken context gets here
-		p.Close()
-		e.finish(st, &o, err)
-		return
-	}
-	req.ContentLength = int64(len(p.body))
-	req.GetBody = nil
-	req.Header = make(http.Header, len(e.header)+1)
-	for k, v := range e.header {
-		req.Header[k] = v
-	}
-	req.Header["X-Request-Id"] = []string{o.id}
 
 	n := e.inFlight.Add(1)
 	for {
@@ -109,9 +108,18 @@ func (w *worker) run(t ticket) {
 	st.sent.Add(1)
 	e.sent.Add(1)
 	o.start = e.clk.now()
-	resp, err := e.client.Do(req)
-	if err == nil {
-		err = w.read(resp, &o)
+	var err error
+	if e.wire != nil {
+		var status int
+		var text string
+		var body io.ReadCloser
+		status, text, body, err = e.wire.do(st.reqCtx, w, p.body, o.id, &o.start)
+		p.Close()
+		if err == nil {
+			err = w.read(status, text, body, &o)
+		}
+	} else {
+		err = w.viaNetHTTP(st.reqCtx, p, &o)
 	}
 	if !o.ended {
 		o.end = e.clk.now()
@@ -120,20 +128,49 @@ func (w *worker) run(t ticket) {
 	e.finish(st, &o, err)
 }
 
-// read consumes the response and fills the timing and usage fields of o.
-func (w *worker) read(resp *http.Response, o *outcome) error {
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return w.httpError(resp)
+// viaNetHTTP sends p with net/http (Options.Client, or a proxied target) and
+// reads the response. The send time is when the transport wrote the headers.
+func (w *worker) viaNetHTTP(ctx context.Context, p *prepared, o *outcome) error {
+	e := w.e
+	ctx, cancel := context.WithTimeout(ctx, e.o.RequestTimeout)
+	defer cancel()
+	w.wrote.Store(0)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, w.trace()), http.MethodPost, e.endpoint, p)
+	if err != nil { // the endpoint was validated; only a broken context gets here
+		p.Close()
+		return err
 	}
-	if w.e.o.Streaming {
-		return w.readStream(resp.Body, o)
+	req.ContentLength = int64(len(p.body))
+	req.GetBody = nil
+	req.Header = make(http.Header, len(e.header)+1)
+	for k, v := range e.header {
+		req.Header[k] = v
 	}
-	return w.readWhole(resp.Body, o)
+	req.Header["X-Request-Id"] = []string{o.id}
+	resp, err := e.client.Do(req)
+	if at := w.wrote.Load(); at > int64(o.start) {
+		o.start = time.Duration(at) // the headers went out: the send, after any dial and handoff
+	}
+	if err != nil {
+		return err
+	}
+	return w.read(resp.StatusCode, resp.Status, resp.Body, o)
 }
 
-func (w *worker) httpError(resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+// read consumes the response and fills the timing and usage fields of o.
+func (w *worker) read(status int, text string, body io.ReadCloser, o *outcome) error {
+	defer body.Close()
+	if status != http.StatusOK {
+		return w.httpError(status, text, body)
+	}
+	if w.e.o.Streaming {
+		return w.readStream(body, o)
+	}
+	return w.readWhole(body, o)
+}
+
+func (w *worker) httpError(status int, text string, body io.Reader) error {
+	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
 	msg := strings.TrimSpace(string(b))
 	if err := parseChunk(bytes.TrimSpace(b), contentKeys{field: "-"}, &w.c); err == nil && len(w.c.errMsg) > 0 {
 		msg = unquote(w.c.errMsg)
@@ -142,9 +179,9 @@ func (w *worker) httpError(resp *http.Response) error {
 		msg = msg[:300] + "…"
 	}
 	if msg == "" {
-		msg = resp.Status
+		msg = text
 	}
-	return &serverError{code: resp.StatusCode, msg: msg}
+	return &serverError{code: status, msg: msg}
 }
 
 // readStream parses the SSE stream line by line from a reused buffer. Each
@@ -266,6 +303,10 @@ func (w *worker) readWhole(body io.Reader, o *outcome) error {
 // the connection goes back to the pool, giving up after 4 KiB or 500 ms: a
 // server that keeps the body open after [DONE] must not hold the worker.
 func drain(body io.Reader) {
+	if b, ok := body.(*wireBody); ok {
+		b.drainRest()
+		return
+	}
 	if c, ok := body.(io.Closer); ok {
 		t := time.AfterFunc(500*time.Millisecond, func() { _ = c.Close() })
 		defer t.Stop()
