@@ -95,7 +95,7 @@ func startChildServer(ctx context.Context, s stdio) (bench.Target, func() error,
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cmd := exec.Command(exe, "mock-vllm", "--port", strconv.Itoa(port), "--model", "qwen3-8b", "--profile", "fixed",
-		"--ttft", bench.ServerTTFT.String(), "--itl", bench.ServerITL.String(), "--truth-capacity", strconv.Itoa(bench.TruthCapacity))
+		"--ttft", bench.ServerTTFT.String(), "--itl", bench.ServerITL.String(), "--truth-capacity", strconv.Itoa(bench.TruthCapacity), "--record-token-writes")
 	cmd.Stdout = s.err
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -73,11 +74,17 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof, Seed: 1, RecordTokenWrites: true})
 		o := mockOptions(sim.URL())
 		o.Stages = []loadgen.Stage{{Rate: 20, Duration: 3 * time.Second}}
-		o.PerRequest = true
+		o.PerRequest, o.ChunkTimes = true, true
 		res, err := loadgen.Run(ctx, o)
 		Expect(err).NotTo(HaveOccurred())
 		s := res.Report.Summary
 		Expect(s.Successes).To(BeEquivalentTo(60))
+		for _, r := range res.Requests {
+			Expect(r.ChunkTimes).To(HaveLen(30))
+			Expect(r.ChunkTimes[0]).To(Equal(r.FirstToken))
+			Expect(r.ChunkTimes[29]).To(Equal(r.LastToken))
+			Expect(slices.IsSorted(r.ChunkTimes)).To(BeTrue())
+		}
 		Expect(s.Failures).To(BeZero())
 		Expect(s.OutputTokensTotal).To(BeEquivalentTo(60 * 30)) // mock data asks for 30 tokens
 		Expect(s.TokenCountMismatches).To(BeZero())

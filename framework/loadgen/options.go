@@ -156,6 +156,9 @@ type Options struct {
 
 	// PerRequest keeps one RequestRecord per request (memory grows with the run).
 	PerRequest bool
+	// ChunkTimes also keeps, in each RequestRecord, the arrival time of every
+	// content chunk (with PerRequest; memory grows with the output tokens).
+	ChunkTimes bool
 	// MaxErrorMessages caps distinct messages kept per failure label; 0 means 100.
 	MaxErrorMessages int
 	// Goodput maps TTFT, TPOT, ITL, NTPOT or RequestLatency to a per-request limit in seconds.

@@ -51,6 +51,7 @@ type recorder struct {
 	goodTokens  int64
 	attained    map[report.Metric]int64
 	perRequest  bool
+	chunkTimes  bool
 	records     []RequestRecord
 }
 
@@ -105,6 +106,7 @@ func newRecorder(o *Options) *recorder {
 		goodput:     o.Goodput,
 		attained:    map[report.Metric]int64{},
 		perRequest:  o.PerRequest,
+		chunkTimes:  o.ChunkTimes,
 	}
 	for _, m := range secondsMetrics {
 		r.hist[m] = report.NewHistogram(report.KindSeconds)
@@ -235,6 +237,17 @@ func (r *recorder) keep(o *outcome) {
 	}
 	if o.chunks > 0 {
 		rec.FirstToken, rec.LastToken = o.first, o.last
+		if r.chunkTimes {
+			// The gaps were taken between consecutive arrival stamps, so
+			// summing them from the first rebuilds every stamp exactly.
+			rec.ChunkTimes = make([]time.Duration, 1, len(o.gaps)+1)
+			rec.ChunkTimes[0] = o.first
+			t := o.first
+			for _, g := range o.gaps {
+				t += g
+				rec.ChunkTimes = append(rec.ChunkTimes, t)
+			}
+		}
 	}
 	if o.usage {
 		rec.PromptTokens, rec.OutputTokens = o.prompt, o.completion
@@ -255,7 +268,9 @@ type RequestRecord struct {
 	InputLength, MaxTokens     int
 	PromptTokens, OutputTokens int64 // server usage; 0 when the server sent none
 	Chunks                     int   // content-bearing chunks received
-	Label, Error               string
+	// ChunkTimes are the arrival times of the content chunks, kept with Options.ChunkTimes.
+	ChunkTimes   []time.Duration
+	Label, Error string
 }
 
 // stage builds the report stage from what was recorded.

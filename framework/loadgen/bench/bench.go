@@ -129,9 +129,12 @@ type LagRow struct {
 type ErrorRow struct {
 	Samples  int
 	TTFT     Pct // |client − server|
-	ITL      Pct // per-request mean inter-token interval, |client − server|
+	ITL      Pct // each inter-token gap, |client − server|
 	TTFTBias time.Duration
 	Missing  int // requests without a server record
+	// Gaps is the number of inter-token gaps compared (requests whose chunk
+	// count matches the server's token writes).
+	Gaps int
 }
 
 // Step is one rung of a capacity ladder.
@@ -337,6 +340,7 @@ type loadSpec struct {
 	tokens     int
 	stream     bool
 	perRequest bool
+	chunkTimes bool
 	progress   func(loadgen.Progress)
 }
 
@@ -366,7 +370,7 @@ func runLoad(ctx context.Context, cfg Config, s loadSpec) (*report.Stage, []load
 		Stages:  []loadgen.Stage{{Rate: s.rate, Duration: time.Duration(float64(n) / s.rate * float64(time.Second)), NumRequests: n}},
 		Workers: 4, WorkerMaxConcurrency: 10000, MaxTCPConnections: 40000,
 		RequestTimeout: 60 * time.Second, LeadIn: 200 * time.Millisecond, Seed: 7,
-		PerRequest: s.perRequest, Progress: s.progress, ProgressEvery: time.Second,
+		PerRequest: s.perRequest, ChunkTimes: s.chunkTimes, Progress: s.progress, ProgressEvery: time.Second,
 	}
 	before := cpuTime()
 	r, err := loadgen.Run(ctx, opts)
@@ -413,7 +417,7 @@ func secDur(s float64) time.Duration { return time.Duration(math.Round(s * 1e9))
 func truthError(ctx context.Context, cfg Config) (ErrorRow, error) {
 	var row ErrorRow
 	_, recs, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: cfg.TruthRate, n: cfg.TruthRequests,
-		tokens: 16, stream: true, perRequest: true})
+		tokens: 16, stream: true, perRequest: true, chunkTimes: true})
 	if err != nil {
 		return row, err
 	}
@@ -431,11 +435,14 @@ func truthError(ctx context.Context, cfg Config) (ErrorRow, error) {
 			row.Missing++
 			continue
 		}
-		e, ie := compare(rc, t)
+		e := ttftError(rc, t)
 		bias += e
 		ttft = append(ttft, absDur(e))
-		itl = append(itl, absDur(ie))
+		for _, g := range gapErrors(rc, t) {
+			itl = append(itl, absDur(g))
+		}
 	}
+	row.Gaps = len(itl)
 	row.Samples = len(ttft)
 	if row.Samples == 0 {
 		return row, fmt.Errorf("no request could be matched with a server record (%d missing)", row.Missing)
@@ -445,14 +452,24 @@ func truthError(ctx context.Context, cfg Config) (ErrorRow, error) {
 	return row, nil
 }
 
-// compare returns the client-minus-server error of TTFT and of the
-// request's mean inter-token interval.
-func compare(rc loadgen.RequestRecord, t mockvllm.RequestTruth) (ttft, itl time.Duration) {
-	client := rc.FirstToken - rc.Start
-	server := t.FirstTokenWritten.Sub(t.Arrival)
-	cItl := (rc.LastToken - rc.FirstToken) / time.Duration(rc.Chunks-1)
-	sItl := t.LastTokenWritten.Sub(t.FirstTokenWritten) / time.Duration(t.OutputTokens-1)
-	return client - server, cItl - sItl
+// ttftError is the client's TTFT minus the server's.
+func ttftError(rc loadgen.RequestRecord, t mockvllm.RequestTruth) time.Duration {
+	return (rc.FirstToken - rc.Start) - t.FirstTokenWritten.Sub(t.Arrival)
+}
+
+// gapErrors returns, for each inter-token gap, the client's gap minus the
+// server's; none when the client's chunks and the server's token writes do
+// not pair up one to one.
+func gapErrors(rc loadgen.RequestRecord, t mockvllm.RequestTruth) []time.Duration {
+	c, s := rc.ChunkTimes, t.TokenWrites
+	if len(c) < 2 || len(c) != len(s) {
+		return nil
+	}
+	out := make([]time.Duration, 0, len(c)-1)
+	for i := 1; i < len(c); i++ {
+		out = append(out, (c[i]-c[i-1])-s[i].Sub(s[i-1]))
+	}
+	return out
 }
 
 func absDur(d time.Duration) time.Duration {

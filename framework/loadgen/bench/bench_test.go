@@ -86,15 +86,18 @@ var _ = Describe("schedule arithmetic", func() {
 		Expect(drawnRate(recs)).To(BeNumerically("~", 10/0.09, 1e-9))
 		Expect(drawnRate(recs[:1])).To(BeZero())
 	})
-	It("compares client and server TTFT and mean ITL", func() {
+	It("compares client and server TTFT, and each inter-token gap", func() {
 		t0 := time.Now()
-		rc := loadgen.RequestRecord{Start: time.Second, FirstToken: time.Second + 12*time.Millisecond,
-			LastToken: time.Second + 42*time.Millisecond, Chunks: 16}
+		s := time.Second
+		rc := loadgen.RequestRecord{Start: s, FirstToken: s + 12*time.Millisecond, LastToken: s + 15*time.Millisecond, Chunks: 3,
+			ChunkTimes: []time.Duration{s + 12*time.Millisecond, s + 13*time.Millisecond, s + 15*time.Millisecond}}
 		tr := mockvllm.RequestTruth{Arrival: t0, FirstTokenWritten: t0.Add(11 * time.Millisecond),
-			LastTokenWritten: t0.Add(41 * time.Millisecond), OutputTokens: 16}
-		ttft, itl := compare(rc, tr)
-		Expect(ttft).To(Equal(time.Millisecond))
-		Expect(itl).To(BeZero())
+			LastTokenWritten: t0.Add(14 * time.Millisecond), OutputTokens: 3,
+			TokenWrites: []time.Time{t0.Add(11 * time.Millisecond), t0.Add(12500 * time.Microsecond), t0.Add(14 * time.Millisecond)}}
+		Expect(ttftError(rc, tr)).To(Equal(time.Millisecond))
+		Expect(gapErrors(rc, tr)).To(Equal([]time.Duration{-500 * time.Microsecond, 500 * time.Microsecond}))
+		tr.TokenWrites = tr.TokenWrites[:2]
+		Expect(gapErrors(rc, tr)).To(BeEmpty(), "chunks that do not pair with token writes are not compared")
 	})
 	It("sends vegeta the body the engine renders for a 16-token prompt", func() {
 		var body map[string]any
@@ -148,6 +151,7 @@ var _ = Describe("against the simulated vLLM", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(row.Samples).To(Equal(20))
 		Expect(row.Missing).To(BeZero())
+		Expect(row.Gaps).To(Equal(20*15), "every gap of every 16-token stream paired with the server's")
 		// Sanity, not a goal: mixing up clocks or fields gives errors of seconds.
 		Expect(row.TTFT.Max).To(BeNumerically("<", 50*time.Millisecond))
 	}, SpecTimeout(30*time.Second))

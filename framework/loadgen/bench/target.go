@@ -25,7 +25,7 @@ const (
 // fixed profile and returns it as a Target, with a function that stops it.
 func StartInProcess(ctx context.Context) (Target, func() error, error) {
 	p := mockvllm.FixedProfile(ServerTTFT, ServerITL)
-	srv, err := mockvllm.Start(ctx, mockvllm.Options{Model: "qwen3-8b", CustomProfile: &p, TruthCapacity: TruthCapacity, Seed: 1})
+	srv, err := mockvllm.Start(ctx, mockvllm.Options{Model: "qwen3-8b", CustomProfile: &p, TruthCapacity: TruthCapacity, RecordTokenWrites: true, Seed: 1})
 	if err != nil {
 		return Target{}, nil, fmt.Errorf("start the simulated vLLM: %w", err)
 	}
