@@ -38,7 +38,7 @@ var _ = Describe("settings", func() {
 			Tokenizer: "Qwen/Qwen3-8B", SLA: "sla.yaml", Duration: 70 * time.Second, Rate: 2.5, Runner: "native", ReportDir: "out"}))
 		Expect(s.String()).NotTo(ContainSubstring("sekret"))
 		s.TargetURL = "https://user:url-sekret@vllm:8000"
-		Expect(s.String()).To(ContainSubstring(`target="https://user:xxxxx@vllm:8000"`))
+		Expect(s.String()).To(ContainSubstring(`target="https://user:REDACTED@vllm:8000"`))
 	})
 
 	It("names the variable and the fix for a bad value", func() {
@@ -122,7 +122,9 @@ var _ = Describe("preflight", func() {
 		_, err = framework.Preflight(ctx, framework.PreflightInput{BaseURL: strings.Replace(srv.URL, "http://", "http://user:s3cret-pw@", 1), Model: "m"})
 		Expect(err).To(MatchError(ContainSubstring("Model Not Found")))
 		Expect(err.Error()).NotTo(ContainSubstring("s3cret-pw"))
-		Expect(framework.RedactURL("https://u:pw@host:8000/v1")).To(Equal("https://u:xxxxx@host:8000/v1"))
+		Expect(framework.RedactURL("https://u:pw@host:8000/v1")).To(Equal("https://u:REDACTED@host:8000/v1"))
+		Expect(framework.RedactURL("http://u:p%zz@host:8000/v1")).To(Equal("http://REDACTED@host:8000/v1"), "an unparsable URL")
+		Expect(framework.RedactURL("http://host:8000/a@b")).To(Equal("http://host:8000/a@b"))
 	})
 
 	It("names the served models when the model is wrong", func(ctx SpecContext) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -329,15 +328,9 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	return "", fmt.Errorf("target %s does not serve model %q (Model Not Found); it serves %q: set TAILGATE_MODEL or server.model_name", target, in.Model, ids)
 }
 
-// RedactURL returns u with the password of its user info, if any, replaced by
-// "xxxxx", for printing; a URL that does not parse is returned as it is.
-func RedactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.User == nil {
-		return u
-	}
-	return p.Redacted()
-}
+// RedactURL returns u with the password of its user info, if any, replaced
+// (scenarios.RedactURL), also when u does not parse as a URL.
+func RedactURL(u string) string { return scenarios.RedactURL(u) }
 
 // errorMessage extracts error.message from an OpenAI error body.
 func errorMessage(body []byte) string {

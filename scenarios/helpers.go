@@ -259,7 +259,7 @@ func (c Config) Summary() string {
 		if model == "" {
 			model = "(model from /v1/models)"
 		}
-		fmt.Fprintf(&b, "; target %s %s at %s", s.Type, model, redactURL(s.BaseURL))
+		fmt.Fprintf(&b, "; target %s %s at %s", s.Type, model, RedactURL(s.BaseURL))
 	}
 	return b.String()
 }

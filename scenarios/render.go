@@ -45,7 +45,7 @@ func (c Config) Redact() Config {
 		if c.Server.APIKey != "" {
 			c.Server.APIKey = Redacted
 		}
-		c.Server.BaseURL = redactURL(c.Server.BaseURL)
+		c.Server.BaseURL = RedactURL(c.Server.BaseURL)
 	}
 	if c.Tokenizer != nil && c.Tokenizer.Token != "" {
 		c.Tokenizer.Token = Redacted
@@ -56,10 +56,10 @@ func (c Config) Redact() Config {
 		}
 	}
 	if c.Metrics != nil && c.Metrics.Prometheus != nil {
-		c.Metrics.Prometheus.URL = redactURL(c.Metrics.Prometheus.URL)
+		c.Metrics.Prometheus.URL = RedactURL(c.Metrics.Prometheus.URL)
 	}
 	if c.Storage != nil && c.Storage.SimpleStorageService != nil && c.Storage.SimpleStorageService.EndpointURL != nil {
-		c.Storage.SimpleStorageService.EndpointURL = ptr(redactURL(*c.Storage.SimpleStorageService.EndpointURL))
+		c.Storage.SimpleStorageService.EndpointURL = ptr(RedactURL(*c.Storage.SimpleStorageService.EndpointURL))
 	}
 	return c
 }
@@ -74,9 +74,27 @@ func secretHeader(name string) bool {
 	return false
 }
 
-func redactURL(s string) string {
+// RedactURL returns s with the password of its user info replaced by
+// Redacted. A string that does not parse as a URL has everything between
+// "://" and the last "@" of its authority replaced, so a malformed URL in an
+// error message cannot leak a password either.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		rest, scheme := s, ""
+		if i := strings.Index(s, "://"); i >= 0 {
+			scheme, rest = s[:i+3], s[i+3:]
+		}
+		authority := rest
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			authority = rest[:i]
+		}
+		if at := strings.LastIndex(authority, "@"); at >= 0 {
+			return scheme + Redacted + rest[at:]
+		}
+		return s
+	}
+	if u.User == nil {
 		return s
 	}
 	if _, has := u.User.Password(); has {
@@ -115,7 +133,7 @@ func (s ServerConfig) String() string {
 	if s.APIKey != "" {
 		s.APIKey = Redacted
 	}
-	s.BaseURL = redactURL(s.BaseURL)
+	s.BaseURL = RedactURL(s.BaseURL)
 	return flow(s, defaultsFor[ServerConfig]())
 }
 
@@ -132,7 +150,7 @@ func (s ServerConfig) MarshalJSON() ([]byte, error) {
 	if s.APIKey != "" {
 		s.APIKey = Redacted
 	}
-	s.BaseURL = redactURL(s.BaseURL)
+	s.BaseURL = RedactURL(s.BaseURL)
 	return json.Marshal(plain(s))
 }
 

@@ -55,6 +55,15 @@ var _ = Describe("Secrets", func() {
 		}
 	})
 
+	It("stay out of the error for a base_url too malformed to parse", func() {
+		c := withSecrets()
+		c.Server.BaseURL = "http://user:pa%zz-word@qwen3-vllm.default:8000"
+		err := c.Validate()
+		Expect(err).To(MatchError(ContainSubstring("server.base_url")))
+		Expect(err.Error()).NotTo(ContainSubstring("pa%zz-word"))
+		Expect(err.Error()).To(ContainSubstring("qwen3-vllm.default:8000"), "the rest of the value still helps find the mistake")
+	})
+
 	It("are redacted by RenderRedacted and kept by Render (for a Secret or ConfigMap)", func() {
 		c := withSecrets()
 		red, err := scenarios.RenderRedacted(c)

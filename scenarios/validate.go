@@ -423,7 +423,7 @@ func (s ServerConfig) validate(p *problems) {
 	if s.BaseURL == "" {
 		p.add("server.base_url", "is required; give the model server's URL, e.g. http://127.0.0.1:8000")
 	} else if u, err := url.Parse(s.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {
-		p.add("server.base_url", "%q is not a URL with a scheme and host, e.g. http://127.0.0.1:8000", redactURL(s.BaseURL))
+		p.add("server.base_url", "%q is not a URL with a scheme and host, e.g. http://127.0.0.1:8000", RedactURL(s.BaseURL))
 	}
 	if (s.CertPath == "") != (s.KeyPath == "") {
 		p.add("server.cert_path", "cert_path and key_path are used only together; give both or neither")

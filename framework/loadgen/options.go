@@ -222,7 +222,7 @@ func (o *Options) defaults() {
 func (o *Options) validate() error {
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("server.base_url %q: want an http:// or https:// URL with a host", o.BaseURL)
+		return fmt.Errorf("server.base_url: want an http:// or https:// URL with a host (the value is not repeated here: it may hold a password)")
 	}
 	for k, v := range o.Headers {
 		if !validHeader(k, v) {
