@@ -1,8 +1,13 @@
 package loadgen
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -59,5 +64,66 @@ func BenchmarkRecord(b *testing.B) {
 	}
 	if rec.hist[report.ITL].Count() == 0 {
 		b.Fatal("nothing recorded")
+	}
+}
+
+// memConn is a net.Conn that reads a fixed response and discards writes.
+type memConn struct {
+	net.Conn
+	r *bytes.Reader
+}
+
+func (c *memConn) Read(p []byte) (int, error)       { return c.r.Read(p) }
+func (c *memConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (c *memConn) SetDeadline(time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *memConn) Close() error                     { return nil }
+
+// BenchmarkWireExchange measures the engine's HTTP/1.1 client on one
+// 256-token streamed response: writing the request, parsing the head, decoding
+// one chunk per token and giving the connection back, on an in-memory
+// connection so only the client's own work is counted.
+func BenchmarkWireExchange(b *testing.B) {
+	events := sseBody(256)
+	var resp bytes.Buffer
+	resp.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for len(events) > 0 {
+		i := bytes.Index(events, []byte("\n\n")) + 2
+		fmt.Fprintf(&resp, "%x\r\n%s\r\n", i, events[:i])
+		events = events[i:]
+	}
+	resp.WriteString("0\r\n\r\n")
+	raw := resp.Bytes()
+
+	o := &Options{RequestTimeout: time.Minute, MaxTCPConnections: 1, Streaming: true}
+	c, err := newWireClient("http://127.0.0.1:8000/v1/completions", http.Header{"Content-Type": {"application/json"}}, o)
+	if err != nil || c == nil {
+		b.Fatal("no wire client", err)
+	}
+	e := &engine{o: *o, keys: contentKeys{field: "text"}, clk: clock{base: time.Now()}, wire: c}
+	w := &worker{e: e}
+	mc := &memConn{r: bytes.NewReader(raw)}
+	c.idle = []*wireConn{{c: mc, br: bufio.NewReaderSize(mc, wireReadBuffer), lastUsed: time.Now()}}
+	c.open = 1
+	body := bytes.Repeat([]byte("x"), 4096)
+	ctx := context.Background()
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		mc.r.Reset(raw)
+		var start time.Duration
+		status, text, rb, err := c.do(ctx, w, body, "tg-bench-0-0", &start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var oc outcome
+		oc.maxTokens = 256
+		if err := w.read(status, text, rb, &oc); err != nil {
+			b.Fatal(err)
+		}
+		if oc.chunks != 256 || len(c.idle) != 1 {
+			b.Fatalf("chunks %d, idle connections %d", oc.chunks, len(c.idle))
+		}
 	}
 }
