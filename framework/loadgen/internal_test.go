@@ -203,19 +203,41 @@ var _ = Describe("the recorder", func() {
 })
 
 var _ = Describe("the pacer's waiter", func() {
-	It("never returns before its target, and spins no more than its share of one core", func() {
+	It("spins over the last stretch only while spinning stays within its share of one core", func() {
 		w := newWaiter(clock{base: time.Now()})
 		ctx := context.Background()
-		// 2,000 waits 100 µs apart: a spin on every one would burn most of a core.
+		time.Sleep(20 * time.Millisecond)
+		w.spun = time.Duration(spinShare*float64(w.c.now()-w.born)) + time.Millisecond // over budget
+		before := w.spun
+		at := w.c.now() + 50*time.Microsecond
+		Expect(w.until(ctx, at)).To(Succeed())
+		Expect(w.c.now()).To(BeNumerically(">=", at))
+		Expect(w.spun).To(Equal(before), "spun over budget")
+
+		w.spun = 0
+		at = w.c.now() + 50*time.Microsecond
+		Expect(w.until(ctx, at)).To(Succeed())
+		Expect(w.c.now()).To(BeNumerically(">=", at))
+		Expect(w.spun).To(BeNumerically(">", 0), "did not spin within budget")
+	})
+
+	It("waits on the runtime's timer alone once sends come closer than busyGap, never early", func() {
+		w := newWaiter(clock{base: time.Now()})
+		ctx := context.Background()
 		next := w.c.now()
-		for range 2000 {
+		for range 300 {
 			next += 100 * time.Microsecond
 			Expect(w.until(ctx, next)).To(Succeed())
 			Expect(w.c.now()).To(BeNumerically(">=", next))
 		}
-		elapsed := w.c.now() - w.born
-		Expect(w.spun).To(BeNumerically(">", 0), "a budget that never allows a spin")
-		Expect(float64(w.spun)).To(BeNumerically("<=", spinShare*float64(elapsed)+float64(spinLead)+float64(20*time.Millisecond)))
+		Expect(w.gap).To(BeNumerically("<", busyGap))
+		spun := w.spun
+		for range 50 {
+			next += 100 * time.Microsecond
+			Expect(w.until(ctx, next)).To(Succeed())
+			Expect(w.c.now()).To(BeNumerically(">=", next))
+		}
+		Expect(w.spun).To(Equal(spun), "a busy waiter spun")
 	})
 
 	It("returns the context's error when cancelled during a long wait", func() {

@@ -13,10 +13,17 @@ import (
 // budget caps spinning at spinShare of one core over the waiter's life, so at
 // high rates (gaps near spinLead) the pacer sleeps instead of burning the CPU
 // the HTTP work needs.
+//
+// When sends come closer than busyGap apart on average, the runtime is busy
+// enough that its own timers fire within tens of microseconds, while a
+// nanosleep per send would cost a system call and a processor hand-off each
+// (about 10% more client CPU per request at 5,000 req/s, with no better lag),
+// so the waiter then uses the runtime's timer alone.
 const (
 	coarseLead = 2 * time.Millisecond
 	spinLead   = 80 * time.Microsecond
 	spinShare  = 0.05
+	busyGap    = 500 * time.Microsecond
 )
 
 // clock measures monotonic time since base.
@@ -30,6 +37,8 @@ type waiter struct {
 	timer *time.Timer
 	born  time.Duration // clock reading at creation, the start of the spin budget
 	spun  time.Duration // time spent spinning so far
+	last  time.Duration // the previous target
+	gap   time.Duration // moving average of the gaps between targets (1/16 weight)
 }
 
 func newWaiter(c clock) *waiter {
@@ -45,6 +54,13 @@ func (w *waiter) maySpin(now time.Duration) bool {
 
 // until blocks until c.now() >= at or ctx ends; it returns ctx.Err() when cancelled.
 func (w *waiter) until(ctx context.Context, at time.Duration) error {
+	if w.last > 0 {
+		w.gap += (max(at-w.last, 0) - w.gap) / 16
+	} else {
+		w.gap = time.Second // no history: assume sparse sends
+	}
+	w.last = at
+	busy := w.gap < busyGap
 	for {
 		now := w.c.now()
 		rem := at - now
@@ -52,8 +68,12 @@ func (w *waiter) until(ctx context.Context, at time.Duration) error {
 		switch {
 		case rem <= 0:
 			return nil
-		case rem > coarseLead+time.Millisecond:
-			w.timer.Reset(rem - coarseLead)
+		case busy || rem > coarseLead+time.Millisecond:
+			lead := coarseLead
+			if busy {
+				lead = 0
+			}
+			w.timer.Reset(rem - lead)
 			select {
 			case <-ctx.Done():
 				w.timer.Stop()
