@@ -290,6 +290,15 @@ func (c *wireClient) do(ctx context.Context, w *worker, body []byte, id string, 
 		var fresh bool
 		if err == nil {
 			status, text, b, fresh, err = readHead(wc)
+		} else if !isTimeout(err) {
+			// A server may answer before reading the whole body (413, 400)
+			// and close: its answer says more than the failed write.
+			if st, tx, rb, _, rerr := readHead(wc); rerr == nil {
+				rb.keepAlive = false
+				status, text, b, err = st, tx, rb, nil
+			} else {
+				fresh = true
+			}
 		}
 		if err == nil {
 			b.c, b.stop = c, stop

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -281,6 +282,39 @@ var _ = Describe("the engine's HTTP/1.1 client", func() {
 		Expect(s.FailuresByLabel[loadgen.LabelConnection].Messages[0]).To(ContainSubstring("certificate"))
 	}, SpecTimeout(20*time.Second))
 
+	It("reports the answer of a server that refuses a large body before reading it", func(ctx SpecContext) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(ln.Close)
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					br := bufio.NewReader(c)
+					for { // the head only
+						l, err := br.ReadString('\n')
+						if err != nil || l == "\r\n" {
+							break
+						}
+					}
+					msg := `{"error":{"message":"request body too large","code":413}}`
+					fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(msg), msg)
+				}()
+			}
+		}()
+		s := wireRun(ctx, "http://"+ln.Addr().String(), false, 2, func(o *loadgen.Options) {
+			o.Data, o.Prompts = loadgen.DataRandom, hugePrompter{}
+			o.Input = loadgen.Lengths{Kind: loadgen.LengthFixed, Min: 1, Max: 1, Mean: 1}
+			o.Output = o.Input
+		})
+		Expect(s.FailuresByLabel).To(HaveKey("413 - other"), "%v", s.FailuresByLabel)
+		Expect(s.FailuresByLabel["413 - other"].Messages).To(ConsistOf("request body too large"))
+	}, SpecTimeout(20*time.Second))
+
 	It("refuses a header that cannot be written, naming it", func(ctx SpecContext) {
 		o := mockOptions("http://127.0.0.1:1")
 		o.Stages = []loadgen.Stage{{Rate: 1, Duration: time.Second}}
@@ -301,3 +335,9 @@ var _ = Describe("the engine's HTTP/1.1 client", func() {
 		}
 	}, SpecTimeout(20*time.Second))
 })
+
+// hugePrompter makes 16 MiB prompts, more than socket buffers take unread.
+type hugePrompter struct{}
+
+func (hugePrompter) Synthetic(*rand.Rand, int) (string, error) { return strings.Repeat("x", 16<<20), nil }
+func (hugePrompter) Random(*rand.Rand, int) (string, error)    { return strings.Repeat("x", 16<<20), nil }
