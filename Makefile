@@ -44,7 +44,7 @@ test-cluster: ## cluster tests and the kwok gate against a local control plane
 calibrate: ## the simulated vLLM beside the real H100 run, stage by stage
 	$(GO) run ./cmd/tailgate calibrate --report fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100
 
-bench: ## the load generator against the simulated vLLM and vegeta (about 6 minutes), then hot-path Go benchmarks
+bench: ## the load generator against the simulated vLLM and vegeta (about 7 minutes), then hot-path Go benchmarks
 	$(GO) run ./cmd/tailgate bench
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./framework/loadgen/ ./framework/report/ ./framework/tokenizer/
 	$(GO) test -run '^$$' -bench Capacity -benchtime 1x ./fixtures/mockvllm/
