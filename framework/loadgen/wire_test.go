@@ -36,11 +36,12 @@ type rawServer struct {
 	bodies   []string
 }
 
-func startRaw(reply func(n int, w *bufio.Writer) bool) *rawServer {
+// listenLoopback calls handle on its own goroutine for every connection
+// accepted on a loopback port until the spec ends.
+func listenLoopback(handle func(net.Conn)) net.Listener {
 	GinkgoHelper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	Expect(err).NotTo(HaveOccurred())
-	s := &rawServer{ln: ln}
 	DeferCleanup(ln.Close)
 	go func() {
 		for {
@@ -48,13 +49,22 @@ func startRaw(reply func(n int, w *bufio.Writer) bool) *rawServer {
 			if err != nil {
 				return
 			}
-			s.conns.Add(1)
-			o := s.open.Add(1)
-			for m := s.maxOpen.Load(); o > m && !s.maxOpen.CompareAndSwap(m, o); m = s.maxOpen.Load() {
-			}
-			go s.serve(c, reply)
+			go handle(c)
 		}
 	}()
+	return ln
+}
+
+func startRaw(reply func(n int, w *bufio.Writer) bool) *rawServer {
+	GinkgoHelper()
+	s := &rawServer{}
+	s.ln = listenLoopback(func(c net.Conn) {
+		s.conns.Add(1)
+		o := s.open.Add(1)
+		for m := s.maxOpen.Load(); o > m && !s.maxOpen.CompareAndSwap(m, o); m = s.maxOpen.Load() {
+		}
+		s.serve(c, reply)
+	})
 	return s
 }
 
@@ -283,29 +293,18 @@ var _ = Describe("the engine's HTTP/1.1 client", func() {
 	}, SpecTimeout(20*time.Second))
 
 	It("reports the answer of a server that refuses a large body before reading it", func(ctx SpecContext) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(ln.Close)
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
+		ln := listenLoopback(func(c net.Conn) {
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for { // the head only
+				l, err := br.ReadString('\n')
+				if err != nil || l == "\r\n" {
+					break
 				}
-				go func() {
-					defer c.Close()
-					br := bufio.NewReader(c)
-					for { // the head only
-						l, err := br.ReadString('\n')
-						if err != nil || l == "\r\n" {
-							break
-						}
-					}
-					msg := `{"error":{"message":"request body too large","code":413}}`
-					fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(msg), msg)
-				}()
 			}
-		}()
+			msg := `{"error":{"message":"request body too large","code":413}}`
+			fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(msg), msg)
+		})
 		s := wireRun(ctx, "http://"+ln.Addr().String(), false, 2, func(o *loadgen.Options) {
 			o.Data, o.Prompts = loadgen.DataRandom, hugePrompter{}
 			o.Input = loadgen.Lengths{Kind: loadgen.LengthFixed, Min: 1, Max: 1, Mean: 1}
@@ -339,5 +338,7 @@ var _ = Describe("the engine's HTTP/1.1 client", func() {
 // hugePrompter makes 16 MiB prompts, more than socket buffers take unread.
 type hugePrompter struct{}
 
-func (hugePrompter) Synthetic(*rand.Rand, int) (string, error) { return strings.Repeat("x", 16<<20), nil }
-func (hugePrompter) Random(*rand.Rand, int) (string, error)    { return strings.Repeat("x", 16<<20), nil }
+func (hugePrompter) Synthetic(*rand.Rand, int) (string, error) {
+	return strings.Repeat("x", 16<<20), nil
+}
+func (hugePrompter) Random(*rand.Rand, int) (string, error) { return strings.Repeat("x", 16<<20), nil }
