@@ -113,13 +113,13 @@ func BenchmarkWireExchange(b *testing.B) {
 	for b.Loop() {
 		mc.r.Reset(raw)
 		var start time.Duration
-		status, text, rb, err := c.do(ctx, w, body, "tg-bench-0-0", &start)
+		status, rb, err := c.do(ctx, w, body, "tg-bench-0-0", &start)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var oc outcome
 		oc.maxTokens = 256
-		if err := w.read(status, text, rb, &oc); err != nil {
+		if err := w.read(status, rb, &oc); err != nil {
 			b.Fatal(err)
 		}
 		if oc.chunks != 256 || len(c.idle) != 1 {

@@ -360,6 +360,25 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		Expect(most.Load()).To(BeNumerically("<", 500))
 	}, SpecTimeout(30*time.Second))
 
+	It("judges goodput per request against each constraint", func(ctx SpecContext) {
+		prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
+		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})
+		o := mockOptions(sim.URL())
+		o.Stages = []loadgen.Stage{{Rate: 20, Duration: time.Second}}
+		// Every request meets the generous limits; none has a TTFT under 1 µs.
+		o.Goodput = map[report.Metric]float64{report.TTFT: 1e-6, report.TPOT: 5, report.ITL: 5, report.NTPOT: 5, report.RequestLatency: 5}
+		res, err := loadgen.Run(ctx, o)
+		Expect(err).NotTo(HaveOccurred())
+		g := res.Report.Summary.Goodput
+		Expect(g).NotTo(BeNil())
+		Expect(g.TotalRequests).To(BeEquivalentTo(20))
+		Expect(g.GoodRequests).To(BeZero())
+		Expect(g.Attainment).To(HaveKeyWithValue(report.TTFT, 0.0))
+		for _, m := range []report.Metric{report.TPOT, report.ITL, report.NTPOT, report.RequestLatency} {
+			Expect(g.Attainment).To(HaveKeyWithValue(m, 100.0), "%s", m)
+		}
+	}, SpecTimeout(30*time.Second))
+
 	It("runs concurrent stages closed-loop at the requested concurrency", func(ctx SpecContext) {
 		prof := mockvllm.FixedProfile(10*time.Millisecond, time.Millisecond)
 		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})

@@ -181,21 +181,38 @@ func (r *recorder) record(o *outcome) {
 		}
 	}
 	if len(r.goodput) > 0 {
-		r.judge(map[report.Metric]float64{
-			report.TTFT: ttft, report.TPOT: tpot, report.ITL: itlMean,
-			report.NTPOT: ntpot, report.RequestLatency: secs(latency),
-		}, prompt+out)
+		r.judge(requestTimes{ttft: ttft, tpot: tpot, itl: itlMean, ntpot: ntpot, latency: secs(latency)}, prompt+out)
 	}
+}
+
+// requestTimes are one success's per-request metrics in seconds, NaN where not measured.
+type requestTimes struct{ ttft, tpot, itl, ntpot, latency float64 }
+
+// of returns the value of a goodput metric (validate admits only these five).
+func (t requestTimes) of(m report.Metric) float64 {
+	switch m {
+	case report.TTFT:
+		return t.ttft
+	case report.TPOT:
+		return t.tpot
+	case report.ITL:
+		return t.itl
+	case report.NTPOT:
+		return t.ntpot
+	case report.RequestLatency:
+		return t.latency
+	}
+	return math.NaN()
 }
 
 // judge applies the goodput constraints to one success (inference-perf: a
 // request is good when every constrained metric is present and within its limit).
-func (r *recorder) judge(v map[report.Metric]float64, tokens int64) {
+func (r *recorder) judge(v requestTimes, tokens int64) {
 	good := true
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for m, limit := range r.goodput {
-		x := v[m]
+		x := v.of(m)
 		if math.IsNaN(x) || x > limit {
 			good = false
 			continue

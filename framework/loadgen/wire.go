@@ -262,7 +262,7 @@ func (c *wireClient) closeIdle() {
 // clock reading just before the request's bytes are written (after any dial),
 // and again if a stale keep-alive connection forces a resend. The caller must
 // close the returned body, which gives the connection back.
-func (c *wireClient) do(ctx context.Context, w *worker, body []byte, id string, start *time.Duration) (int, string, io.ReadCloser, error) {
+func (c *wireClient) do(ctx context.Context, w *worker, body []byte, id string, start *time.Duration) (int, io.ReadCloser, error) {
 	buf := append(w.req[:0], c.head...)
 	buf = append(buf, "X-Request-Id: "...)
 	buf = append(buf, id...)
@@ -275,46 +275,45 @@ func (c *wireClient) do(ctx context.Context, w *worker, body []byte, id string, 
 	for attempt := 0; ; attempt++ {
 		wc, err := c.get(ctx, began.Add(c.timeout))
 		if err != nil {
-			return 0, "", nil, err
+			return 0, nil, err
 		}
 		if err := wc.c.SetDeadline(began.Add(c.timeout)); err != nil {
 			c.put(wc, false)
-			return 0, "", nil, err
+			return 0, nil, err
 		}
 		stop := context.AfterFunc(ctx, func() { _ = wc.c.SetDeadline(time.Unix(1, 0)) })
 		*start = w.e.clk.now()
 		_, err = wc.c.Write(buf)
 		var status int
-		var text string
 		var b *wireBody
 		var fresh bool
 		if err == nil {
-			status, text, b, fresh, err = readHead(wc)
+			status, b, fresh, err = readHead(wc)
 		} else if !isTimeout(err) {
 			// A server may answer before reading the whole body (413, 400)
 			// and close: its answer says more than the failed write.
-			if st, tx, rb, _, rerr := readHead(wc); rerr == nil {
+			if st, rb, _, rerr := readHead(wc); rerr == nil {
 				rb.keepAlive = false
-				status, text, b, err = st, tx, rb, nil
+				status, b, err = st, rb, nil
 			} else {
 				fresh = true
 			}
 		}
 		if err == nil {
 			b.c, b.stop = c, stop
-			return status, text, b, nil
+			return status, b, nil
 		}
 		stop()
 		c.put(wc, false)
 		switch {
 		case ctx.Err() != nil:
-			return 0, "", nil, ctx.Err()
+			return 0, nil, ctx.Err()
 		case isTimeout(err):
-			return 0, "", nil, errTimedOut
+			return 0, nil, errTimedOut
 		case wc.reused && fresh && attempt == 0 && staleConn(err):
 			continue // the server closed an idle connection before reading this request: resend
 		}
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 }
 
@@ -332,7 +331,7 @@ func staleConn(err error) bool {
 // readHead reads the status line and headers (skipping 1xx answers) and
 // returns the body framed as the headers say. fresh is true when the
 // connection failed before any byte of a response arrived.
-func readHead(wc *wireConn) (status int, text string, b *wireBody, fresh bool, err error) {
+func readHead(wc *wireConn) (status int, b *wireBody, fresh bool, err error) {
 	br := wc.br
 	total := 0
 	line := func() ([]byte, error) {
@@ -349,36 +348,36 @@ func readHead(wc *wireConn) (status int, text string, b *wireBody, fresh bool, e
 	for {
 		l, err := line()
 		if err != nil {
-			return 0, "", nil, total == 0, err
+			return 0, nil, total == 0, err
 		}
 		proto, rest, ok := bytes.Cut(l, []byte(" "))
 		code, _, _ := bytes.Cut(rest, []byte(" "))
 		if !ok || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(code) != 3 {
-			return 0, "", nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
+			return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
 		}
 		status, err = strconv.Atoi(string(code))
 		if err != nil || status < 100 {
-			return 0, "", nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
+			return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
 		}
 		b = &wireBody{wc: wc, length: -1, keepAlive: string(proto) != "HTTP/1.0"}
 		for {
 			h, err := line()
 			if err != nil {
-				return 0, "", nil, false, err
+				return 0, nil, false, err
 			}
 			if len(h) == 0 {
 				break
 			}
 			name, value, ok := bytes.Cut(h, []byte(":"))
 			if !ok {
-				return 0, "", nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: header line %q", truncate(h, 100))}
+				return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: header line %q", truncate(h, 100))}
 			}
 			value = bytes.TrimSpace(value)
 			switch {
 			case bytes.EqualFold(name, []byte("Content-Length")):
 				n, err := strconv.ParseInt(string(value), 10, 64)
 				if err != nil || n < 0 {
-					return 0, "", nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: Content-Length %q", truncate(value, 40))}
+					return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: Content-Length %q", truncate(value, 40))}
 				}
 				b.length = n
 			case bytes.EqualFold(name, []byte("Transfer-Encoding")):
@@ -402,7 +401,6 @@ func readHead(wc *wireConn) (status int, text string, b *wireBody, fresh bool, e
 			break
 		}
 	}
-	text = strconv.Itoa(status) + " " + http.StatusText(status)
 	switch {
 	case status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
 		b.length, b.chunked = 0, false
@@ -412,7 +410,7 @@ func readHead(wc *wireConn) (status int, text string, b *wireBody, fresh bool, e
 		b.keepAlive = false // no framing: the body ends when the server closes
 	}
 	b.done = b.length == 0 && !b.chunked
-	return status, text, b, false, nil
+	return status, b, false, nil
 }
 
 func truncate(b []byte, n int) string {

@@ -17,7 +17,7 @@ func FuzzWireResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		wc := &wireConn{br: bufio.NewReaderSize(bytes.NewReader(data), 64)}
-		_, _, b, _, err := readHead(wc)
+		_, b, _, err := readHead(wc)
 		if err != nil {
 			return
 		}

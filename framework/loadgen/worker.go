@@ -111,12 +111,11 @@ func (w *worker) run(t ticket) {
 	var err error
 	if e.wire != nil {
 		var status int
-		var text string
 		var body io.ReadCloser
-		status, text, body, err = e.wire.do(st.reqCtx, w, p.body, o.id, &o.start)
+		status, body, err = e.wire.do(st.reqCtx, w, p.body, o.id, &o.start)
 		p.Close()
 		if err == nil {
-			err = w.read(status, text, body, &o)
+			err = w.read(status, body, &o)
 		}
 	} else {
 		err = w.viaNetHTTP(st.reqCtx, p, &o)
@@ -154,14 +153,14 @@ func (w *worker) viaNetHTTP(ctx context.Context, p *prepared, o *outcome) error 
 	if err != nil {
 		return err
 	}
-	return w.read(resp.StatusCode, resp.Status, resp.Body, o)
+	return w.read(resp.StatusCode, resp.Body, o)
 }
 
 // read consumes the response and fills the timing and usage fields of o.
-func (w *worker) read(status int, text string, body io.ReadCloser, o *outcome) error {
+func (w *worker) read(status int, body io.ReadCloser, o *outcome) error {
 	defer body.Close()
 	if status != http.StatusOK {
-		return w.httpError(status, text, body)
+		return w.httpError(status, body)
 	}
 	if w.e.o.Streaming {
 		return w.readStream(body, o)
@@ -169,7 +168,7 @@ func (w *worker) read(status int, text string, body io.ReadCloser, o *outcome) e
 	return w.readWhole(body, o)
 }
 
-func (w *worker) httpError(status int, text string, body io.Reader) error {
+func (w *worker) httpError(status int, body io.Reader) error {
 	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
 	msg := strings.TrimSpace(string(b))
 	if err := parseChunk(bytes.TrimSpace(b), contentKeys{field: "-"}, &w.c); err == nil && len(w.c.errMsg) > 0 {
@@ -179,7 +178,7 @@ func (w *worker) httpError(status int, text string, body io.Reader) error {
 		msg = msg[:300] + "…"
 	}
 	if msg == "" {
-		msg = text
+		msg = strconv.Itoa(status) + " " + http.StatusText(status)
 	}
 	return &serverError{code: status, msg: msg}
 }
