@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"time"
+
+	"github.com/tailgate-dev/tailgate/internal/hrsleep"
 )
 
 // Waiting for a send time: Go timers fire up to ~1 ms late for short sleeps,
@@ -92,7 +94,7 @@ func (w *waiter) until(ctx context.Context, at time.Duration) error {
 			if spin {
 				rem -= spinLead
 			}
-			preciseSleep(rem)
+			hrsleep.Sleep(rem)
 		}
 	}
 }
