@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/tailgate-dev/tailgate/framework/report"
@@ -58,7 +59,7 @@ func (m *ScalarMatcher) Match(actual any) (bool, error) {
 	ok, text, err := m.measure(s)
 	m.text = s.stage.Name() + " " + text
 	if err != nil {
-		return false, fmt.Errorf("%s: %s: %w", m.want, s.stage.Name(), err)
+		return false, refuse("%s: %s: %w", m.want, s.stage.Name(), err)
 	}
 	return ok, nil
 }
@@ -87,14 +88,10 @@ func HaveErrorRateBelow(max float64) *ScalarMatcher {
 				return false, "", fmt.Errorf("no requests recorded")
 			}
 			rate := st.ErrorRate()
-			text := fmt.Sprintf("error rate = %s (%d of %d failed)", percent(rate), st.Failures, total)
-			if len(st.FailuresByLabel) > 0 {
-				var parts []string
-				for _, l := range sortedLabels(st.FailuresByLabel) {
-					parts = append(parts, fmt.Sprintf("%s: %d", l, st.FailuresByLabel[l].Count))
-				}
-				text += "; " + strings.Join(parts, ", ")
+			if math.IsNaN(rate) || rate < 0 || rate > 1 {
+				return false, "", fmt.Errorf("error rate %g from %d failures of %d requests is not a rate", rate, st.Failures, total)
 			}
+			text := fmt.Sprintf("error rate = %s (%d of %d failed)", percent(rate), st.Failures, total) + labelsText(st)
 			return rate < max, text, nil
 		},
 	}
@@ -114,6 +111,9 @@ func HaveThroughputAbove(t ThroughputMetric, min float64) *ScalarMatcher {
 				return false, "", fmt.Errorf("unknown throughput figure %q (use requests_per_sec, input_tokens_per_sec, output_tokens_per_sec or total_tokens_per_sec)", t)
 			}
 			if s.stage.Successes == 0 {
+				if s.stage.Failures > 0 { // nothing served: no throughput at all
+					return false, fmt.Sprintf("%s = 0 (no request succeeded: %s)", t, failureSummary(s.stage)), nil
+				}
 				return false, "", fmt.Errorf("no successful requests, throughput not measured")
 			}
 			return v > min, fmt.Sprintf("%s = %.4g (%d successes)", t, v, s.stage.Successes), nil
@@ -132,6 +132,9 @@ func HaveGoodputAbove(min float64) *ScalarMatcher {
 		notWant: fmt.Sprintf("goodput <= %g%%", min),
 		measure: func(s subject) (bool, string, error) {
 			g := s.stage.Goodput
+			if s.stage.Successes == 0 && s.stage.Failures > 0 { // no request was good
+				return false, "goodput = 0% (no request succeeded: " + failureSummary(s.stage) + ")", nil
+			}
 			if g == nil {
 				return false, "", fmt.Errorf("goodput not in the report (set report.goodput.constraints in the scenario)")
 			}
@@ -198,6 +201,28 @@ func (m *DeliveredLoadMatcher) FailureMessage(any) string {
 // NegatedFailureMessage implements types.GomegaMatcher.
 func (m *DeliveredLoadMatcher) NegatedFailureMessage(any) string {
 	return m.stage + ": load delivered (" + m.bounds.String() + "), want it not delivered"
+}
+
+// failureSummary says how many requests failed and why, e.g.
+// "60 of 60 failed; 500 - Internal Server Error: 60".
+func failureSummary(st report.Stage) string {
+	total := st.Requests
+	if total == 0 {
+		total = st.Successes + st.Failures
+	}
+	return fmt.Sprintf("%d of %d failed", st.Failures, total) + labelsText(st)
+}
+
+// labelsText lists the failures by label, most frequent first ("; 500 - …: 3").
+func labelsText(st report.Stage) string {
+	if len(st.FailuresByLabel) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, l := range sortedLabels(st.FailuresByLabel) {
+		parts = append(parts, fmt.Sprintf("%s: %d", l, st.FailuresByLabel[l].Count))
+	}
+	return "; " + strings.Join(parts, ", ")
 }
 
 func percent(f float64) string {

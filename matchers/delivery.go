@@ -129,6 +129,7 @@ func (b LoadBounds) stageViolations(st report.Stage, judgeRate bool) []string {
 	return out
 }
 
+// loadError is the refusal to judge a promise on load that was not delivered.
 func loadError(v []string) error {
-	return fmt.Errorf("load not delivered, refusing to judge: %s", strings.Join(v, "; "))
+	return refuse("load not delivered, refusing to judge: %s", strings.Join(v, "; "))
 }

@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -56,8 +57,21 @@ type Result struct {
 	P      float64
 	// Value is the measured percentile; Threshold the bound (0 with a custom matcher).
 	Value, Threshold float64
-	// N is the sample count.
+	// N is the sample count of the successful requests.
 	N int64
+	// Failures is how many samples the failed requests added beyond the
+	// threshold (see countsFailures); the percentile is judged over N+Failures.
+	Failures int64
+	// AdjustedP is the percentile of the N successful samples that answers P
+	// over all N+Failures samples: P·(N+Failures)/N; +Inf when P falls on a failure.
+	AdjustedP float64
+	// Bound is "" when Value is the percentile itself, "<=" or ">=" when the
+	// report file held only a neighbouring percentile that decides the verdict.
+	Bound string
+	// BoundFrom is the percentile of the successes a bound was read from.
+	BoundFrom float64
+	// TailNote says in words how the failures entered the tail; empty without failures.
+	TailNote string
 	// CILow and CIHigh bound the percentile with Confidence; NaN when unknown
 	// (report-file data, or too few samples for a bound).
 	CILow, CIHigh float64
@@ -105,81 +119,152 @@ func (m *PercentileMatcher) WithMinTailSamples(k int) *PercentileMatcher {
 // Result returns what the last Match measured.
 func (m *PercentileMatcher) Result() Result { return m.res }
 
-// Match implements types.GomegaMatcher.
+// Match implements types.GomegaMatcher. Failed requests count as samples
+// beyond the threshold (see countsFailures); every refusal to judge wraps
+// ErrInconclusive.
 func (m *PercentileMatcher) Match(actual any) (bool, error) {
 	m.res = Result{Metric: m.metric, P: m.p, Threshold: m.threshold, CILow: math.NaN(), CIHigh: math.NaN()}
 	name := fmt.Sprintf("%s %s", m.metric, report.PercentileName(m.p))
-	if !(m.p > 0 && m.p <= 100) {
-		return false, fmt.Errorf("%s: percentile must be in (0,100]", name)
-	}
-	if m.inner != nil && m.strict {
-		return false, fmt.Errorf("%s: strict mode needs a threshold to compare the confidence interval with; use HavePercentileBelow (or a HaveP<NN><Metric>Below matcher) with Strict", name)
-	}
-	if m.inner == nil && !(m.threshold > 0) {
-		return false, fmt.Errorf("%s: threshold must be positive, got %g", name, m.threshold)
+	if err := m.checkArgs(name); err != nil {
+		return false, err
 	}
 	s, err := subjectOf(actual)
 	if err != nil {
 		return false, err
 	}
-	m.res.Stage = s.stage.Name()
+	st := s.stage
+	m.res.Stage = st.Name()
 	if v := m.bounds.violations(s); len(v) > 0 {
 		return false, fmt.Errorf("%s: %w", name, loadError(v))
 	}
-	d, ok := s.stage.Distribution(m.metric)
+	d, n, err := m.samples(st, name)
+	if err != nil {
+		return false, err
+	}
+	f := tailFailures(st, m.metric, n)
+	m.res.N, m.res.Failures = n, f
+	if need := minSamples(m.p, m.minTail); n+f < need {
+		return false, refuse("%s: too few samples: n=%d%s, need >= %d so that %d lie above the percentile", name, n, failedText(f), need, m.minTail)
+	}
+	tv, err := combinedPercentile(d, m.p, n, f, m.threshold)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", name, asRefusal(err))
+	}
+	if math.IsNaN(tv.v) || math.IsInf(tv.v, -1) || (math.IsInf(tv.v, 1) && f == 0) {
+		return false, refuse("%s: %s holds %g for it, not a number that can be judged", name, st.Name(), tv.v)
+	}
+	m.res.Value, m.res.Bound, m.res.BoundFrom, m.res.AdjustedP = tv.v, tv.bound, tv.from, tv.adjusted
+	m.res.TailNote = tailText(m.metric, m.p, n, f, st, tv)
+	if d != nil {
+		m.res.Neighbours = neighbours(d, m.metric, m.p)
+	}
+	return m.judge(d, name, n+f)
+}
+
+// checkArgs refuses a matcher built with impossible arguments (a usage
+// error: not inconclusive, no run can make it judgeable).
+func (m *PercentileMatcher) checkArgs(name string) error {
+	if !(m.p > 0 && m.p <= 100) {
+		return fmt.Errorf("%s: percentile must be in (0,100]", name)
+	}
+	if m.inner != nil && m.strict {
+		return fmt.Errorf("%s: strict mode needs a threshold to compare the confidence interval with; use HavePercentileBelow (or a HaveP<NN><Metric>Below matcher) with Strict", name)
+	}
+	if m.inner == nil && !(m.threshold > 0) {
+		return fmt.Errorf("%s: threshold must be positive, got %g", name, m.threshold)
+	}
+	return nil
+}
+
+// samples returns the metric's distribution and sample count. A stage whose
+// every request failed has no distribution but is judged: its samples are
+// all failures.
+func (m *PercentileMatcher) samples(st report.Stage, name string) (report.Distribution, int64, error) {
+	d, ok := st.Distribution(m.metric)
 	if !ok {
-		return false, fmt.Errorf("%s: %s not measured in %s%s", name, m.metric, s.stage.Name(), missingHint(m.metric))
+		if st.Successes == 0 && st.Failures > 0 && countsFailures(m.metric) {
+			return nil, 0, nil
+		}
+		return nil, 0, refuse("%s: %s not measured in %s%s", name, m.metric, st.Name(), missingHint(m.metric, st))
 	}
 	n := d.Count()
-	m.res.N = n
-	need := minSamples(m.p, m.minTail)
 	if n < 0 {
-		return false, fmt.Errorf("%s: sample count unknown, cannot apply the sample-count rule", name)
+		return nil, 0, refuse("%s: sample count unknown, cannot apply the sample-count rule", name)
 	}
-	if n < need {
-		return false, fmt.Errorf("%s: too few samples: n=%d, need >= %d so that %d lie above the percentile", name, n, need, m.minTail)
-	}
-	v, err := d.Percentile(m.p)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", name, err)
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return false, fmt.Errorf("%s: %s holds %g for it, not a number that can be judged", name, s.stage.Name(), v)
-	}
-	m.res.Value = v
-	m.res.Neighbours = neighbours(d, m.metric, m.p)
-	if r, ok := d.(ranker); ok {
-		l, u := quantileCI(r.Count(), m.p/100, Confidence)
+	return d, n, nil
+}
+
+// judge compares the measured percentile (m.res) with the threshold, the
+// inner matcher or, in strict mode, the confidence interval over total samples.
+func (m *PercentileMatcher) judge(d report.Distribution, name string, total int64) (bool, error) {
+	r, isRanker := d.(ranker)
+	if isRanker {
+		l, u := quantileCI(total, m.p/100, Confidence)
 		if l >= 1 {
-			m.res.CILow = r.ValueAtRank(l)
+			m.res.CILow = rankValue(r, l)
 		}
-		if u <= n {
-			m.res.CIHigh = r.ValueAtRank(u)
+		if u <= total {
+			m.res.CIHigh = rankValue(r, u)
 		}
-	} else if m.strict {
-		return false, fmt.Errorf("%s: strict mode needs HdrHistogram data; this %s holds only the percentiles %s (report-file data)",
-			name, s.stage.Name(), percentileNames(d.Exact()))
+	} else if m.strict && d != nil {
+		return false, refuse("%s: strict mode needs HdrHistogram data; this %s holds only the percentiles %s (report-file data)",
+			name, m.res.Stage, percentileNames(d.Exact()))
 	}
-	if m.inner != nil {
+	v := m.res.Value
+	switch {
+	case m.inner != nil && m.res.Bound != "":
+		return false, refuse("%s: with the failed requests counted, the report file gives only a bound (%s %s), which a custom matcher cannot judge", name, m.res.Bound, report.FormatValue(m.metric, v))
+	case m.inner != nil:
 		return m.inner.Match(m.value(v))
-	}
-	if m.strict {
-		if math.IsNaN(m.res.CIHigh) {
-			return false, nil
-		}
-		return m.res.CIHigh < m.threshold, nil
+	case m.strict:
+		return !math.IsNaN(m.res.CIHigh) && m.res.CIHigh < m.threshold, nil
 	}
 	return v < m.threshold, nil
+}
+
+// rankValue is the r-th smallest sample, +Inf beyond the successes (a failure).
+func rankValue(r ranker, rank int64) float64 {
+	if rank > r.Count() {
+		return math.Inf(1)
+	}
+	return r.ValueAtRank(rank)
+}
+
+func failedText(f int64) string {
+	if f == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" + %d failed", f)
+}
+
+// asRefusal makes a distribution's refusal (e.g. a percentile the report
+// file does not hold) a refusal to judge.
+func asRefusal(err error) error {
+	if errors.Is(err, ErrInconclusive) {
+		return err
+	}
+	return refuse("%w", err)
 }
 
 func (m *PercentileMatcher) value(v float64) any {
 	if report.MetricKind(m.metric) == report.KindTokens {
 		return v
 	}
+	if math.IsInf(v, 1) {
+		return time.Duration(math.MaxInt64) // a failed request: longer than any duration
+	}
 	return time.Duration(math.Round(v * float64(time.Second)))
 }
 
-func missingHint(m report.Metric) string {
+// missingHint says why a metric may be missing: no successful request at
+// all, or (only when requests succeeded) responses that were not streamed.
+func missingHint(m report.Metric, st report.Stage) string {
+	if st.Successes == 0 {
+		if st.Failures > 0 {
+			return fmt.Sprintf(" (no request succeeded: %s)", failureSummary(st))
+		}
+		return " (no request succeeded)"
+	}
 	switch m {
 	case report.TTFT, report.ITL, report.TPOT:
 		return " (it needs streamed responses: api.streaming true and a server that streams)"
@@ -237,8 +322,8 @@ func neighbours(d report.Distribution, metric report.Metric, p float64) []string
 func (m *PercentileMatcher) describe(want string) string {
 	r := m.res
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s = %s, want %s", r.Stage, r.Metric, report.PercentileName(r.P), report.FormatValue(r.Metric, r.Value), want)
-	if m.inner == nil {
+	fmt.Fprintf(&b, "%s %s %s = %s, want %s", r.Stage, r.Metric, report.PercentileName(r.P), m.valueText(), want)
+	if m.inner == nil && r.Bound == "" && !math.IsInf(r.Value, 0) {
 		diff := r.Value - r.Threshold
 		word := "over by"
 		if diff < 0 {
@@ -246,12 +331,26 @@ func (m *PercentileMatcher) describe(want string) string {
 		}
 		fmt.Fprintf(&b, " (%s %s, %+.1f%%)", word, report.FormatValue(r.Metric, diff), 100*(r.Value-r.Threshold)/r.Threshold)
 	}
-	fmt.Fprintf(&b, "; n=%d", r.N)
+	fmt.Fprintf(&b, "; n=%d%s", r.N, r.TailNote)
 	if len(r.Neighbours) > 0 {
 		b.WriteString("; " + strings.Join(r.Neighbours, " "))
 	}
 	b.WriteString("; " + m.ciText())
 	return b.String()
+}
+
+// valueText prints the measured value: a number, a bound from the report
+// file's neighbouring percentile, or a failed request.
+func (m *PercentileMatcher) valueText() string {
+	r := m.res
+	switch {
+	case math.IsInf(r.Value, 1):
+		return "a failed request (beyond any threshold)"
+	case r.Bound != "":
+		return fmt.Sprintf("%s %s (%s of the successes, the nearest the report file holds to %s)",
+			r.Bound, report.FormatValue(r.Metric, r.Value), percentileNames([]float64{r.BoundFrom}), report.PercentileName(roundP(r.AdjustedP)))
+	}
+	return report.FormatValue(r.Metric, r.Value)
 }
 
 func (m *PercentileMatcher) ciText() string {
@@ -398,11 +497,11 @@ func HaveP999RequestLatencyBelow(d time.Duration) *PercentileMatcher {
 // neighbouring percentiles, confidence interval), pass or fail, for report
 // entries; empty before Match or after a refusal.
 func (m *PercentileMatcher) Measured() string {
-	if m.res.N == 0 {
+	if m.res.N+m.res.Failures == 0 {
 		return ""
 	}
 	r := m.res
-	s := fmt.Sprintf("%s %s %s = %s; n=%d", r.Stage, r.Metric, report.PercentileName(r.P), report.FormatValue(r.Metric, r.Value), r.N)
+	s := fmt.Sprintf("%s %s %s = %s; n=%d%s", r.Stage, r.Metric, report.PercentileName(r.P), m.valueText(), r.N, r.TailNote)
 	if len(r.Neighbours) > 0 {
 		s += "; " + strings.Join(r.Neighbours, " ")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -92,6 +93,9 @@ type Promise struct {
 	Name string
 	// Line is the line of the SLA file the promise comes from (0 for implied ones).
 	Line int
+	// Implied is true for a promise the SLA file does not state: delivered
+	// load, and an error rate under ImpliedErrorRate when the file sets none.
+	Implied bool
 	// Matcher judges a *report.Report or a report.Stage.
 	Matcher types.GomegaMatcher
 }
@@ -331,8 +335,8 @@ func (p *slaParser) number(n *yaml.Node, path string) float64 {
 		return 0
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		p.fail(n, path, "want a number, got %q", s)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		p.fail(n, path, "want a finite number, got %q", s)
 	}
 	return f
 }
@@ -378,7 +382,7 @@ func (p *slaParser) fraction(n *yaml.Node, path string) float64 {
 	} else {
 		f = p.number(n, path)
 	}
-	if (f < 0 || f > 1) && p.err == nil {
+	if !(f >= 0 && f <= 1) && p.err == nil { // also refuses NaN and ±Inf
 		p.fail(n, path, "want a fraction between 0 and 1 (or a percentage like 1%%), got %s", s)
 	}
 	return f
@@ -405,18 +409,21 @@ func (p *slaParser) duration(n *yaml.Node, path string) time.Duration {
 }
 
 // Promises lists every promise of the SLA as its own matcher, in a stable
-// order: the implied "load delivered" first, then the file's lines in order.
+// order: the implied ones first ("load delivered", then the implied error
+// rate when the SLA sets no error_rate), then the file's lines in order.
 // Each percentile matcher applies the SLA's strict mode, sample-count rule
-// and load bounds.
+// and load bounds. The zero SLA stands for "no SLA file": its promises are
+// the implied ones, with DefaultLoadBounds.
 func (s SLA) Promises() []Promise {
-	out := []Promise{{Name: "load delivered", Matcher: HaveDeliveredLoad(s.Load)}}
+	load := s.loadBounds()
+	out := s.impliedPromises(load)
 	var rest []Promise
 	k := s.MinTailSamples
 	if k == 0 {
 		k = MinTailSamples
 	}
 	for _, l := range s.Latency {
-		m := HavePercentileBelow(l.Metric, l.P, l.Max.Seconds()).WithLoadBounds(s.Load).WithMinTailSamples(k)
+		m := HavePercentileBelow(l.Metric, l.P, l.Max.Seconds()).WithLoadBounds(load).WithMinTailSamples(k)
 		if s.Strict {
 			m.Strict()
 		}
@@ -425,15 +432,15 @@ func (s SLA) Promises() []Promise {
 	}
 	if s.ErrorRate != nil {
 		rest = append(rest, Promise{Name: "error rate < " + percent(*s.ErrorRate), Line: s.lines["error_rate"],
-			Matcher: HaveErrorRateBelow(*s.ErrorRate).WithLoadBounds(s.Load)})
+			Matcher: HaveErrorRateBelow(*s.ErrorRate).WithLoadBounds(load)})
 	}
 	for _, t := range s.Throughput {
 		rest = append(rest, Promise{Name: fmt.Sprintf("%s > %g", t.Metric, t.Min), Line: t.Line,
-			Matcher: HaveThroughputAbove(t.Metric, t.Min).WithLoadBounds(s.Load)})
+			Matcher: HaveThroughputAbove(t.Metric, t.Min).WithLoadBounds(load)})
 	}
 	if s.GoodputPercentage != nil {
 		rest = append(rest, Promise{Name: fmt.Sprintf("goodput > %g%%", *s.GoodputPercentage), Line: s.lines["goodput"],
-			Matcher: HaveGoodputAbove(*s.GoodputPercentage).WithLoadBounds(s.Load)})
+			Matcher: HaveGoodputAbove(*s.GoodputPercentage).WithLoadBounds(load)})
 	}
 	sort.SliceStable(rest, func(i, j int) bool { return rest[i].Line < rest[j].Line })
 	return append(out, rest...)
@@ -450,19 +457,23 @@ func shortName(m report.Metric) string {
 type SLAMatcher struct {
 	sla      SLA
 	breaches []string
+	refusals []string
 	checked  int
 	measured []string
 }
 
-// MeetSLA succeeds when the report keeps every promise of sla. It evaluates
-// all of them and its failure lists every breach at once. When the load was
-// not delivered, or any promise cannot be judged (missing metric, too few
-// samples), Match returns an error listing those refusals and the breaches.
+// MeetSLA succeeds when the report keeps every promise of sla, the implied
+// ones included (see SLA.Promises; MeetSLA(SLA{}) judges the implied
+// promises alone). It evaluates all of them and its failure lists every
+// breach at once, and the promises that could not be judged beside them. When
+// the load was not delivered, or no promise breaks but some cannot be judged
+// (missing metric, too few samples), Match returns an error wrapping
+// ErrInconclusive that lists the refusals.
 func MeetSLA(sla SLA) *SLAMatcher { return &SLAMatcher{sla: sla} }
 
 // Match implements types.GomegaMatcher.
 func (m *SLAMatcher) Match(actual any) (bool, error) {
-	m.breaches, m.checked, m.measured = nil, 0, nil
+	m.breaches, m.refusals, m.checked, m.measured = nil, nil, 0, nil
 	ps := m.sla.Promises()
 	defer func() {
 		for _, p := range ps {
@@ -471,25 +482,21 @@ func (m *SLAMatcher) Match(actual any) (bool, error) {
 			}
 		}
 	}()
-	if ok, err := ps[0].Matcher.Match(actual); err != nil {
-		return false, err
-	} else if !ok {
-		return false, fmt.Errorf("SLA %s not judged: %s", m.sla.Source, ps[0].Matcher.FailureMessage(actual))
+	if _, err := ps[0].Matcher.Match(actual); err != nil {
+		return false, fmt.Errorf("SLA %s not judged: %w", m.sla.source(), err)
 	}
-	var refusals []string
 	for _, p := range ps[1:] {
 		m.checked++
 		ok, err := p.Matcher.Match(actual)
 		switch {
 		case err != nil:
-			refusals = append(refusals, fmt.Sprintf("cannot judge %q: %v", p.Name, err))
+			m.refusals = append(m.refusals, fmt.Sprintf("cannot judge %q: %v", p.Name, err))
 		case !ok:
 			m.breaches = append(m.breaches, fmt.Sprintf("%s: %s", p.Name, p.Matcher.FailureMessage(actual)))
 		}
 	}
-	if len(refusals) > 0 {
-		all := append(refusals, m.breaches...)
-		return false, fmt.Errorf("SLA %s: %d of %d promises could not be judged:\n  - %s", m.sla.Source, len(refusals), m.checked, strings.Join(all, "\n  - "))
+	if len(m.refusals) > 0 && len(m.breaches) == 0 {
+		return false, refuse("SLA %s: %d of %d promises could not be judged:\n  - %s", m.sla.source(), len(m.refusals), m.checked, strings.Join(m.refusals, "\n  - "))
 	}
 	return len(m.breaches) == 0, nil
 }
@@ -499,10 +506,14 @@ func (m *SLAMatcher) Measured() string { return strings.Join(m.measured, "\n") }
 
 // FailureMessage implements types.GomegaMatcher.
 func (m *SLAMatcher) FailureMessage(any) string {
-	return fmt.Sprintf("SLA %s breached (%d of %d promises):\n  - %s", m.sla.Source, len(m.breaches), m.checked, strings.Join(m.breaches, "\n  - "))
+	msg := fmt.Sprintf("SLA %s breached (%d of %d promises):\n  - %s", m.sla.source(), len(m.breaches), m.checked, strings.Join(m.breaches, "\n  - "))
+	if len(m.refusals) > 0 {
+		msg += fmt.Sprintf("\nand %d could not be judged:\n  - %s", len(m.refusals), strings.Join(m.refusals, "\n  - "))
+	}
+	return msg
 }
 
 // NegatedFailureMessage implements types.GomegaMatcher.
 func (m *SLAMatcher) NegatedFailureMessage(any) string {
-	return fmt.Sprintf("SLA %s kept (all %d promises), want a breach", m.sla.Source, m.checked)
+	return fmt.Sprintf("SLA %s kept (all %d promises), want a breach", m.sla.source(), m.checked)
 }

@@ -13,12 +13,15 @@ import (
 type EveryStageMatcher struct {
 	inner    types.GomegaMatcher
 	failures []string
+	refusals []string
 	stages   int
 }
 
 // InEveryStage applies m to every stage of a report instead of its summary,
-// and lists every stage that fails at once; a stage m refuses to judge makes
-// Match return an error. A sweep gate reads:
+// and lists every stage that fails at once. A stage that breaks the promise
+// fails the match (the stages m refused to judge are listed too); when no
+// stage breaks it and some cannot be judged, Match returns an error wrapping
+// ErrInconclusive. A sweep gate reads:
 //
 //	Expect(r).To(InEveryStage(HaveP99TTFTBelow(time.Second)))
 func InEveryStage(m types.GomegaMatcher) *EveryStageMatcher { return &EveryStageMatcher{inner: m} }
@@ -29,7 +32,7 @@ func (m *EveryStageMatcher) Match(actual any) (bool, error) {
 	switch a := actual.(type) {
 	case *report.Report:
 		if a == nil {
-			return false, fmt.Errorf("no report (nil *report.Report)")
+			return false, refuse("no report (nil *report.Report)")
 		}
 		r = *a
 	case report.Report:
@@ -38,9 +41,9 @@ func (m *EveryStageMatcher) Match(actual any) (bool, error) {
 		return false, fmt.Errorf("InEveryStage wants a *report.Report, got %T", actual)
 	}
 	if len(r.Stages) == 0 {
-		return false, fmt.Errorf("the report has no stages")
+		return false, refuse("the report has no stages")
 	}
-	m.failures, m.stages = nil, len(r.Stages)
+	m.failures, m.refusals, m.stages = nil, nil, len(r.Stages)
 	var refusals []string
 	for _, st := range r.Stages {
 		if r.Partial {
@@ -54,16 +57,20 @@ func (m *EveryStageMatcher) Match(actual any) (bool, error) {
 			m.failures = append(m.failures, m.inner.FailureMessage(st))
 		}
 	}
-	if len(refusals) > 0 {
-		return false, fmt.Errorf("%d of %d stages could not be judged:\n  - %s", len(refusals), m.stages,
-			strings.Join(append(refusals, m.failures...), "\n  - "))
+	if len(refusals) > 0 && len(m.failures) == 0 {
+		return false, refuse("%d of %d stages could not be judged:\n  - %s", len(refusals), m.stages, strings.Join(refusals, "\n  - "))
 	}
+	m.refusals = refusals
 	return len(m.failures) == 0, nil
 }
 
 // FailureMessage implements types.GomegaMatcher.
 func (m *EveryStageMatcher) FailureMessage(any) string {
-	return fmt.Sprintf("%d of %d stages failed:\n  - %s", len(m.failures), m.stages, strings.Join(m.failures, "\n  - "))
+	msg := fmt.Sprintf("%d of %d stages failed:\n  - %s", len(m.failures), m.stages, strings.Join(m.failures, "\n  - "))
+	if len(m.refusals) > 0 {
+		msg += fmt.Sprintf("\n%d could not be judged:\n  - %s", len(m.refusals), strings.Join(m.refusals, "\n  - "))
+	}
+	return msg
 }
 
 // NegatedFailureMessage implements types.GomegaMatcher.

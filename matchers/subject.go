@@ -14,7 +14,12 @@
 // fails both To and NotTo) when the metric is missing, when there are too few
 // samples for the percentile asked (see MinTailSamples), or when the report
 // shows that the generator did not deliver the requested load (see
-// LoadBounds).
+// LoadBounds). Every such refusal wraps ErrInconclusive, so callers can tell
+// "could not judge" from "a promise broke" (Match returning false).
+//
+// Failed requests are samples beyond any latency threshold: latency
+// percentiles are judged over successes and failures together (see
+// HavePercentileBelow), so failures cannot vanish from the tail.
 //
 // Sample counts: for report-file data a metric's count is the number of
 // successful requests; for HdrHistogram data it is the number of samples
@@ -43,7 +48,7 @@ func subjectOf(actual any) (subject, error) {
 	switch a := actual.(type) {
 	case *report.Report:
 		if a == nil {
-			return subject{}, fmt.Errorf("no report (nil *report.Report)")
+			return subject{}, refuse("no report (nil *report.Report)")
 		}
 		return reportSubject(*a), nil
 	case report.Report:
@@ -52,7 +57,7 @@ func subjectOf(actual any) (subject, error) {
 		return stageSubject(a), nil
 	case *report.Stage:
 		if a == nil {
-			return subject{}, fmt.Errorf("no stage (nil *report.Stage)")
+			return subject{}, refuse("no stage (nil *report.Stage)")
 		}
 		return stageSubject(*a), nil
 	}
