@@ -96,15 +96,8 @@ var _ = Describe("a server that answers every request with HTTP 500", Ordered, f
 		Expect(r.Summary.Failures).To(BeEquivalentTo(60))
 	}, NodeTimeout(time.Minute))
 
-	// The generator's own delivery is not what these specs test.
-	loose := func() LoadBounds {
-		b := DefaultLoadBounds()
-		b.MaxLagP50, b.MaxLagP99 = time.Second, 5*time.Second
-		return b
-	}
-
 	It("fails a latency-only SLA: a failed request is beyond any TTFT threshold", func() {
-		m := HaveP50TTFTBelow(10 * time.Second).WithLoadBounds(loose())
+		m := HaveP50TTFTBelow(10 * time.Second).WithLoadBounds(looseBounds())
 		ok, err := m.Match(r)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ok).To(BeFalse())
@@ -113,11 +106,11 @@ var _ = Describe("a server that answers every request with HTTP 500", Ordered, f
 	})
 
 	It("fails the zero SLA on its implied error rate", func() {
-		Expect(MeetSLA(SLA{Load: loose()}).Match(r)).To(BeFalse())
+		Expect(MeetSLA(SLA{Load: looseBounds()}).Match(r)).To(BeFalse())
 	})
 
 	It("blames the failures, not streaming, when a metric cannot be measured", func() {
-		_, err := HavePercentileBelow(report.OutputTokens, 50, 10).WithLoadBounds(loose()).Match(r)
+		_, err := HavePercentileBelow(report.OutputTokens, 50, 10).WithLoadBounds(looseBounds()).Match(r)
 		Expect(err).To(MatchError(ContainSubstring("(no request succeeded: 60 of 60 failed; " + serverError + ": 60)")))
 		Expect(err.Error()).NotTo(ContainSubstring("api.streaming"))
 		Expect(isInconclusive(err)).To(BeTrue())
@@ -148,7 +141,7 @@ var _ = Describe("failed requests in the latency tail", func() {
 
 	It("apply the sample-count rule to successes and failures together", func() {
 		st := withFailures(histStage(report.TTFT, uniformSamples(150, 6)), 50)
-		Expect(HaveP95TTFTBelow(2 * time.Second).Match(st)).To(BeFalse(), "200 samples are enough for P95, and it falls on a failure")
+		Expect(HaveP95TTFTBelow(2*time.Second).Match(st)).To(BeFalse(), "200 samples are enough for P95, and it falls on a failure")
 		_, err := HaveP99TTFTBelow(2 * time.Second).Match(st)
 		Expect(err).To(MatchError(ContainSubstring("too few samples: n=150 + 50 failed, need >= 1000")))
 	})
@@ -309,6 +302,15 @@ var _ = Describe("every refusal to judge is inconclusive, every broken promise a
 		Expect(isInconclusive(err)).To(BeFalse(), "no run can make a negative threshold judgeable")
 	})
 })
+
+// looseBounds are delivered-load bounds for specs that do not test the
+// generator's delivery: on a shared, noisy machine its lag may exceed the
+// defaults.
+func looseBounds() LoadBounds {
+	b := DefaultLoadBounds()
+	b.MaxLagP50, b.MaxLagP99 = time.Second, 5*time.Second
+	return b
+}
 
 func mustSLA(yaml string) SLA {
 	GinkgoHelper()
