@@ -56,19 +56,28 @@ type NativeRunner struct {
 func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error) {
 	opts, err := r.Options(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, redactTarget(err, cfg)
 	}
 	res, err := loadgen.Run(ctx, opts)
 	if res != nil && r.Requests != nil && len(res.Requests) > 0 {
 		r.Requests(res.Requests)
 	}
 	if res == nil {
-		return nil, fmt.Errorf("%s: %w", scenarioName(cfg), err)
+		return nil, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
 	if err != nil {
-		return res.Report, fmt.Errorf("%s: %w", scenarioName(cfg), err)
+		return res.Report, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
 	return res.Report, nil
+}
+
+// redactTarget removes the target URL's password from err, wherever the
+// message embeds the URL (the URL parser and HTTP client quote it whole).
+func redactTarget(err error, cfg scenarios.Config) error {
+	if cfg.Server == nil {
+		return scenarios.RedactError(err)
+	}
+	return scenarios.RedactError(err, cfg.Server.BaseURL)
 }
 
 func scenarioName(cfg scenarios.Config) string {
@@ -276,8 +285,8 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.BaseURL+"/v1/models", nil)
-	if err != nil {
-		return "", fmt.Errorf("target %s: %w", target, err)
+	if err != nil { // the parser's error quotes the URL, password and all
+		return "", fmt.Errorf("target %s: %w", target, scenarios.RedactError(err, in.BaseURL))
 	}
 	for k, v := range in.Headers {
 		req.Header.Set(k, v)
@@ -290,7 +299,7 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 		if parent.Err() != nil {
 			return "", fmt.Errorf("interrupted before the load started: %w", context.Cause(parent))
 		}
-		return "", fmt.Errorf("target %s is unreachable (Connection Error): %v; check TAILGATE_TARGET_URL", target, err)
+		return "", fmt.Errorf("target %s is unreachable (Connection Error): %v; check TAILGATE_TARGET_URL", target, scenarios.RedactText(err.Error(), in.BaseURL))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -5,13 +5,17 @@
 package framework
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
 // Environment variables read by RegisterFlags and SettingsFromEnv.
@@ -163,8 +167,40 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 	default:
 		return s, fmt.Errorf("%s=%q: want native, inference-perf-job or native-job", name(EnvRunner, "runner"), s.Runner)
 	}
-	if s.TargetURL != "" && !strings.HasPrefix(s.TargetURL, "http://") && !strings.HasPrefix(s.TargetURL, "https://") {
-		return s, fmt.Errorf("%s=%q: want an http:// or https:// base URL, such as http://vllm.default:8000", name(EnvTargetURL, "target-url"), s.TargetURL)
+	if err := checkTargetURL(s.TargetURL); err != nil {
+		return s, fmt.Errorf("%s=%q: %w", name(EnvTargetURL, "target-url"), RedactURL(s.TargetURL), err)
 	}
 	return s, nil
+}
+
+// checkTargetURL refuses a target that is not an http(s) URL with a host; the
+// error repeats no part of the value (it may hold a password).
+func checkTargetURL(target string) error {
+	if target == "" {
+		return nil
+	}
+	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
+		return fmt.Errorf("want an http:// or https:// base URL, such as http://vllm.default:8000")
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		problem := urlProblem(err)
+		if strings.Contains(problem, "userinfo") {
+			problem += "; percent-encode reserved characters in the user name and password"
+		}
+		return fmt.Errorf("not a valid URL (%s)", problem)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("no host; want a base URL such as http://vllm.default:8000")
+	}
+	return nil
+}
+
+// urlProblem is the URL parser's reason without the URL it quotes.
+func urlProblem(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return scenarios.RedactText(ue.Err.Error())
+	}
+	return "unparsable"
 }

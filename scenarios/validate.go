@@ -367,7 +367,7 @@ func (m MetricsConfig) validate(p *problems) {
 	}
 	if pr.URL != "" {
 		if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.add("metrics.prometheus.url", "%q is not an http(s) URL", pr.URL)
+			p.add("metrics.prometheus.url", "%q is not an http(s) URL", RedactURL(pr.URL))
 		}
 	}
 	if pr.ScrapeInterval <= 0 {
