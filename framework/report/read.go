@@ -100,13 +100,15 @@ type extension struct {
 	PartialReason string
 }
 
-// readFile parses one lifecycle report file into a Stage (ID left 0).
+// readFile parses one lifecycle report file into a Stage (ID left 0). The
+// file is decoded as a stream, at most MaxReportFileBytes of it.
 func readFile(path string) (Stage, *extension, error) {
-	data, err := os.ReadFile(path)
+	f, err := openReport(path)
 	if err != nil {
-		return Stage{}, nil, fmt.Errorf("read report: %w", err)
+		return Stage{}, nil, err
 	}
-	st, ext, err := parse(data)
+	defer f.Close()
+	st, ext, err := parse(f)
 	if err != nil {
 		return Stage{}, nil, fmt.Errorf("report file %s: %w", path, err)
 	}
@@ -116,19 +118,19 @@ func readFile(path string) (Stage, *extension, error) {
 // ParseStage decodes the bytes of one lifecycle report file of any schema
 // generation into a Stage (ID left 0).
 func ParseStage(data []byte) (Stage, error) {
-	st, _, err := parse(data)
+	st, _, err := parse(bytes.NewReader(data))
 	return st, err
 }
 
-func parse(data []byte) (Stage, *extension, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return Stage{}, nil, errors.New("empty file, want a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(pythonNonFinite(data)))
+func parse(r io.Reader) (Stage, *extension, error) {
+	dec := json.NewDecoder(newNonFiniteReader(r))
 	dec.UseNumber()
 	var root any
 	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) {
+			return Stage{}, nil, errors.New("empty file, want a JSON object")
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return Stage{}, nil, fmt.Errorf("truncated JSON (the file ends before the object is closed): %w", err)
 		}
 		var se *json.SyntaxError
@@ -170,6 +172,9 @@ func typeName(v any) string {
 	case []any:
 		return "an array"
 	case string:
+		if tok, ok := strings.CutPrefix(v, nonFinite); ok {
+			return tok
+		}
 		return fmt.Sprintf("the string %q", v)
 	case bool:
 		return "a boolean"
@@ -199,6 +204,10 @@ func (p *parser) num(m map[string]any, key, path string) (float64, bool) {
 	if !ok || v == nil {
 		return 0, false
 	}
+	if tok, ok := v.(string); ok && strings.HasPrefix(tok, nonFinite) {
+		p.refuse(path+key, strings.TrimPrefix(tok, nonFinite)+" (written by Python for a value it could not compute)")
+		return 0, false
+	}
 	n, ok := v.(json.Number)
 	if !ok {
 		p.fail(path+key, "a number", v)
@@ -209,7 +218,18 @@ func (p *parser) num(m map[string]any, key, path string) (float64, bool) {
 		p.fail(path+key, "a finite number", v)
 		return 0, false
 	}
+	if problem := checkNumber(path+key, f); problem != "" {
+		p.refuse(path+key, problem)
+		return 0, false
+	}
 	return f, true
+}
+
+// refuse records an impossible value at path.
+func (p *parser) refuse(path, problem string) {
+	if p.err == nil {
+		p.err = fmt.Errorf("%s: %s; the file is corrupt or not an inference-perf report, regenerate it", path, problem)
+	}
 }
 
 func (p *parser) count(m map[string]any, key, path string) (int64, bool) {
@@ -490,47 +510,4 @@ func (p *parser) extension(tg map[string]any, st *Stage) *extension {
 		st.Generator = gs
 	}
 	return ext
-}
-
-// pythonNonFinite replaces the NaN, Infinity and -Infinity tokens Python's
-// json module writes (outside strings) with null, so such files still parse.
-func pythonNonFinite(data []byte) []byte {
-	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
-		return data
-	}
-	out := make([]byte, 0, len(data))
-	inStr, esc := false, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inStr {
-			out = append(out, c)
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-			continue
-		}
-		switch {
-		case c == '"':
-			inStr = true
-		case bytes.HasPrefix(data[i:], []byte("NaN")):
-			out = append(out, "null"...)
-			i += len("NaN") - 1
-			continue
-		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
-			out = append(out, "null"...)
-			i += len("-Infinity") - 1
-			continue
-		case bytes.HasPrefix(data[i:], []byte("Infinity")):
-			out = append(out, "null"...)
-			i += len("Infinity") - 1
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
 }

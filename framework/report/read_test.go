@@ -179,10 +179,14 @@ var _ = Describe("ReadDir", func() {
 		Expect(r.PartialReason).To(ContainSubstring("summary_lifecycle_metrics.json is missing"))
 	})
 
-	It("reads Python's NaN and Infinity as missing values", func() {
-		st, err := report.ParseStage([]byte(`{"load_summary": {"count": 3, "schedule_delay": null},
-			"successes": {"count": 3, "latency": {"time_to_first_token": {"mean": NaN, "min": 0.1, "max": Infinity, "p99": 0.2}},
-			"note": "NaN inside a string stays"}}`))
+	It("refuses Python's NaN and Infinity with the key, and leaves them alone inside strings", func() {
+		_, err := report.ParseStage([]byte(`{"load_summary": {"count": 3, "schedule_delay": null},
+			"successes": {"count": 3, "latency": {"time_to_first_token": {"mean": 0.1, "min": 0.1, "max": Infinity, "p99": 0.2}}}}`))
+		Expect(err).To(MatchError(HavePrefix("successes.latency.time_to_first_token.max: Infinity (written by Python")))
+		_, err = report.ParseStage([]byte(`{"successes": {"count": 3, "latency": {"request_latency": {"p50": NaN}}}}`))
+		Expect(err).To(MatchError(HavePrefix("successes.latency.request_latency.p50: NaN")))
+		st, err := report.ParseStage([]byte(`{"successes": {"count": 3, "latency": {"time_to_first_token": {"min": 0.1, "max": 0.3, "p99": 0.2}}},
+			"note": "NaN, -Infinity and \\\"Infinity\\\" inside a string stay"}`))
 		Expect(err).NotTo(HaveOccurred())
 		d, ok := st.Distribution(report.TTFT)
 		Expect(ok).To(BeTrue())
