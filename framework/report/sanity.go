@@ -149,7 +149,9 @@ func checkNumber(path string, f float64) string {
 	return ""
 }
 
-func isScheduleDelay(path string) bool { return strings.HasPrefix(path, "load_summary.schedule_delay.") }
+func isScheduleDelay(path string) bool {
+	return strings.HasPrefix(path, "load_summary.schedule_delay.")
+}
 
 // isSeconds reports whether the number at path is a time in seconds.
 func isSeconds(path string) bool {
