@@ -39,6 +39,8 @@ func runTokenize(ctx context.Context, args []string, s stdio) int {
 	offline := fs.Bool("offline", false, "use the Hugging Face cache only (like HF_HUB_OFFLINE=1)")
 	backend := fs.String("backend", "go", "implementation: go (pure Go) or rust (binaries built with -tags hftokenizers)")
 	verbose := fs.Bool("v", false, "log where the tokenizer came from")
+	allowInvalid := fs.Bool("allow-invalid-utf8", false, "tokenize a line with invalid UTF-8 after replacing it with U+FFFD, instead of refusing the line")
+	maxWord := fs.Int("max-word-bytes", defaultMaxWordBytes, "refuse a line with a longer run of bytes without whitespace (BPE memory grows with it); 0 for no bound")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -63,7 +65,8 @@ func runTokenize(ctx context.Context, args []string, s stdio) int {
 	}
 	out := bufio.NewWriter(s.out)
 	defer out.Flush()
-	if err := tokenizeLines(ctx, tok, s.in, out, *count, !*noSpecial); err != nil {
+	check := func(raw []byte) error { return checkLine(raw, *allowInvalid, *maxWord) }
+	if err := tokenizeLines(ctx, tok, s.in, out, *count, !*noSpecial, check); err != nil {
 		out.Flush()
 		fmt.Fprintf(s.err, "tokenize: %v\n", err)
 		return 1
@@ -75,7 +78,8 @@ func runTokenize(ctx context.Context, args []string, s stdio) int {
 	return 0
 }
 
-func tokenizeLines(ctx context.Context, tok tokenizer.Tokenizer, in io.Reader, out *bufio.Writer, count, special bool) error {
+// tokenizeLines tokenizes every line of in after check accepts it.
+func tokenizeLines(ctx context.Context, tok tokenizer.Tokenizer, in io.Reader, out *bufio.Writer, count, special bool, check func([]byte) error) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64*1024), 256<<20)
 	buf := make([]byte, 0, 4096)
@@ -86,6 +90,9 @@ func tokenizeLines(ctx context.Context, tok tokenizer.Tokenizer, in io.Reader, o
 		var text string
 		if err := json.Unmarshal(sc.Bytes(), &text); err != nil {
 			return fmt.Errorf("stdin line %d: want one JSON string per line, such as \"Hello world\": %v", line, err)
+		}
+		if err := check(sc.Bytes()); err != nil {
+			return fmt.Errorf("stdin line %d: %w", line, err)
 		}
 		buf = buf[:0]
 		if count {
