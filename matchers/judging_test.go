@@ -103,6 +103,7 @@ var _ = Describe("a server that answers every request with HTTP 500", Ordered, f
 		Expect(ok).To(BeFalse())
 		Expect(m.FailureMessage(r)).To(HavePrefix("summary time_to_first_token p50 = a failed request (beyond any threshold), want < 10s; n=0; 60 failed requests counted beyond the threshold"))
 		Expect(m.FailureMessage(r)).NotTo(ContainSubstring("api.streaming"))
+		Expect(m.FailureMessage(r)).To(HaveSuffix("; 95% CI [a failure, a failure]"))
 	})
 
 	It("fails the zero SLA on its implied error rate", func() {

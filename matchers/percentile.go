@@ -198,6 +198,9 @@ func (m *PercentileMatcher) samples(st report.Stage, name string) (report.Distri
 // inner matcher or, in strict mode, the confidence interval over total samples.
 func (m *PercentileMatcher) judge(d report.Distribution, name string, total int64) (bool, error) {
 	r, isRanker := d.(ranker)
+	if d == nil { // every sample is a failure
+		m.res.CILow, m.res.CIHigh = math.Inf(1), math.Inf(1)
+	}
 	if isRanker {
 		l, u := quantileCI(total, m.p/100, Confidence)
 		if l >= 1 {
@@ -359,8 +362,11 @@ func (m *PercentileMatcher) ciText() string {
 		return "no confidence interval (report-file data)"
 	}
 	f := func(v float64) string {
-		if math.IsNaN(v) {
+		switch {
+		case math.IsNaN(v):
 			return "?"
+		case math.IsInf(v, 1):
+			return "a failure"
 		}
 		return report.FormatValue(r.Metric, v)
 	}
