@@ -121,19 +121,21 @@ func HaveThroughputAbove(t ThroughputMetric, min float64) *ScalarMatcher {
 	}
 }
 
-// HaveGoodputAbove succeeds when inference-perf's goodput percentage (the
-// share of successful requests that met every configured per-request
-// constraint) is above min percent. The report must carry goodput
-// (report.goodput.constraints set in the scenario).
+// HaveGoodputAbove succeeds when goodput, the share of requests that met
+// every configured per-request constraint, is above min percent. Failed
+// requests count as not good: inference-perf's own percentage is over the
+// successful requests only, so with failures the judged figure is
+// good / (successes judged + failures), and the message shows both. The
+// report must carry goodput (report.goodput.constraints set in the scenario).
 func HaveGoodputAbove(min float64) *ScalarMatcher {
 	return &ScalarMatcher{
 		bounds:  DefaultLoadBounds(),
 		want:    fmt.Sprintf("goodput > %g%%", min),
 		notWant: fmt.Sprintf("goodput <= %g%%", min),
 		measure: func(s subject) (bool, string, error) {
-			g := s.stage.Goodput
-			if s.stage.Successes == 0 && s.stage.Failures > 0 { // no request was good
-				return false, "goodput = 0% (no request succeeded: " + failureSummary(s.stage) + ")", nil
+			g, st := s.stage.Goodput, s.stage
+			if st.Successes == 0 && st.Failures > 0 { // no request was good
+				return false, "goodput = 0% (no request succeeded: " + failureSummary(st) + ")", nil
 			}
 			if g == nil {
 				return false, "", fmt.Errorf("goodput not in the report (set report.goodput.constraints in the scenario)")
@@ -141,17 +143,29 @@ func HaveGoodputAbove(min float64) *ScalarMatcher {
 			if g.TotalRequests == 0 {
 				return false, "", fmt.Errorf("goodput judged over 0 successful requests")
 			}
-			text := fmt.Sprintf("goodput = %.2f%% (%d of %d good)", g.Percentage, g.GoodRequests, g.TotalRequests)
-			var parts []string
-			for _, m := range sortedMetricKeys(g.Attainment) {
-				parts = append(parts, fmt.Sprintf("%s %.2f%%", m, g.Attainment[m]))
+			pct := g.Percentage
+			text := fmt.Sprintf("goodput = %.2f%% (%d of %d good)", pct, g.GoodRequests, g.TotalRequests)
+			if st.Failures > 0 {
+				all := g.TotalRequests + st.Failures
+				pct = 100 * float64(g.GoodRequests) / float64(all)
+				text = fmt.Sprintf("goodput = %.2f%% (%d of %d good, the %d failed requests counted as not good; %.2f%% of the successes)",
+					pct, g.GoodRequests, all, st.Failures, g.Percentage)
 			}
-			if len(parts) > 0 {
-				text += "; attainment " + strings.Join(parts, ", ")
-			}
-			return g.Percentage > min, text, nil
+			return pct > min, text + attainmentText(g), nil
 		},
 	}
+}
+
+// attainmentText lists the share of successes that met each constraint.
+func attainmentText(g *report.Goodput) string {
+	var parts []string
+	for _, m := range sortedMetricKeys(g.Attainment) {
+		parts = append(parts, fmt.Sprintf("%s %.2f%%", m, g.Attainment[m]))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; attainment " + strings.Join(parts, ", ")
 }
 
 // DeliveredLoadMatcher is the matcher HaveDeliveredLoad returns.

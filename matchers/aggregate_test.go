@@ -42,7 +42,9 @@ var _ = Describe("HaveGoodputAbove", func() {
 		Expect(cur).To(HaveGoodputAbove(95))
 		m := HaveGoodputAbove(99)
 		Expect(m.Match(cur)).To(BeFalse())
-		Expect(m.FailureMessage(cur)).To(Equal("summary goodput = 97.50% (3498 of 3588 good); attainment request_latency 97.50%, want goodput > 99%"))
+		Expect(m.FailureMessage(cur)).To(Equal("summary goodput = 97.17% (3498 of 3600 good, the 12 failed requests counted as not good; " +
+			"97.50% of the successes); attainment request_latency 97.50%, want goodput > 99%"))
+		Expect(HaveGoodputAbove(97.3).Match(cur)).To(BeFalse(), "inference-perf's 97.5% over successes hides the 12 failures")
 	})
 
 	It("refuses a report without goodput", func() {
