@@ -3,6 +3,7 @@ package report_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -50,6 +51,18 @@ var _ = Describe("report files with impossible values", func() {
 		r, err := report.ReadDir(stageFile("0.02", ""))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Stages[0].Distributions[report.ScheduleDelay].Min()).To(Equal(-0.0006))
+	})
+
+	It("finds a Python token that straddles the stream's read buffer", func() {
+		const head = `{"successes": {"count": 3, "latency": {"request_latency": {"p50": 0.1, "max": `
+		for k := 1; k <= len("-Infinity"); k++ { // the token starts k bytes before the 64 KiB boundary
+			pad := 64<<10 - k - len(head)
+			dir := GinkgoT().TempDir()
+			body := head[:len(head)-len(`"max": `)] + strings.Repeat(" ", pad) + `"max": -Infinity}}}}`
+			Expect(os.WriteFile(filepath.Join(dir, report.SummaryFile), []byte(body), 0o644)).To(Succeed())
+			_, err := report.ReadDir(dir)
+			Expect(err).To(MatchError(ContainSubstring("successes.latency.request_latency.max: -Infinity")), "token %d bytes before the boundary", k)
+		}
 	})
 
 	It("refuses a file over the size cap before reading it, and says the cap and the fix", func() {
