@@ -297,6 +297,9 @@ func (p *parser) stats(m map[string]any, key, path string, n int64) *Stats {
 	if len(s.Points) == 0 && math.IsNaN(s.MinV) {
 		return nil // e.g. prompt_tokens with only totals
 	}
+	if problem := checkOrder(s); problem != "" {
+		p.refuse(strings.TrimSuffix(path, "."), problem)
+	}
 	return s
 }
 

@@ -163,3 +163,33 @@ func isSeconds(path string) bool {
 	}
 	return path == "benchmark_time_seconds" || path == "load_summary.send_duration"
 }
+
+// checkOrder returns what is impossible about the order of a STATS block's
+// values (a percentile below a lower one, or outside [min, max]), or "".
+// A tolerance of one part in 10⁹ absorbs the rounding of interpolated percentiles.
+func checkOrder(s *Stats) string {
+	ps := s.Exact()
+	prevP, prev := 0.0, s.MinV
+	for _, p := range ps {
+		v, err := s.Percentile(p)
+		if err != nil || math.IsNaN(v) || math.IsNaN(prev) {
+			continue
+		}
+		if v < prev-1e-9*math.Max(1, math.Abs(prev)) {
+			return fmt.Sprintf("%s = %g is below %s = %g: percentiles cannot decrease", blockKey(p), v, blockKey(prevP), prev)
+		}
+		prevP, prev = p, v
+	}
+	return ""
+}
+
+// blockKey names a STATS block entry: "min" (0), "median", "p99", "max" (100).
+func blockKey(p float64) string {
+	switch p {
+	case 0:
+		return "min"
+	case 100:
+		return "max"
+	}
+	return statsKey(p)
+}

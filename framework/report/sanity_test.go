@@ -37,6 +37,8 @@ var _ = Describe("report files with impossible values", func() {
 		Entry("a TTFT of 1e308 s", "1e308", "", "successes.latency.time_to_first_token.median", "1e+308 s is beyond any request (the cap is 1e+06 s)"),
 		Entry("a number too large for float64", "1e999", "", "successes.latency.time_to_first_token.median", "want a finite number"),
 		Entry("a NaN", "NaN", "", "successes.latency.time_to_first_token.median", "NaN (written by Python"),
+		Entry("a median above p99", "0.095", "", "successes.latency.time_to_first_token", "p99 = 0.09 is below median = 0.095: percentiles cannot decrease"),
+		Entry("a median below min", "0.005", "", "successes.latency.time_to_first_token", "median = 0.005 is below min = 0.01"),
 		Entry("a negative count", "0.02", `, "concurrency": -3`, "load_summary.concurrency", "-3 is negative"),
 		Entry("a negative rate", "0.02", `, "send_duration": -10`, "load_summary.send_duration", "-10 is negative"),
 	)
