@@ -64,3 +64,14 @@ error_rate: 1%
 	// ITL p99 < 50ms
 	// error rate < 1%
 }
+
+// The zero SLA stands for "no SLA file": its promises are the implied ones,
+// so a run whose requests fail never passes for want of a promise about errors.
+func ExampleSLA_Promises_noSLAFile() {
+	for _, p := range (matchers.SLA{}).Promises() {
+		fmt.Println(p.Implied, p.Name)
+	}
+	// Output:
+	// true load delivered
+	// true error rate < 1% (implied: the SLA sets none)
+}
