@@ -88,7 +88,10 @@ func HavePercentile(metric report.Metric, p float64, m types.GomegaMatcher) *Per
 }
 
 // HavePercentileBelow succeeds when the p-th percentile of metric is below
-// threshold (seconds for latencies, tokens for token counts).
+// threshold (seconds for latencies, tokens for token counts). For latency
+// metrics the percentile is over successes and failures together, each failed
+// request a sample beyond the threshold (see the README's "Failures in the
+// latency tail"), and so is the sample-count rule.
 func HavePercentileBelow(metric report.Metric, p float64, threshold float64) *PercentileMatcher {
 	return &PercentileMatcher{metric: metric, p: p, threshold: threshold, bounds: DefaultLoadBounds(), minTail: MinTailSamples}
 }
