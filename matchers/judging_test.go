@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/framework/report"
 	. "github.com/tailgate-dev/tailgate/matchers"
@@ -115,6 +116,57 @@ var _ = Describe("a server that answers every request with HTTP 500", Ordered, f
 		Expect(err).To(MatchError(ContainSubstring("(no request succeeded: 60 of 60 failed; " + serverError + ": 60)")))
 		Expect(err.Error()).NotTo(ContainSubstring("api.streaming"))
 		Expect(isInconclusive(err)).To(BeTrue())
+	})
+})
+
+// The case on a native engine report: a server that answers 15% of
+// requests with HTTP 500 passed a latency-only SLA. It no longer does, and an
+// error_rate that tolerates the failures does not trim them off the tail.
+var _ = Describe("a simulated vLLM that fails 15% of requests with HTTP 500", Ordered, func() {
+	var r *report.Report
+	BeforeAll(func(ctx SpecContext) {
+		srv, err := mockvllm.Start(ctx, mockvllm.Options{Model: "m", Profile: "fixed", Seed: 3,
+			Faults: mockvllm.Faults{ErrorRate: 0.15, ErrorStatus: http.StatusInternalServerError}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(srv.Close)
+		res, err := loadgen.Run(ctx, loadgen.Options{
+			BaseURL: srv.URL(), Model: "m", Streaming: true, IgnoreEOS: true, Seed: 3, LeadIn: -1,
+			Load: loadgen.LoadConstant, Stages: []loadgen.Stage{{Rate: 100, Duration: 4 * time.Second}},
+			Workers: 2, WorkerMaxConcurrency: 100,
+		})
+		Expect(err).NotTo(HaveOccurred())
+		r = res.Report
+		Expect(r.Summary.ErrorRate()).To(BeNumerically("~", 0.15, 0.06))
+	}, NodeTimeout(time.Minute))
+
+	It("fails TTFT p90 however fast the successes are: the 90th percentile falls on a failure", func() {
+		m := HaveP90TTFTBelow(5 * time.Second).WithLoadBounds(looseBounds())
+		ok, err := m.Match(r)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		Expect(m.FailureMessage(r)).To(ContainSubstring("failed requests counted beyond the threshold"))
+	})
+
+	It("judges TTFT p50 on the successes above the failures' share", func() {
+		m := HaveP50TTFTBelow(5 * time.Second).WithLoadBounds(looseBounds())
+		Expect(m.Match(r)).To(BeTrue())
+		n, f := float64(m.Result().N), float64(m.Result().Failures)
+		Expect(m.Result().AdjustedP).To(BeNumerically("~", 50*(n+f)/n, 1e-9))
+	})
+
+	It("fails a latency-only SLA on the implied error rate, and one with error_rate: 25% on the tail", func() {
+		latencyOnly := mustSLA("latency: {ttft: {p50: 5s}}\n")
+		latencyOnly.Load = looseBounds()
+		m := MeetSLA(latencyOnly)
+		Expect(m.Match(r)).To(BeFalse())
+		Expect(m.FailureMessage(r)).To(ContainSubstring("error rate < 1% (implied: the SLA sets none)"))
+
+		tolerant := mustSLA("latency: {ttft: {p90: 5s}}\nerror_rate: 25%\n")
+		tolerant.Load = looseBounds()
+		m = MeetSLA(tolerant)
+		Expect(m.Match(r)).To(BeFalse())
+		Expect(m.FailureMessage(r)).To(ContainSubstring("TTFT p90 < 5s"))
+		Expect(m.FailureMessage(r)).NotTo(ContainSubstring("error rate <"))
 	})
 })
 
