@@ -289,14 +289,16 @@ func (r *JobRunner) render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 	return objs, prep, err
 }
 
-// redactSecrets replaces every non-empty secret in text with <redacted>.
+// redactSecrets replaces every non-empty secret in text with <redacted>, and
+// the password of any URL in it (Python prints URL('http://user:pw@host/…')
+// in its HTTP errors).
 func redactSecrets(text string, secrets ...string) string {
 	for _, s := range secrets {
 		if s != "" {
 			text = strings.ReplaceAll(text, s, "<redacted>")
 		}
 	}
-	return text
+	return scenarios.RedactText(text)
 }
 
 func (r *JobRunner) progress(format string, args ...any) {
