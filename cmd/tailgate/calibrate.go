@@ -18,7 +18,8 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 	profile := fs.String("profile", "h100-llama3-8b", "simulated vLLM profile to hold against the run")
 	seed := fs.Uint64("seed", 1, "seed for prompt lengths and the profile's noise")
 	fit := fs.Bool("fit", false, "fit the tail model (front-end queue, step spread, pauses) to the run and print it as fitted.go's constants")
-	rounds := fs.Int("fit-rounds", 4, "with --fit: passes of the coordinate search over the parameters")
+	rounds := fs.Int("fit-rounds", 6, "with --fit: passes of the coordinate search over the parameters")
+	replicas := fs.Int("fit-replicas", 4, "with --fit: seeded runs averaged for each candidate")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -36,7 +37,7 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 		return 2
 	}
 	if *fit {
-		return printFit(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed}, *rounds, s)
+		return printFit(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed}, *rounds, *replicas, s)
 	}
 	c, err := mockvllm.Calibrate(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed})
 	if err != nil {
@@ -54,12 +55,12 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 
 // printFit runs the tail-model search and prints its progress to stderr and the
 // fitted constants to stdout.
-func printFit(in mockvllm.CalibrationInput, rounds int, s stdio) int {
-	if rounds < 1 {
-		fmt.Fprintln(s.err, "calibrate: --fit-rounds must be >= 1")
+func printFit(in mockvllm.CalibrationInput, rounds, replicas int, s stdio) int {
+	if rounds < 1 || replicas < 1 {
+		fmt.Fprintln(s.err, "calibrate: --fit-rounds and --fit-replicas must be >= 1")
 		return 2
 	}
-	f, err := mockvllm.FitNoise(in, rounds, s.err)
+	f, err := mockvllm.FitNoise(in, rounds, replicas, s.err)
 	if err != nil {
 		fmt.Fprintf(s.err, "%v\n", err)
 		return 1

@@ -90,7 +90,11 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "mock-vllm: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "mock-vllm: serving %s (profile %s) at %s\n", *model, srv.Profile().Name, srv.URL())
+	noise := ""
+	if srv.Profile().Noise.On() {
+		noise = ", timing noise on"
+	}
+	fmt.Fprintf(s.out, "mock-vllm: serving %s (profile %s%s) at %s\n", *model, srv.Profile().Name, noise, srv.URL())
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {
 		fmt.Fprintf(s.err, "mock-vllm: close: %v\n", err)

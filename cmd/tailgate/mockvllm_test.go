@@ -76,6 +76,7 @@ var _ = Describe("tailgate mock-vllm", func() {
 		Entry("ttft with a batching profile", []string{"--profile", "qwen3-8b-h100", "--ttft", "1s"}, "--profile fixed only"),
 		Entry("fault rate over 1", []string{"--fault-error-rate", "2"}, "ErrorRate"),
 		Entry("stray argument", []string{"extra"}, `unexpected argument "extra"`),
+		Entry("jitter not a boolean", []string{"--jitter=sometimes"}, `-jitter`),
 	)
 })
 
@@ -86,7 +87,19 @@ var _ = Describe("tailgate calibrate", func() {
 			stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
 		Expect(code).To(Equal(0), errOut.String())
 		Expect(out.String()).To(MatchRegexp(`\| 3 \| 92\.2 \| 92\.2 \| 92\.2 \| 44\.5ms \|`))
+		// The tail table: real TTFT p90 and p99 and the recovered chunk-gap p50 of stage 3.
+		Expect(out.String()).To(ContainSubstring("| TTFT p90 real | TTFT p90 sim | TTFT p99 real | TTFT p99 sim | gap p50 real |"))
+		Expect(out.String()).To(MatchRegexp(`\| 3 \| 64\.4ms \| [0-9.]+ms \([-+][0-9]+%\) \| 181\.8ms \|`))
 		Expect(out.String()).To(ContainSubstring("verdict: calibrated"))
+	})
+
+	It("says MISS and exits 1 when a profile misses a bar", func() {
+		var out, errOut bytes.Buffer
+		code := dispatch(context.Background(), []string{"calibrate", "--profile", "qwen3-8b-h100", "--report", "../../fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100"},
+			stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
+		Expect(code).To(Equal(1))
+		Expect(out.String()).To(ContainSubstring("verdict: NOT calibrated"))
+		Expect(out.String()).To(MatchRegexp(`- MISS stage \d .*bar ±\d+%`))
 	})
 
 	It("needs --report and refuses the fixed profile", func() {
