@@ -109,5 +109,8 @@ var _ = Describe("tailgate calibrate", func() {
 		errOut.Reset()
 		Expect(dispatch(context.Background(), []string{"calibrate", "--report", ".", "--profile", "fixed"}, stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})).To(Equal(2))
 		Expect(errOut.String()).To(ContainSubstring("no batching model"))
+		errOut.Reset()
+		Expect(dispatch(context.Background(), []string{"calibrate", "--report", ".", "--fit", "--fit-rounds", "0"}, stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})).To(Equal(2))
+		Expect(errOut.String()).To(ContainSubstring("--fit-rounds"))
 	})
 })
