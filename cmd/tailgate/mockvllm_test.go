@@ -64,6 +64,20 @@ var _ = Describe("tailgate mock-vllm", func() {
 		Eventually(code).WithTimeout(5 * time.Second).Should(Receive(Equal(0)))
 	})
 
+	It("turns the fitted timing noise on for the fixed profile with --jitter", func(ctx SpecContext) {
+		port := freePort()
+		runCtx, stop := context.WithCancel(ctx)
+		var out, errOut syncBuffer
+		code := make(chan int, 1)
+		go func() {
+			code <- dispatch(runCtx, []string{"mock-vllm", "--port", strconv.Itoa(port), "--profile", "fixed", "--jitter"},
+				stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
+		}()
+		Eventually(out.String).Should(ContainSubstring("serving qwen3-8b (profile fixed, timing noise on)"))
+		stop()
+		Eventually(code).WithTimeout(5 * time.Second).Should(Receive(Equal(0)))
+	})
+
 	DescribeTable("rejects bad flags with exit status 2 and a message naming the flag",
 		func(args []string, want string) {
 			var out, errOut bytes.Buffer
