@@ -16,7 +16,10 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 	dir := fs.String("report", "", "directory of the real run: stage_N_lifecycle_metrics.json and inference-perf-config.yaml (required)")
 	cfg := fs.String("config", "", "the run's inference-perf config (default: <report>/inference-perf-config.yaml)")
 	profile := fs.String("profile", "h100-llama3-8b", "simulated vLLM profile to hold against the run")
-	seed := fs.Uint64("seed", 1, "seed for prompt lengths")
+	seed := fs.Uint64("seed", 1, "seed for prompt lengths and the profile's noise")
+	fit := fs.Bool("fit", false, "fit the tail model (front-end queue, step spread, pauses) to the run and print it as fitted.go's constants")
+	rounds := fs.Int("fit-rounds", 6, "with --fit: passes of the coordinate search over the parameters")
+	replicas := fs.Int("fit-replicas", 4, "with --fit: seeded runs averaged for each candidate")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -33,6 +36,9 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "calibrate: --profile fixed has no batching model to calibrate; use h100-llama3-8b or qwen3-8b-h100")
 		return 2
 	}
+	if *fit {
+		return printFit(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed}, *rounds, *replicas, s)
+	}
 	c, err := mockvllm.Calibrate(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed})
 	if err != nil {
 		fmt.Fprintf(s.err, "%v\n", err)
@@ -42,6 +48,25 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 		return 1
 	}
 	if len(c.Check()) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// printFit runs the tail-model search and prints its progress to stderr and the
+// fitted constants to stdout.
+func printFit(in mockvllm.CalibrationInput, rounds, replicas int, s stdio) int {
+	if rounds < 1 || replicas < 1 {
+		fmt.Fprintln(s.err, "calibrate: --fit-rounds and --fit-replicas must be >= 1")
+		return 2
+	}
+	f, err := mockvllm.FitNoise(in, rounds, replicas, s.err)
+	if err != nil {
+		fmt.Fprintf(s.err, "%v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.err, "objective %.4f (start %.4f) after %d simulated runs\n", f.Error, f.Start, f.Evaluations)
+	if err := f.WriteGo(s.out); err != nil {
 		return 1
 	}
 	return 0

@@ -38,6 +38,8 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 	fs.Float64Var(&faults.StallRate, "fault-stall-rate", 0, "share of streams paused for --fault-stall")
 	fs.DurationVar(&faults.Stall, "fault-stall", 500*time.Millisecond, "length of an injected stall")
 	fs.IntVar(&faults.StallAfter, "fault-stall-after", 1, "tokens written before an injected stall")
+	var jitter jitterFlag
+	fs.Var(&jitter, "jitter", "timing noise fitted to a real H100 run (front-end queue, step spread): --jitter turns it on for --profile fixed, --jitter=false turns it off (default: on for the batching profiles, off for fixed)")
 	verbose := fs.Bool("v", false, "log each start-up step")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -58,7 +60,7 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 		Model: *model, Profile: *profile, Seed: *seed,
 		Addr:        net.JoinHostPort(*host, strconv.Itoa(*port)),
 		MaxModelLen: *maxModelLen, MaxWaiting: *maxWaiting, MaxBodyBytes: *maxBody,
-		TruthCapacity: *truthCap, RecordTokenWrites: *tokenWrites, Faults: faults,
+		TruthCapacity: *truthCap, RecordTokenWrites: *tokenWrites, Faults: faults, Jitter: jitter.mode,
 		Logger: slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level})),
 	}
 	if *ttft != 0 || *itl != 0 {
@@ -88,7 +90,11 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "mock-vllm: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "mock-vllm: serving %s (profile %s) at %s\n", *model, srv.Profile().Name, srv.URL())
+	noise := ""
+	if srv.Profile().Noise.On() {
+		noise = ", timing noise on"
+	}
+	fmt.Fprintf(s.out, "mock-vllm: serving %s (profile %s%s) at %s\n", *model, srv.Profile().Name, noise, srv.URL())
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {
 		fmt.Fprintf(s.err, "mock-vllm: close: %v\n", err)
@@ -102,3 +108,31 @@ func runMockVLLM(ctx context.Context, args []string, s stdio) int {
 func loadTokenizer(ctx context.Context, ref string, log *slog.Logger) (mockvllm.Tokenizer, error) {
 	return tokenizer.Load(ctx, ref, tokenizer.LoadOptions{Logger: log})
 }
+
+// jitterFlag is mock-vllm's --jitter: absent keeps the profile's noise, --jitter or
+// --jitter=true turns it on, --jitter=false turns it off.
+type jitterFlag struct{ mode mockvllm.Jitter }
+
+func (f *jitterFlag) String() string {
+	switch f.mode {
+	case mockvllm.JitterOn:
+		return "true"
+	case mockvllm.JitterOff:
+		return "false"
+	}
+	return ""
+}
+
+func (f *jitterFlag) Set(v string) error {
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", v)
+	}
+	f.mode = mockvllm.JitterOff
+	if on {
+		f.mode = mockvllm.JitterOn
+	}
+	return nil
+}
+
+func (f *jitterFlag) IsBoolFlag() bool { return true }

@@ -64,6 +64,20 @@ var _ = Describe("tailgate mock-vllm", func() {
 		Eventually(code).WithTimeout(5 * time.Second).Should(Receive(Equal(0)))
 	})
 
+	It("turns the fitted timing noise on for the fixed profile with --jitter", func(ctx SpecContext) {
+		port := freePort()
+		runCtx, stop := context.WithCancel(ctx)
+		var out, errOut syncBuffer
+		code := make(chan int, 1)
+		go func() {
+			code <- dispatch(runCtx, []string{"mock-vllm", "--port", strconv.Itoa(port), "--profile", "fixed", "--jitter"},
+				stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
+		}()
+		Eventually(out.String).Should(ContainSubstring("serving qwen3-8b (profile fixed, timing noise on)"))
+		stop()
+		Eventually(code).WithTimeout(5 * time.Second).Should(Receive(Equal(0)))
+	})
+
 	DescribeTable("rejects bad flags with exit status 2 and a message naming the flag",
 		func(args []string, want string) {
 			var out, errOut bytes.Buffer
@@ -76,6 +90,7 @@ var _ = Describe("tailgate mock-vllm", func() {
 		Entry("ttft with a batching profile", []string{"--profile", "qwen3-8b-h100", "--ttft", "1s"}, "--profile fixed only"),
 		Entry("fault rate over 1", []string{"--fault-error-rate", "2"}, "ErrorRate"),
 		Entry("stray argument", []string{"extra"}, `unexpected argument "extra"`),
+		Entry("jitter not a boolean", []string{"--jitter=sometimes"}, `-jitter`),
 	)
 })
 
@@ -86,7 +101,19 @@ var _ = Describe("tailgate calibrate", func() {
 			stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
 		Expect(code).To(Equal(0), errOut.String())
 		Expect(out.String()).To(MatchRegexp(`\| 3 \| 92\.2 \| 92\.2 \| 92\.2 \| 44\.5ms \|`))
+		// The tail table: real TTFT p90 and p99 and the recovered chunk-gap p50 of stage 3.
+		Expect(out.String()).To(ContainSubstring("| TTFT p90 real | TTFT p90 sim | TTFT p99 real | TTFT p99 sim | gap p50 real |"))
+		Expect(out.String()).To(MatchRegexp(`\| 3 \| 64\.4ms \| [0-9.]+ms \([-+][0-9]+%\) \| 181\.8ms \|`))
 		Expect(out.String()).To(ContainSubstring("verdict: calibrated"))
+	})
+
+	It("says MISS and exits 1 when a profile misses a bar", func() {
+		var out, errOut bytes.Buffer
+		code := dispatch(context.Background(), []string{"calibrate", "--profile", "qwen3-8b-h100", "--report", "../../fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100"},
+			stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
+		Expect(code).To(Equal(1))
+		Expect(out.String()).To(ContainSubstring("verdict: NOT calibrated"))
+		Expect(out.String()).To(MatchRegexp(`- MISS stage \d .*bar ±\d+%`))
 	})
 
 	It("needs --report and refuses the fixed profile", func() {
@@ -96,5 +123,8 @@ var _ = Describe("tailgate calibrate", func() {
 		errOut.Reset()
 		Expect(dispatch(context.Background(), []string{"calibrate", "--report", ".", "--profile", "fixed"}, stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})).To(Equal(2))
 		Expect(errOut.String()).To(ContainSubstring("no batching model"))
+		errOut.Reset()
+		Expect(dispatch(context.Background(), []string{"calibrate", "--report", ".", "--fit", "--fit-rounds", "0"}, stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})).To(Equal(2))
+		Expect(errOut.String()).To(ContainSubstring("--fit-rounds"))
 	})
 })
