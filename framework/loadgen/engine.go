@@ -305,6 +305,7 @@ func (e *engine) seed(purpose uint64, stage int) uint64 {
 
 // runStage sends one stage and waits for its requests to finish.
 func (e *engine) runStage(ctx context.Context, st *stageRun, s Stage) error {
+	defer st.iv.close() // runs after every request of the stage was recorded
 	defer st.cancelReq()
 	n := int(st.planned)
 	e.scheduled.Add(st.planned)

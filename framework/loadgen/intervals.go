@@ -27,6 +27,7 @@ type intervals struct {
 	out        []report.Interval
 
 	stop, done chan struct{}
+	closeOnce  sync.Once
 }
 
 // intervalSet is what one open interval has recorded so far.
@@ -157,17 +158,27 @@ func (iv *intervals) roll(end time.Duration) {
 	iv.mu.Unlock()
 }
 
-// finish closes the last interval and returns the stage's timeline; call it
-// once every request of the stage has been recorded.
+// close stops the ticks and closes the last interval; call it once every
+// request of the stage has been recorded. Later calls do nothing.
+func (iv *intervals) close() {
+	if iv == nil {
+		return
+	}
+	iv.closeOnce.Do(func() {
+		close(iv.stop)
+		<-iv.done
+		if end := iv.clk.now() - iv.origin; end > iv.lastEnd || len(iv.out) == 0 {
+			iv.roll(end)
+		}
+	})
+}
+
+// finish closes the recording (if not yet) and returns the stage's timeline.
 func (iv *intervals) finish() *report.Timeline {
 	if iv == nil {
 		return nil
 	}
-	close(iv.stop)
-	<-iv.done
-	if end := iv.clk.now() - iv.origin; end > iv.lastEnd || len(iv.out) == 0 {
-		iv.roll(end)
-	}
+	iv.close()
 	start := iv.clk.base.Add(iv.origin)
 	t := &report.Timeline{Start: start.Truncate(time.Millisecond), Interval: iv.every, Intervals: iv.out}
 	// Interval offsets are kept to the millisecond, as the log files hold them.

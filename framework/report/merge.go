@@ -420,4 +420,3 @@ func (iv *Interval) add(o Interval) error {
 	}
 	return nil
 }
-

@@ -342,7 +342,11 @@ func summariseHistograms(r *Report) {
 }
 
 // writeDistributionFiles writes what WriteDir adds beside the
-// inference-perf files: the interval logs and timelines.
+// inference-perf files: the interval logs, the timelines and report.html
+// (without verdicts; a caller that has them rewrites it with WriteHTMLFile).
 func writeDistributionFiles(dir string, r *Report) error {
-	return writeTimelines(dir, r)
+	if err := writeTimelines(dir, r); err != nil {
+		return err
+	}
+	return WriteHTMLFile(dir, r, nil)
 }
