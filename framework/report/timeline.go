@@ -155,6 +155,18 @@ func (t *Timeline) Merged(m Metric) (*Histogram, error) {
 	return out, nil
 }
 
+// EncodedBytes is the memory the timeline's histograms take: the sum of
+// their compressed encodings.
+func (t *Timeline) EncodedBytes() int64 {
+	var n int64
+	for _, iv := range t.Intervals {
+		for _, e := range iv.hist {
+			n += int64(len(e.data))
+		}
+	}
+	return n
+}
+
 // Metrics lists the metrics some interval carries a histogram of, in TimelineMetrics order.
 func (t *Timeline) Metrics() []Metric {
 	seen := map[Metric]bool{}

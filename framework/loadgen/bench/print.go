@@ -39,6 +39,8 @@ func us(d time.Duration) string {
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
+func kib(b int64) string { return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10)) }
+
 // Print writes the results as the bench's table.
 func (r *Results) Print(w io.Writer) {
 	where := "separate process (tailgate mock-vllm): CPU and RSS are the client's alone"
@@ -84,6 +86,10 @@ func (r *Results) Print(w io.Writer) {
 	growth := m.RSS[1] - m.RSS[0]
 	fmt.Fprintf(w, "   after %d requests: %s; after %d requests: %s; growth %s   goal < %s: %s\n",
 		m.Counts[0], mib(m.RSS[0]), m.Counts[1], mib(m.RSS[1]), mib(growth), mib(GoalMemGrowth), verdict(m.Reached[0] && m.Reached[1] && growth < GoalMemGrowth))
+	if m.Intervals > 0 {
+		fmt.Fprintf(w, "   timeline kept: %d intervals, %s of encoded interval histograms (%s per interval, whatever the request count)\n",
+			m.Intervals, mib(m.TimelineBytes), kib(m.TimelineBytes/int64(m.Intervals)))
+	}
 	if m.Counts[1] < 1_000_000 {
 		fmt.Fprintf(w, "   NOTE: scaled down from 1,000,000 requests; the goal is judged on the scaled run only\n")
 	}
