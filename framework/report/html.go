@@ -46,6 +46,9 @@ func WriteHTML(w io.Writer, r *Report, verdicts []Verdict) error {
 	p.overview(r)
 	p.verdicts(verdicts)
 	p.percentiles(r)
+	if len(pts) == 0 {
+		p.printf("<section><h2>Over time</h2><p class=\"note\">This report has no interval logs (inference-perf's files hold totals only), so it has no charts over time.</p></section>\n")
+	}
 	p.section("Latency over time", "P50 and P99 of each interval; dashed lines are the SLA thresholds.", latencyOverTime(r, pts, verdicts))
 	p.section("Percentile spectrum", "The whole distribution: x runs from the fastest request (0%) to the 99.99th percentile on a log(1/(1−p)) scale, so each step right is ten times rarer. Diamonds are the SLA's promises.", spectra(r, verdicts))
 	p.section("Load", "What the schedule asked for, what the generator sent, and how many requests were in flight, per interval.", loadCharts(r, pts))
@@ -95,6 +98,13 @@ func runLine(r *Report) string {
 	return strings.Join(parts, " · ")
 }
 
+func durationCard(d time.Duration) string {
+	if d <= 0 {
+		return "–"
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
@@ -112,8 +122,8 @@ func (p *page) overview(r *Report) {
 	cards := [][2]string{
 		{"requests", fmt.Sprint(s.Requests)},
 		{"failed", fmt.Sprintf("%d (%.2f%%)", s.Failures, 100*s.ErrorRate())},
-		{"rate asked / sent", rate(asked) + " / " + rate(sent) + " req/s"},
-		{"duration", s.Duration.Round(100 * time.Millisecond).String()},
+		{"peak rate asked / sent", rate(asked) + " / " + rate(sent) + " req/s"},
+		{"duration", durationCard(s.Duration)},
 		{"output tokens/s", trimFloat(s.Throughput.OutputTokensPerSec, 1)},
 	}
 	p.printf("<section class=\"cards\">")
