@@ -137,6 +137,11 @@ var _ = Describe("Print", func() {
 		Expect(out).To(ContainSubstring("goal P99 ≤ 0.500 ms: MISS"))
 		Expect(out).To(ContainSubstring("16-token streams: 6000 req/s   goal ≥ 5000 req/s: PASS"))
 		Expect(out).To(ContainSubstring("growth 40.0 MiB   goal < 32.0 MiB: MISS"))
+		r.Memory = Memory{Counts: [2]int{100_000, 1_000_000}, RSS: [2]int64{-1, -1}, Reached: [2]bool{true, true}, Failures: 3}
+		b.Reset()
+		r.Print(&b)
+		Expect(b.String()).To(ContainSubstring("after 100000 requests: unreadable; after 1000000 requests: unreadable; growth 0.0 MiB   goal < 32.0 MiB: MISS"))
+		Expect(b.String()).To(ContainSubstring("NOTE: 3 requests failed"))
 		Expect(out).To(ContainSubstring("timeline kept: 200 intervals, 2.0 MiB of encoded interval histograms (10.2 KiB per interval"))
 		Expect(out).To(ContainSubstring("tailgate 4000 req/s, vegeta 5000 req/s   goal tailgate ≥ vegeta: MISS"))
 	})
