@@ -245,12 +245,25 @@ func histogramsOnly(i int, s Stage) error {
 }
 
 // mergeWindows recomputes the stage windows and rates: shards share one
-// window (earliest start to latest end) and add their requested rates;
-// repetitions add their windows and must have asked for the same rate.
+// window (earliest start to latest end, from the timelines; the longest
+// window where there is none, as for the summary) and add their requested
+// rates; repetitions add their windows and must have asked for the same rate.
 func mergeWindows(out *Stage, ss []Stage, shards bool) error {
 	var lo, hi time.Time
 	for i, s := range ss {
-		if shards && s.Timeline != nil {
+		if !shards {
+			if s.RequestedRate != ss[0].RequestedRate {
+				return fmt.Errorf("%s: report %d asked for %g req/s and report 1 for %g req/s: not the same scenario", s.Name(), i+1, s.RequestedRate, ss[0].RequestedRate)
+			}
+			out.RequestedRate = s.RequestedRate
+			out.Duration += s.Duration
+			out.SendDuration += s.SendDuration
+			continue
+		}
+		out.RequestedRate += s.RequestedRate
+		out.SendDuration = max(out.SendDuration, s.SendDuration)
+		out.Duration = max(out.Duration, s.Duration)
+		if s.Timeline != nil {
 			start := s.Timeline.Start
 			end := start.Add(max(s.Duration, timelineLength(s.Timeline)))
 			if lo.IsZero() || start.Before(lo) {
@@ -259,19 +272,10 @@ func mergeWindows(out *Stage, ss []Stage, shards bool) error {
 			if end.After(hi) {
 				hi = end
 			}
-			out.SendDuration = max(out.SendDuration, s.SendDuration)
-			out.RequestedRate += s.RequestedRate
-			continue
 		}
-		if !shards && s.RequestedRate != ss[0].RequestedRate {
-			return fmt.Errorf("%s: report %d asked for %g req/s and report 1 for %g req/s: not the same scenario", s.Name(), i+1, s.RequestedRate, ss[0].RequestedRate)
-		}
-		out.RequestedRate = s.RequestedRate
-		out.Duration += s.Duration
-		out.SendDuration += s.SendDuration
 	}
-	if shards && !lo.IsZero() {
-		out.Duration = hi.Sub(lo)
+	if !lo.IsZero() {
+		out.Duration = max(out.Duration, hi.Sub(lo))
 	}
 	if out.SendDuration > 0 && out.ID >= 0 {
 		out.AchievedRate = float64(out.Requests) / out.SendDuration.Seconds()

@@ -89,12 +89,6 @@ func (iv *Interval) setEncoded(m Metric, data []byte, n int64) {
 // Count returns how many samples of m the interval holds.
 func (iv Interval) Count(m Metric) int64 { return iv.hist[m].count }
 
-// HasHistogram reports whether the interval carries a histogram of m (possibly empty).
-func (iv Interval) HasHistogram(m Metric) bool {
-	_, ok := iv.hist[m]
-	return ok
-}
-
 // Histogram decodes the interval's histogram of m; it returns nil and no
 // error when the interval holds none.
 func (iv Interval) Histogram(m Metric) (*Histogram, error) {
