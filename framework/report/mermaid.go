@@ -32,12 +32,12 @@ func WriteMermaidTTFT(w io.Writer, r *Report, verdicts []Verdict) error {
 			break
 		}
 	}
-	top := sla
+	top := 0.0
 	for _, v := range p99 {
 		top = math.Max(top, v)
 	}
-	if math.IsNaN(top) {
-		top = 1
+	if !math.IsNaN(sla) {
+		top = math.Max(top, sla)
 	}
 	ticks := niceTicks(0, top*1.05, 5)
 	var b strings.Builder

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,9 @@ var _ = Describe("WriteMermaidTTFT", func() {
 		Expect(report.WriteMermaidTTFT(&b, k.rep, nil)).To(Succeed())
 		lines := mermaidLines(b.String())
 		Expect(lines).To(HaveLen(1), "no SLA line without a TTFT verdict")
+		top := regexp.MustCompile(`y-axis "TTFT P99 \(ms\)" 0 --> ([0-9.]+)`).FindStringSubmatch(b.String())
+		Expect(top).NotTo(BeNil())
+		Expect(strconv.ParseFloat(top[1], 64)).To(BeNumerically(">=", slices.Max(lines[0])), "the axis holds every point")
 		Expect(lines[0]).To(HaveLen(44), "130 intervals in windows of 3")
 		ivs := k.rep.Stages[0].Timeline.Intervals
 		w := report.Timeline{Intervals: ivs[126:129]}
