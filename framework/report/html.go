@@ -199,7 +199,7 @@ func (p *page) section(title, note string, charts []*chart) {
 	}
 	p.printf("<section><h2>%s</h2><p class=\"note\">%s</p><div class=\"grid\">\n", esc(title), esc(note))
 	for _, c := range have {
-		p.printf("<figure><figcaption>%s</figcaption>%s</figure>\n", esc(c.title), c.svg())
+		p.printf("<figure><figcaption>%s</figcaption>%s</figure>\n", esc(c.title), c.inSeconds().svg())
 	}
 	p.printf("</div></section>\n")
 }

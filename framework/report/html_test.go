@@ -43,4 +43,18 @@ var _ = Describe("WriteHTML", func() {
 		Expect(b.String()).To(ContainSubstring("This report has no interval logs"))
 		Expect(b.String()).NotTo(ContainSubstring(`id="over-time-`))
 	})
+
+	It("draws latencies of ten seconds and more in seconds", func() {
+		h := report.NewHistogram()
+		for i := 1; i <= 200; i++ {
+			h.Record(5 + float64(i)/10)
+		}
+		st := report.Stage{ID: 0, Requests: 200, Successes: 200, Distributions: map[report.Metric]report.Distribution{report.RequestLatency: h}}
+		r := &report.Report{Stages: []report.Stage{st}, Summary: st}
+		var b bytes.Buffer
+		Expect(report.WriteHTML(&b, r, nil)).To(Succeed())
+		spectrum := b.String()[strings.Index(b.String(), `id="spectrum-request_latency"`):]
+		Expect(spectrum).To(ContainSubstring(`class="yl">latency (s)</text>`))
+		Expect(spectrum).To(ContainSubstring(`class="yt">25</text>`))
+	})
 })

@@ -131,6 +131,28 @@ func (c *chart) bounds() (x0, x1, y0, y1 float64) {
 	return x0, x1, y0, y1
 }
 
+// inSeconds redraws a latency chart in seconds when its values reach 10 s,
+// so axis labels stay short.
+func (c *chart) inSeconds() *chart {
+	_, _, _, y1 := c.bounds()
+	if !(y1 >= 10_000) || c.yLabel != "latency (ms)" {
+		return c
+	}
+	for i := range c.series {
+		for j := range c.series[i].pts {
+			c.series[i].pts[j].y /= 1000
+		}
+	}
+	for i := range c.hlines {
+		c.hlines[i].v /= 1000
+	}
+	for i := range c.markers {
+		c.markers[i].y /= 1000
+	}
+	c.yLabel = "latency (s)"
+	return c
+}
+
 // hasData reports whether anything would be drawn.
 func (c *chart) hasData() bool {
 	for _, s := range c.series {
@@ -151,7 +173,7 @@ func (c *chart) svg() string {
 	y0, y1 = math.Min(y0, yt[0].v), math.Max(y1, yt[len(yt)-1].v)
 	xt := c.xTicks
 	if xt == nil {
-		xt = niceTicks(x0, x1, 8)
+		xt = niceTicks(x0, x1, 10)
 		x0, x1 = math.Min(x0, xt[0].v), math.Max(x1, xt[len(xt)-1].v)
 	}
 	sx := scale{x0, x1, padL, chartW - padR}
