@@ -90,7 +90,7 @@ func (r *Results) Print(w io.Writer) {
 	fmt.Fprintln(w)
 
 	m := r.Memory
-	fmt.Fprintf(w, "4. Memory (RSS after GC, read during one run without per-request records, non-streaming at %.0f req/s requested, %.1f req/s achieved, %d failures)\n", m.Rate, m.Achieved, m.Failures)
+	fmt.Fprintf(w, "4. Memory (RSS after GC, read during one run without per-request records, non-streaming at %.0f req/s requested, %.1f req/s achieved, %d failures, at most %d in flight)\n", m.Rate, m.Achieved, m.Failures, m.MaxInFlight)
 	growth := m.RSS[1] - m.RSS[0]
 	read := m.Reached[0] && m.Reached[1] && m.RSS[0] > 0 && m.RSS[1] > 0
 	fmt.Fprintf(w, "   after %d requests: %s; after %d requests: %s; growth %s   goal < %s: %s\n",
