@@ -9,8 +9,9 @@ import (
 	"github.com/tailgate-dev/tailgate/framework/report"
 )
 
-// runReport prints an inference-perf report directory as a table, as JSON in
-// inference-perf's current lifecycle format, as Markdown, or compares two.
+// runReport prints a report directory as a table, as JSON in inference-perf's
+// current lifecycle format (or chosen percentiles), as Markdown, as its
+// timeline, writes its HTML page, or compares two.
 func runReport(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(s.err)
