@@ -20,7 +20,8 @@ func runReport(ctx context.Context, args []string, s stdio) int {
 	compare := fs.Bool("compare", false, "compare two report directories: tailgate report --compare BASE NEW")
 	views := bindViews(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tailgate report [--json [--percentiles 99.99] | --markdown | --timeline | --html [--screenshot]] DIR")
+		fmt.Fprintln(s.err, "usage: tailgate report [--json | --markdown] DIR")
+		fmt.Fprintln(s.err, "       tailgate report [--json --percentiles 99.99 | --timeline | --html [--screenshot]] DIR")
 		fmt.Fprintln(s.err, "       tailgate report --compare BASE NEW")
 		fmt.Fprintln(s.err)
 		fmt.Fprintln(s.err, "DIR holds inference-perf lifecycle reports (summary_lifecycle_metrics.json,")
