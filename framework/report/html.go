@@ -49,8 +49,13 @@ func WriteHTML(w io.Writer, r *Report, verdicts []Verdict) error {
 	if len(pts) == 0 {
 		p.printf("<section><h2>Over time</h2><p class=\"note\">This report has no interval logs (inference-perf's files hold totals only), so it has no charts over time.</p></section>\n")
 	}
-	p.section("Latency over time", "P50 and P99 of each interval; dashed lines are the SLA thresholds.", latencyOverTime(r, pts, verdicts))
-	p.section("Percentile spectrum", "The whole distribution: x runs from the fastest request (0%) to the 99.99th percentile on a log(1/(1−p)) scale, so each step right is ten times rarer. Diamonds are the SLA's promises.", spectra(r, verdicts))
+	overTime, spectrum := "P50 and P99 of each interval.", "The whole distribution: x runs from the fastest request (0%) to the 99.99th percentile on a log(1/(1−p)) scale, so each step right is ten times rarer."
+	if len(verdicts) > 0 {
+		overTime += " Dashed lines are the SLA thresholds."
+		spectrum += " Diamonds are the SLA's promises."
+	}
+	p.section("Latency over time", overTime, latencyOverTime(r, pts, verdicts))
+	p.section("Percentile spectrum", spectrum, spectra(r, verdicts))
 	p.section("Load", "What the schedule asked for, what the generator sent, and how many requests were in flight, per interval.", loadCharts(r, pts))
 	p.errorsSection(pts, r)
 	p.section("Latency versus achieved rate", "One point per stage: where the curve bends upward is the server's knee.", rateCurves(r))
