@@ -141,7 +141,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	cfg := ApplySettings(in.Scenario, s)
 	g := &Gate{Settings: s}
 
-	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
+	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
 		if !ok {

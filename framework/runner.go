@@ -43,6 +43,8 @@ type NativeRunner struct {
 	SkipPreflight bool
 	// HTTPClient, when set, is used for the preflight check.
 	HTTPClient *http.Client
+	// TimelineInterval is the report's timeline interval; 0 means 1 s.
+	TimelineInterval time.Duration
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer
@@ -194,6 +196,7 @@ func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadg
 		}
 	}
 	o.Progress, o.ProgressEvery = r.Progress, r.ProgressEvery
+	o.TimelineInterval = r.TimelineInterval
 
 	if !r.SkipPreflight {
 		model, err := Preflight(ctx, PreflightInput{BaseURL: o.BaseURL, Model: o.Model, APIKey: o.APIKey, Headers: o.Headers, Client: r.HTTPClient})

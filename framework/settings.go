@@ -29,6 +29,7 @@ const (
 	EnvRate      = "TAILGATE_RATE"
 	EnvRunner    = "TAILGATE_RUNNER"
 	EnvReportDir = "TAILGATE_REPORT_DIR"
+	EnvInterval  = "TAILGATE_INTERVAL"
 )
 
 // Runner names accepted by Settings.Runner.
@@ -66,6 +67,9 @@ type Settings struct {
 	Runner string
 	// ReportDir is where report files, the JUnit file and the summary go.
 	ReportDir string
+	// Interval is the length of one timeline interval (interval histogram
+	// logs, per-interval counters); 0 means 1 s.
+	Interval time.Duration
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -74,13 +78,13 @@ func (s Settings) String() string {
 	if s.APIKey != "" {
 		key = "<redacted>"
 	}
-	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q",
-		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir)
+	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q interval=%s",
+		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir, s.Interval)
 }
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir string
+	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, interval string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -101,6 +105,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.rate, "rate", EnvRate, "override every stage's rate in requests per second")
 	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
 	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
+	bind(&f.interval, "interval", EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
 	return f
 }
 
@@ -109,6 +114,7 @@ func (f *Flags) Settings() (Settings, error) {
 	return parseSettings(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
+		EnvInterval: f.interval,
 	}, "-tailgate.")
 }
 
@@ -118,7 +124,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir} {
+	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -161,6 +167,13 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 			return s, fmt.Errorf("%s=%q: want a rate in requests per second greater than 0, such as 15", name(EnvRate, "rate"), v)
 		}
 		s.Rate = r
+	}
+	if v := strings.TrimSpace(raw[EnvInterval]); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d > time.Hour {
+			return s, fmt.Errorf("%s=%q: want a timeline interval between 1ms and 1h, such as 1s or 10s", name(EnvInterval, "interval"), v)
+		}
+		s.Interval = d
 	}
 	switch s.Runner {
 	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:

@@ -9,16 +9,19 @@ import (
 	"github.com/tailgate-dev/tailgate/framework/report"
 )
 
-// runReport prints an inference-perf report directory as a table, as JSON in
-// inference-perf's current lifecycle format, as Markdown, or compares two.
-func runReport(_ context.Context, args []string, s stdio) int {
+// runReport prints a report directory as a table, as JSON in inference-perf's
+// current lifecycle format (or chosen percentiles), as Markdown, as its
+// timeline, writes its HTML page, or compares two.
+func runReport(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	asJSON := fs.Bool("json", false, `print {"summary": …, "stages": [...]} in inference-perf's current lifecycle format (seconds), whatever generation DIR holds`)
 	asMarkdown := fs.Bool("markdown", false, "print a Markdown summary")
 	compare := fs.Bool("compare", false, "compare two report directories: tailgate report --compare BASE NEW")
+	views := bindViews(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tailgate report [--json | --markdown] DIR")
+		fmt.Fprintln(s.err, "       tailgate report [--json --percentiles 99.99 | --timeline | --html [--screenshot]] DIR")
 		fmt.Fprintln(s.err, "       tailgate report --compare BASE NEW")
 		fmt.Fprintln(s.err)
 		fmt.Fprintln(s.err, "DIR holds inference-perf lifecycle reports (summary_lifecycle_metrics.json,")
@@ -61,10 +64,16 @@ func runReport(_ context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "report: choose one of --json and --markdown")
 		return 2
 	}
+	if code := views.check(*asJSON, *asMarkdown, s); code != 0 {
+		return code
+	}
 	r, err := report.ReadDir(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(s.err, "report: %v\n", err)
 		return 1
+	}
+	if views.any() {
+		return views.run(ctx, fs.Arg(0), r, s)
 	}
 	switch {
 	case *asJSON:

@@ -61,6 +61,7 @@ type engine struct {
 type stageRun struct {
 	id            int
 	rec           *recorder
+	iv            *intervals // nil for sweep probes
 	wg            sync.WaitGroup
 	planned       int64
 	sent          atomic.Int64
@@ -132,6 +133,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			break
 		}
 		st := e.newStage(i, s)
+		e.startIntervals(st)
 		e.stageNo.Store(int64(i))
 		runs = append(runs, st)
 		if err := e.runStage(ctx, st, s); err != nil {
@@ -146,6 +148,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	for _, st := range runs {
 		s := st.rec.stage(st.id)
+		s.Timeline = st.iv.finish()
 		s.Partial = st.partial
 		s.RequestedRate = st.requestedRate
 		s.Concurrency = st.concurrency
@@ -302,6 +305,7 @@ func (e *engine) seed(purpose uint64, stage int) uint64 {
 
 // runStage sends one stage and waits for its requests to finish.
 func (e *engine) runStage(ctx context.Context, st *stageRun, s Stage) error {
+	defer st.iv.close() // runs after every request of the stage was recorded
 	defer st.cancelReq()
 	n := int(st.planned)
 	e.scheduled.Add(st.planned)
@@ -496,6 +500,7 @@ func (e *engine) finish(st *stageRun, o *outcome, err error) {
 	}
 	e.done.Add(1)
 	st.rec.record(o)
+	st.iv.record(o)
 }
 
 // classify turns a request error into inference-perf's label and a message.

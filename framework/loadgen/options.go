@@ -139,6 +139,9 @@ type Options struct {
 	Stages   []Stage
 	Sweep    *Sweep
 	Interval time.Duration // pause after each stage but the last
+	// TimelineInterval is the length of one timeline interval (per-interval
+	// histograms and counters in the report); 0 means 1 s.
+	TimelineInterval time.Duration
 	// Workers × WorkerMaxConcurrency is the in-flight cap (inference-perf's
 	// num_workers × worker_max_concurrency); a send that finds every slot busy
 	// counts as an in-flight limit hit and goes out late.

@@ -83,7 +83,7 @@ func ReadDir(dir string) (*Report, error) {
 			r.PartialReason = joinReason(r.PartialReason, s.Name()+" is partial")
 		}
 	}
-	return r, nil
+	return r, readTimelines(dir, r)
 }
 
 func joinReason(a, b string) string {

@@ -129,6 +129,8 @@ type Stage struct {
 	Goodput *Goodput
 	// Generator holds the native engine's self-checks; nil for other sources.
 	Generator *GeneratorStats
+	// Timeline holds the stage interval by interval (native engine); nil for other sources.
+	Timeline *Timeline
 }
 
 // Report is the outcome of a run: the summary over all stages and each stage.

@@ -269,6 +269,7 @@ func (r *run) summary(w io.Writer, rep types.Report) {
 	fmt.Fprintln(w)
 	if r.rep != nil {
 		_ = r.rep.WriteMarkdown(w)
+		_ = report.WriteMermaidTTFT(w, r.rep, nil) // TTFT P99 over time; pass the verdicts to draw the SLA line
 	}
 }
 

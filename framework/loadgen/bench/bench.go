@@ -166,6 +166,13 @@ type Memory struct {
 	Achieved, Rate float64
 	Failures       int64
 	Reached        [2]bool
+	// Intervals and TimelineBytes are the run's timeline: how many intervals
+	// it kept and the bytes of their encoded histograms (O(intervals)).
+	Intervals     int
+	TimelineBytes int64
+	// MaxInFlight is the most requests in flight at once: each keeps a worker
+	// and its buffers, so a stall of the machine shows up as RSS growth.
+	MaxInFlight int64
 }
 
 // Results is everything the bench measured.
@@ -510,6 +517,12 @@ func memory(ctx context.Context, cfg Config) (Memory, error) {
 	st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: cfg.MemRate, n: n, tokens: 1, progress: progress})
 	if st != nil {
 		m.Achieved, m.Failures = st.AchievedRate, st.Failures
+		if st.Generator != nil {
+			m.MaxInFlight = st.Generator.MaxInFlight
+		}
+		if t := st.Timeline; t != nil {
+			m.Intervals, m.TimelineBytes = len(t.Intervals), t.EncodedBytes()
+		}
 	}
 	if err != nil {
 		return m, err

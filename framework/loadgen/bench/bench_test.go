@@ -126,8 +126,9 @@ var _ = Describe("Print", func() {
 			Lag:      []LagRow{{Label: "1000 req/s", Achieved: 1000, Lag: Pct{P50: 50 * time.Microsecond, P99: 800 * time.Microsecond, Max: 2 * time.Millisecond}}},
 			Error:    ErrorRow{Samples: 10, TTFT: Pct{P50: 100 * time.Microsecond, P99: 600 * time.Microsecond, Max: time.Millisecond}},
 			Capacity: []Capacity{{Label: "16-token streams", Max: 6000}, {Label: "256-token streams", Max: 1000}},
-			Memory:   Memory{Counts: [2]int{100_000, 1_000_000}, RSS: [2]int64{50 << 20, 90 << 20}, Reached: [2]bool{true, true}},
-			Ours:     Capacity{Label: "ours", Max: 4000}, Vegeta: Capacity{Label: "vegeta", Max: 5000},
+			Memory: Memory{Counts: [2]int{100_000, 1_000_000}, RSS: [2]int64{50 << 20, 90 << 20}, Reached: [2]bool{true, true},
+				Intervals: 200, TimelineBytes: 2 << 20},
+			Ours: Capacity{Label: "ours", Max: 4000}, Vegeta: Capacity{Label: "vegeta", Max: 5000},
 		}
 		var b strings.Builder
 		r.Print(&b)
@@ -136,6 +137,12 @@ var _ = Describe("Print", func() {
 		Expect(out).To(ContainSubstring("goal P99 ≤ 0.500 ms: MISS"))
 		Expect(out).To(ContainSubstring("16-token streams: 6000 req/s   goal ≥ 5000 req/s: PASS"))
 		Expect(out).To(ContainSubstring("growth 40.0 MiB   goal < 32.0 MiB: MISS"))
+		r.Memory = Memory{Counts: [2]int{100_000, 1_000_000}, RSS: [2]int64{-1, -1}, Reached: [2]bool{true, true}, Failures: 3}
+		b.Reset()
+		r.Print(&b)
+		Expect(b.String()).To(ContainSubstring("after 100000 requests: unreadable; after 1000000 requests: unreadable; growth 0.0 MiB   goal < 32.0 MiB: MISS"))
+		Expect(b.String()).To(ContainSubstring("NOTE: 3 requests failed"))
+		Expect(out).To(ContainSubstring("timeline kept: 200 intervals, 2.0 MiB of encoded interval histograms (10.2 KiB per interval"))
 		Expect(out).To(ContainSubstring("tailgate 4000 req/s, vegeta 5000 req/s   goal tailgate ≥ vegeta: MISS"))
 	})
 })

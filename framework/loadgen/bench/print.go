@@ -39,6 +39,16 @@ func us(d time.Duration) string {
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
+// rssStr prints an RSS reading; a failed reading (≤ 0) says so.
+func rssStr(b int64) string {
+	if b <= 0 {
+		return "unreadable"
+	}
+	return mib(b)
+}
+
+func kib(b int64) string { return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10)) }
+
 // Print writes the results as the bench's table.
 func (r *Results) Print(w io.Writer) {
 	where := "separate process (tailgate mock-vllm): CPU and RSS are the client's alone"
@@ -80,10 +90,18 @@ func (r *Results) Print(w io.Writer) {
 	fmt.Fprintln(w)
 
 	m := r.Memory
-	fmt.Fprintf(w, "4. Memory (RSS after GC, read during one run without per-request records, non-streaming at %.0f req/s requested, %.1f req/s achieved, %d failures)\n", m.Rate, m.Achieved, m.Failures)
+	fmt.Fprintf(w, "4. Memory (RSS after GC, read during one run without per-request records, non-streaming at %.0f req/s requested, %.1f req/s achieved, %d failures, at most %d in flight)\n", m.Rate, m.Achieved, m.Failures, m.MaxInFlight)
 	growth := m.RSS[1] - m.RSS[0]
+	read := m.Reached[0] && m.Reached[1] && m.RSS[0] > 0 && m.RSS[1] > 0
 	fmt.Fprintf(w, "   after %d requests: %s; after %d requests: %s; growth %s   goal < %s: %s\n",
-		m.Counts[0], mib(m.RSS[0]), m.Counts[1], mib(m.RSS[1]), mib(growth), mib(GoalMemGrowth), verdict(m.Reached[0] && m.Reached[1] && growth < GoalMemGrowth))
+		m.Counts[0], rssStr(m.RSS[0]), m.Counts[1], rssStr(m.RSS[1]), mib(growth), mib(GoalMemGrowth), verdict(read && m.Failures == 0 && growth < GoalMemGrowth))
+	if m.Failures > 0 {
+		fmt.Fprintf(w, "   NOTE: %d requests failed, so the run is not a healthy load and the goal is not met\n", m.Failures)
+	}
+	if m.Intervals > 0 {
+		fmt.Fprintf(w, "   timeline kept: %d intervals, %s of encoded interval histograms (%s per interval, whatever the request count)\n",
+			m.Intervals, mib(m.TimelineBytes), kib(m.TimelineBytes/int64(m.Intervals)))
+	}
 	if m.Counts[1] < 1_000_000 {
 		fmt.Fprintf(w, "   NOTE: scaled down from 1,000,000 requests; the goal is judged on the scaled run only\n")
 	}
