@@ -502,7 +502,10 @@ func (e *engine) finish(st *stageRun, o *outcome, err error) {
 func classify(err error) (label, msg string) {
 	var se *serverError
 	var ir *invalidResponse
+	var le *lengthError
 	switch {
+	case errors.As(err, &le):
+		return le.label, le.msg
 	case errors.As(err, &se):
 		if se.code >= 400 && se.code <= 599 {
 			return httpLabel(se.code, se.msg), se.msg

@@ -120,6 +120,9 @@ func (w *worker) run(t ticket) {
 	} else {
 		err = w.viaNetHTTP(st.reqCtx, p, &o)
 	}
+	if err == nil {
+		err = checkLength(&o, e.o.IgnoreEOS)
+	}
 	if !o.ended {
 		o.end = e.clk.now()
 	}
@@ -231,7 +234,8 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 				// for long and never counted in the latency.
 				o.end, o.ended = w.e.clk.now(), true
 				drain(body)
-				return w.checkStream(o)
+				o.gaps = w.gaps
+				return nil
 			}
 			if err := parseChunk(payload, keys, &w.c); err != nil {
 				return &invalidResponse{msg: "malformed SSE event: data is not a JSON object: " + describeJSON(payload)}
@@ -261,15 +265,6 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 	}
 }
 
-// checkStream refuses a stream that carried no content when output was asked for.
-func (w *worker) checkStream(o *outcome) error {
-	o.gaps = w.gaps
-	if o.chunks == 0 && o.maxTokens > 0 && !(o.usage && o.completion == 0) {
-		return &invalidResponse{msg: "stream carried no content (no choices[0] text before [DONE])"}
-	}
-	return nil
-}
-
 func (w *worker) readWhole(body io.Reader, o *outcome) error {
 	bb := bytes.NewBuffer(w.buf[:0])
 	_, err := bb.ReadFrom(io.LimitReader(body, maxBodyBytes+1))
@@ -292,8 +287,6 @@ func (w *worker) readWhole(body io.Reader, o *outcome) error {
 	}
 	if w.c.content {
 		o.chunks = 1
-	} else if o.maxTokens > 0 && !(o.usage && o.completion == 0) {
-		return &invalidResponse{msg: "response carried no content (no choices[0] text)"}
 	}
 	return nil
 }
