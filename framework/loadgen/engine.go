@@ -503,9 +503,12 @@ func classify(err error) (label, msg string) {
 	var se *serverError
 	var ir *invalidResponse
 	var le *lengthError
+	var ea *errorAnswer
 	switch {
 	case errors.As(err, &le):
 		return le.label, le.msg
+	case errors.As(err, &ea):
+		return LabelErrorObject, ea.msg
 	case errors.As(err, &se):
 		if se.code >= 400 && se.code <= 599 {
 			return httpLabel(se.code, se.msg), se.msg

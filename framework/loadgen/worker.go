@@ -196,6 +196,7 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 	}
 	buf := w.buf[:cap(w.buf)]
 	r, end := 0, 0
+	sniffed := false // the body's first byte was looked at: SSE, or a JSON object
 	w.gaps = w.gaps[:0]
 	for {
 		if end == len(buf) {
@@ -214,6 +215,16 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 		n, rerr := body.Read(buf[end:])
 		now := w.e.clk.now()
 		end += n
+		if !sniffed {
+			i := skipWS(buf[:end], r)
+			if i == end && rerr == nil {
+				continue // only whitespace so far
+			}
+			sniffed = true
+			if i < end && buf[i] == '{' {
+				return w.readJSONAnswer(buf[i:end], body, rerr)
+			}
+		}
 		for {
 			nl := bytes.IndexByte(buf[r:end], '\n')
 			if nl < 0 {
@@ -280,7 +291,7 @@ func (w *worker) readWhole(body io.Reader, o *outcome) error {
 		return &invalidResponse{msg: "response body is not a JSON object: " + describeJSON(b)}
 	}
 	if w.c.isError {
-		return &serverError{code: int(w.c.errCode), msg: unquote(w.c.errMsg)}
+		return errorObject(&w.c)
 	}
 	if w.c.usage {
 		o.usage, o.prompt, o.completion = true, w.c.prompt, w.c.completion
@@ -289,6 +300,44 @@ func (w *worker) readWhole(body io.Reader, o *outcome) error {
 		o.chunks = 1
 	}
 	return nil
+}
+
+// readJSONAnswer reads a 200 answer to a streamed request that is a JSON
+// object instead of server-sent events: the server's error object, or a
+// whole completion from a server that ignored "stream": true. head is what
+// was read of it; rerr the error of that read.
+func (w *worker) readJSONAnswer(head []byte, body io.Reader, rerr error) error {
+	b := append([]byte(nil), head...)
+	if rerr == nil {
+		rest, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
+		b = append(b, rest...)
+	}
+	b = bytes.TrimSpace(b)
+	if err := parseChunk(b, contentKeys{field: "-"}, &w.c); err == nil && w.c.isError {
+		return errorObject(&w.c)
+	}
+	return &invalidResponse{msg: "asked for a stream but the 200 answer is a JSON object, not server-sent events: " + describeJSON(b)}
+}
+
+// errorAnswer is an error object the server sent as a 200 answer.
+type errorAnswer struct{ msg string }
+
+func (e *errorAnswer) Error() string { return e.msg }
+
+// errorObject turns a parsed error object into an errorAnswer carrying the
+// server's message (and its code, when it gave one).
+func errorObject(c *chunk) error {
+	msg := unquote(c.errMsg)
+	if msg == "" {
+		msg = "error object without a message"
+	}
+	if c.errCode != 0 {
+		msg = fmt.Sprintf("%s (code %d)", msg, c.errCode)
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return &errorAnswer{msg: msg}
 }
 
 // drain reads what is left of a finished stream (the chunked terminator) so
