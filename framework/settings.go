@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tailgate-dev/tailgate/framework/loadgen"
 )
 
 // Environment variables read by RegisterFlags and SettingsFromEnv.
@@ -155,6 +157,10 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(r > 0) || math.IsInf(r, 1) {
 			return s, fmt.Errorf("%s=%q: want a rate in requests per second greater than 0, such as 15", name(EnvRate, "rate"), v)
+		}
+		if r > loadgen.MaxRate {
+			return s, fmt.Errorf("%s=%q: more than one load generator can send (at most %d req/s): split the load over several generators (shards), each at most %d req/s, or lower the rate",
+				name(EnvRate, "rate"), v, loadgen.MaxRate, loadgen.MaxRate)
 		}
 		s.Rate = r
 	}

@@ -271,6 +271,9 @@ func (o *Options) validate() error {
 		if !(s.Rate > 0) || s.Duration <= 0 {
 			return fmt.Errorf("load.stages[%d]: rate (%g) and duration (%s) must both be > 0", i, s.Rate, s.Duration)
 		}
+		if err := checkRate(fmt.Sprintf("load.stages[%d].rate", i), s.Rate); err != nil {
+			return err
+		}
 		if n := plannedRequests(s); n < 1 {
 			return fmt.Errorf("load.stages[%d]: rate %g × duration %s plans %d requests; raise the rate or the duration", i, s.Rate, s.Duration, n)
 		}
@@ -281,6 +284,9 @@ func (o *Options) validate() error {
 		}
 		if sw.NumRequests <= 0 || sw.NumStages <= 0 || sw.StageDuration <= 0 || sw.Timeout <= 0 {
 			return fmt.Errorf("load.sweep: num_requests, num_stages, stage_duration and timeout must all be > 0")
+		}
+		if err := checkRate("load.sweep.num_requests (sent over the 5 s probe)", float64(sw.NumRequests)/probeDuration.Seconds()); err != nil {
+			return err
 		}
 		if !(sw.SaturationPercentile > 0 && sw.SaturationPercentile <= 100) {
 			return fmt.Errorf("load.sweep.saturation_percentile %g: want a value in (0, 100]", sw.SaturationPercentile)
@@ -294,6 +300,22 @@ func (o *Options) validate() error {
 		}
 	}
 	return nil
+}
+
+// MaxRate is the highest rate, in requests per second, one generator
+// accepts. The engine sends about 15,000 non-streamed requests per second on
+// 2 cores (README, load generator section); 100,000 leaves room for large
+// machines while refusing, before any load, rates no single process can
+// approach. Higher rates are split over several generators (shards).
+const MaxRate = 100_000
+
+// checkRate refuses a rate above MaxRate, naming the field that set it.
+func checkRate(field string, rate float64) error {
+	if rate <= MaxRate {
+		return nil
+	}
+	return fmt.Errorf("%s: %g req/s is more than one load generator can send (at most %d req/s; it measured about 15,000 req/s on 2 cores): split the load over several generators (shards), each at most %d req/s, or lower the rate",
+		field, rate, MaxRate, MaxRate)
 }
 
 // plannedRequests is inference-perf's fixed count for an open-loop stage.
