@@ -43,6 +43,9 @@ type NativeRunner struct {
 	SkipPreflight bool
 	// HTTPClient, when set, is used for the preflight check.
 	HTTPClient *http.Client
+	// DrainTimeout bounds the wait for requests in flight after a stage's
+	// last send; 0 means loadgen.DefaultDrainTimeout.
+	DrainTimeout time.Duration
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer
@@ -185,6 +188,7 @@ func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadg
 		}
 	}
 	o.Progress, o.ProgressEvery = r.Progress, r.ProgressEvery
+	o.DrainTimeout = r.DrainTimeout
 
 	if !r.SkipPreflight {
 		model, err := Preflight(ctx, PreflightInput{BaseURL: o.BaseURL, Model: o.Model, APIKey: o.APIKey, Headers: o.Headers, Client: r.HTTPClient})

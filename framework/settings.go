@@ -27,6 +27,16 @@ const (
 	EnvRate      = "TAILGATE_RATE"
 	EnvRunner    = "TAILGATE_RUNNER"
 	EnvReportDir = "TAILGATE_REPORT_DIR"
+	// EnvDrainTimeout bounds the wait for requests in flight after a stage's last send.
+	EnvDrainTimeout = "TAILGATE_DRAIN_TIMEOUT"
+	// EnvRequestTimeout bounds each request (overrides load.request_timeout).
+	EnvRequestTimeout = "TAILGATE_REQUEST_TIMEOUT"
+)
+
+// Bounds of the drain and request timeouts a setting may give.
+const (
+	MinTimeout = time.Second
+	MaxTimeout = time.Hour
 )
 
 // Runner names accepted by Settings.Runner.
@@ -64,6 +74,11 @@ type Settings struct {
 	Runner string
 	// ReportDir is where report files, the JUnit file and the summary go.
 	ReportDir string
+	// DrainTimeout bounds the wait for requests still in flight after a
+	// stage's last send (native engine); 0 means loadgen.DefaultDrainTimeout.
+	DrainTimeout time.Duration
+	// RequestTimeout overrides load.request_timeout; 0 keeps the scenario's.
+	RequestTimeout time.Duration
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -72,13 +87,14 @@ func (s Settings) String() string {
 	if s.APIKey != "" {
 		key = "<redacted>"
 	}
-	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q",
-		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir)
+	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q drain_timeout=%s request_timeout=%s",
+		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir, s.DrainTimeout, s.RequestTimeout)
 }
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
 	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir string
+	drainTimeout, requestTimeout                                                string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -99,6 +115,8 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.rate, "rate", EnvRate, "override every stage's rate in requests per second")
 	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
 	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
+	bind(&f.drainTimeout, "drain-timeout", EnvDrainTimeout, "how long requests in flight after a stage's last send may finish (1s to 1h; default 60s)")
+	bind(&f.requestTimeout, "request-timeout", EnvRequestTimeout, "per-request timeout (1s to 1h; overrides load.request_timeout)")
 	return f
 }
 
@@ -107,6 +125,7 @@ func (f *Flags) Settings() (Settings, error) {
 	return parseSettings(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
+		EnvDrainTimeout: f.drainTimeout, EnvRequestTimeout: f.requestTimeout,
 	}, "-tailgate.")
 }
 
@@ -116,7 +135,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir} {
+	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvDrainTimeout, EnvRequestTimeout} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -164,6 +183,13 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		}
 		s.Rate = r
 	}
+	var err error
+	if s.DrainTimeout, err = parseTimeout(raw[EnvDrainTimeout], name(EnvDrainTimeout, "drain-timeout")); err != nil {
+		return s, err
+	}
+	if s.RequestTimeout, err = parseTimeout(raw[EnvRequestTimeout], name(EnvRequestTimeout, "request-timeout")); err != nil {
+		return s, err
+	}
 	switch s.Runner {
 	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:
 	default:
@@ -173,4 +199,23 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		return s, fmt.Errorf("%s=%q: want an http:// or https:// base URL, such as http://vllm.default:8000", name(EnvTargetURL, "target-url"), s.TargetURL)
 	}
 	return s, nil
+}
+
+// parseTimeout reads a timeout setting ("90s", "2m", or whole seconds);
+// empty means 0 (the default). It must lie in [MinTimeout, MaxTimeout].
+func parseTimeout(v, name string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if n, nerr := strconv.Atoi(v); nerr == nil {
+			d, err = time.Duration(n)*time.Second, nil
+		}
+	}
+	if err != nil || d < MinTimeout || d > MaxTimeout {
+		return 0, fmt.Errorf("%s=%q: want a duration from 1s to 1h, such as 90s or 5m", name, v)
+	}
+	return d, nil
 }

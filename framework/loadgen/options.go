@@ -109,6 +109,12 @@ type Progress struct {
 	InFlight      int64
 	// Rate is the send rate over the last progress interval, in requests per second.
 	Rate float64
+	// Draining is true after a stage's last send while requests are still in
+	// flight; DrainLeft is the time until the drain timeout ends them, and
+	// OldestInFlight the age of the oldest.
+	Draining       bool
+	DrainLeft      time.Duration
+	OldestInFlight time.Duration
 }
 
 // Options configures a run. Zero values take inference-perf's defaults where it has them.
@@ -153,6 +159,11 @@ type Options struct {
 	LeadIn time.Duration
 	// Drain is how long in-flight requests may finish after cancellation; 0 means 2 s.
 	Drain time.Duration
+	// DrainTimeout is how long requests still in flight after a stage's last
+	// send may take to finish; the rest are cut, recorded as failures
+	// labelled LabelDrainTimeout, and the run is marked partial. 0 means
+	// DefaultDrainTimeout.
+	DrainTimeout time.Duration
 
 	// PerRequest keeps one RequestRecord per request (memory grows with the run).
 	PerRequest bool
@@ -209,6 +220,9 @@ func (o *Options) defaults() {
 	}
 	if o.Drain <= 0 {
 		o.Drain = 2 * time.Second
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
 	}
 	if o.MaxErrorMessages <= 0 {
 		o.MaxErrorMessages = 100
@@ -302,6 +316,12 @@ func (o *Options) validate() error {
 	return nil
 }
 
+// DefaultDrainTimeout bounds the wait for requests still in flight after a
+// stage's last send when Options.DrainTimeout is not set: long enough for a
+// 2,048-token answer from a loaded server, far shorter than the 5-minute
+// request timeout a stalled request would otherwise hold the run for.
+const DefaultDrainTimeout = 60 * time.Second
+
 // MaxRate is the highest rate, in requests per second, one generator
 // accepts. The engine sends about 15,000 non-streamed requests per second on
 // 2 cores (README, load generator section); 100,000 leaves room for large
@@ -331,6 +351,11 @@ func (p Progress) String() string {
 	stage := fmt.Sprintf("stage %d/%d", p.Stage+1, p.Stages)
 	if p.Stage < 0 {
 		stage = "sweep probe"
+	}
+	if p.Draining {
+		return fmt.Sprintf("%s, %s of ~%s, all %d sent; draining: waiting for %d requests in flight (oldest %s), cut in %s; done %d, errors %d",
+			stage, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second), p.Sent,
+			p.InFlight, p.OldestInFlight.Round(100*time.Millisecond), p.DrainLeft.Round(time.Second), p.Completed, p.Failed)
 	}
 	return fmt.Sprintf("%s, %s of ~%s, sent %d/%d, %.1f req/s, in flight %d, done %d, errors %d",
 		stage, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second),

@@ -63,6 +63,8 @@ type worker struct {
 	// connection (clock offset, 0 before), set from the transport's goroutine.
 	wrote atomic.Int64
 	ct    *httptrace.ClientTrace
+	// busySince is 1 + the start of the request in flight (clock offset), 0 when idle.
+	busySince atomic.Int64
 }
 
 // trace returns the worker's reusable client trace, which stamps wrote.
@@ -108,6 +110,8 @@ func (w *worker) run(t ticket) {
 	st.sent.Add(1)
 	e.sent.Add(1)
 	o.start = e.clk.now()
+	w.busySince.Store(int64(o.start) + 1)
+	defer w.busySince.Store(0)
 	var err error
 	if e.wire != nil {
 		var status int
