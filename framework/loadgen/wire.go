@@ -43,6 +43,7 @@ type wireClient struct {
 // wireConn is one keep-alive connection.
 type wireConn struct {
 	c        net.Conn
+	peek     *peeker // the socket under c (under TLS too: any record arriving idle is unasked)
 	br       *bufio.Reader
 	reused   bool
 	lastUsed time.Time
@@ -226,6 +227,7 @@ func (c *wireClient) dial(ctx context.Context) (*wireConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	peek := newPeeker(conn)
 	if c.tls != nil {
 		tc := tls.Client(conn, c.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -234,7 +236,7 @@ func (c *wireClient) dial(ctx context.Context) (*wireConn, error) {
 		}
 		conn = tc
 	}
-	return &wireConn{c: conn, br: bufio.NewReaderSize(conn, wireReadBuffer)}, nil
+	return &wireConn{c: conn, peek: peek, br: bufio.NewReaderSize(conn, wireReadBuffer)}, nil
 }
 
 // quiet reports whether an idle connection has nothing to read: no byte the
@@ -244,11 +246,7 @@ func (wc *wireConn) quiet() bool {
 	if wc.br.Buffered() > 0 {
 		return false
 	}
-	c := wc.c
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn() // any TLS record arriving on an idle connection is as unasked
-	}
-	return socketQuiet(c)
+	return wc.peek.quiet()
 }
 
 // put returns a connection whose response was read to its exact end, or

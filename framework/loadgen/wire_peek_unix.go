@@ -8,25 +8,42 @@ import (
 	"syscall"
 )
 
-// socketQuiet peeks at the socket without blocking: it is quiet when a read
-// would wait. Bytes waiting, an orderly close or an error all make it not
-// quiet. A connection that cannot be inspected counts as quiet.
-func socketQuiet(c net.Conn) bool {
+// peeker looks at a connection's socket without reading from it. It is made
+// once per connection so that a look costs no allocation.
+type peeker struct {
+	rc   syscall.RawConn
+	look func(fd uintptr) bool
+	err  error
+	b    [1]byte
+}
+
+// newPeeker returns a peeker for c, or nil when c's socket cannot be reached.
+func newPeeker(c net.Conn) *peeker {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return true
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
+		return nil
+	}
+	p := &peeker{rc: rc}
+	p.look = func(fd uintptr) bool {
+		_, _, p.err = syscall.Recvfrom(int(fd), p.b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return true // never wait for readiness
+	}
+	return p
+}
+
+// quiet reports whether a read would wait: bytes waiting, an orderly close
+// (0 bytes, no error) or a socket error all make the connection not quiet.
+// A nil peeker (a connection it cannot inspect) is quiet.
+func (p *peeker) quiet() bool {
+	if p == nil {
 		return true
 	}
-	var b [1]byte
-	var rerr error
-	cerr := rc.Read(func(fd uintptr) bool {
-		_, _, rerr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return true // never wait for readiness
-	})
-	// Only "would block" is quiet: a byte, an orderly close (0 bytes, no
-	// error) or a socket error all retire the connection.
-	return cerr == nil && (errors.Is(rerr, syscall.EAGAIN) || errors.Is(rerr, syscall.EWOULDBLOCK))
+	if err := p.rc.Read(p.look); err != nil {
+		return false
+	}
+	return errors.Is(p.err, syscall.EAGAIN) || errors.Is(p.err, syscall.EWOULDBLOCK)
 }

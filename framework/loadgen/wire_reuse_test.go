@@ -2,7 +2,12 @@ package loadgen_test
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"time"
 
@@ -104,4 +109,27 @@ var _ = Describe("the engine's HTTP/1.1 client reusing connections", func() {
 		Expect(s.Successes).To(BeEquivalentTo(4), "%v", s.FailuresByLabel)
 		Expect(conns.Load()).To(BeEquivalentTo(1))
 	}, SpecTimeout(30*time.Second))
+
+	It("reuses a TLS connection whose responses end exactly", func(ctx SpecContext) {
+		var conns atomic.Int64
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, sseBody)
+		}))
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		}
+		srv.StartTLS()
+		DeferCleanup(srv.Close)
+		roots := x509.NewCertPool()
+		roots.AddCert(srv.Certificate())
+		s := wireRun(ctx, srv.URL, true, 4, func(o *loadgen.Options) {
+			o.TLSConfig = &tls.Config{RootCAs: roots}
+			o.Workers, o.WorkerMaxConcurrency = 1, 1
+		})
+		Expect(s.Successes).To(BeEquivalentTo(4), "%v", s.FailuresByLabel)
+		Expect(conns.Load()).To(BeEquivalentTo(1))
+	}, SpecTimeout(20*time.Second))
 })
