@@ -30,15 +30,19 @@ func (e *engine) drain(ctx context.Context, st *stageRun) {
 	default:
 	}
 	if ctx.Err() == nil {
-		e.drainEnds.Store(int64(e.clk.now() + e.o.DrainTimeout))
-		defer e.drainEnds.Store(0)
-		e.progressNow()
-		timer := time.NewTimer(e.o.DrainTimeout)
-		defer timer.Stop()
+		var expired <-chan time.Time
+		if st.id >= 0 { // the sweep's probe (id -1) is bounded by load.sweep.timeout alone
+			e.drainEnds.Store(int64(e.clk.now() + e.o.DrainTimeout))
+			defer e.drainEnds.Store(0)
+			e.progressNow()
+			timer := time.NewTimer(e.o.DrainTimeout)
+			defer timer.Stop()
+			expired = timer.C
+		}
 		select {
 		case <-done:
 			return
-		case <-timer.C:
+		case <-expired:
 			st.cancelReq(errDrainCut)
 			<-done
 			st.partial = true
