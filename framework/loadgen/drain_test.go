@@ -1,8 +1,11 @@
 package loadgen_test
 
 import (
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -70,4 +73,32 @@ var _ = Describe("the drain after the last send", func() {
 		Expect(res.Report.Partial).To(BeFalse())
 		Expect(res.Report.Summary.Successes).To(BeEquivalentTo(10))
 	}, SpecTimeout(20*time.Second))
+
+	It("does not cut the sweep's probe, which its own timeout bounds", func(ctx SpecContext) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(800 * time.Millisecond) // longer than the drain timeout below
+			w.Header().Set("Content-Type", "text/event-stream")
+			for range 30 {
+				fmt.Fprint(w, "data: {\"choices\":[{\"text\":\"t\"}]}\n\n")
+			}
+			fmt.Fprint(w, "data: [DONE]\n\n")
+		}))
+		DeferCleanup(srv.Close)
+		o := mockOptions(srv.URL)
+		o.Stages = nil
+		o.Sweep = &loadgen.Sweep{Type: "linear", NumRequests: 20, Timeout: 10 * time.Second, NumStages: 1, StageDuration: time.Second, SaturationPercentile: 95}
+		o.DrainTimeout = 100 * time.Millisecond
+		var failedByStage0 atomic.Int64 // failures before the first stage: the probe's
+		failedByStage0.Store(-1)
+		o.ProgressEvery = 50 * time.Millisecond
+		o.Progress = func(p loadgen.Progress) {
+			if p.Stage == 0 {
+				failedByStage0.CompareAndSwap(-1, p.Failed)
+			}
+		}
+		_, err := loadgen.Run(ctx, o)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(failedByStage0.Load()).To(BeZero(), "probe requests were cut")
+	}, SpecTimeout(40*time.Second))
 })
+
