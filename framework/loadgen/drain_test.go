@@ -101,4 +101,3 @@ var _ = Describe("the drain after the last send", func() {
 		Expect(failedByStage0.Load()).To(BeZero(), "probe requests were cut")
 	}, SpecTimeout(40*time.Second))
 })
-
