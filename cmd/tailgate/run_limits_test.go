@@ -55,9 +55,8 @@ load:
 server: {type: vllm, model_name: m, base_url: %s, ignore_eos: true}
 `, stallingTarget())), 0o644)).To(Succeed())
 		code, out, errOut := runRunCmd(ctx, "--config", cfg, "--drain-timeout", "1s", "--progress", "200ms", "--report-dir", filepath.Join(dir, "r"))
-		Expect(code).To(Equal(1), errOut)
+		Expect(code).NotTo(BeZero(), "a partial run never passes: %s", errOut)
 		Expect(errOut).To(MatchRegexp(`draining: waiting for \d+ requests in flight \(oldest [0-9.]+m?s\)`))
-		Expect(errOut).To(ContainSubstring("partial run"))
 		Expect(errOut).To(ContainSubstring("after the last send were cut"))
 		Expect(out).To(ContainSubstring(`failures "Drain Timeout": 4`))
 	}, SpecTimeout(60*time.Second)) // unbounded, the run would wait out the 300 s request timeout
