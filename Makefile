@@ -49,9 +49,10 @@ bench: ## the load generator against the simulated vLLM and vegeta (about 7 minu
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./framework/loadgen/ ./framework/report/ ./framework/tokenizer/
 	$(GO) test -run '^$$' -bench Capacity -benchtime 1x ./fixtures/mockvllm/
 
-fuzz: ## a minute each of fuzzing the tokenizer's encoder and the load engine's HTTP response parser
+fuzz: ## a minute each of fuzzing the tokenizer's encoder, the load engine's HTTP response parser and its connection pool
 	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 60s -fuzzminimizetime 100x -parallel 1 ./framework/tokenizer/
 	$(GO) test -run '^$$' -fuzz FuzzWireResponse -fuzztime 60s -fuzzminimizetime 100x -parallel 1 ./framework/loadgen/
+	$(GO) test -run '^$$' -fuzz FuzzWirePool -fuzztime 60s -fuzzminimizetime 100x -parallel 1 ./framework/loadgen/
 
 image: ## the container image (needs a Docker engine)
 	docker build -t ghcr.io/tailgate-dev/tailgate:dev .

@@ -48,7 +48,8 @@ func LoadScenario(preset, configPath, valuesPath string) (scenarios.Config, erro
 
 // ApplySettings returns cfg with the settings' overrides: target URL, model,
 // API key and tokenizer; Duration replaces every stage's duration (and a
-// sweep's stage_duration); Rate replaces every open-loop stage's rate.
+// sweep's stage_duration); Rate replaces every open-loop stage's rate;
+// RequestTimeout replaces load.request_timeout.
 func ApplySettings(cfg scenarios.Config, s Settings) scenarios.Config {
 	srv := scenarios.ServerConfig{Type: scenarios.ServerVLLM}
 	if cfg.Server != nil {
@@ -85,6 +86,10 @@ func ApplySettings(cfg scenarios.Config, s Settings) scenarios.Config {
 		}
 	}
 	cfg.Load.Stages = stages
+	if s.RequestTimeout > 0 {
+		t := s.RequestTimeout.Seconds()
+		cfg.Load.RequestTimeout = &t
+	}
 	if sw := cfg.Load.Sweep; sw != nil && s.Duration > 0 {
 		c := *sw
 		c.StageDuration = int(s.Duration / time.Second)
@@ -141,7 +146,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	cfg := ApplySettings(in.Scenario, s)
 	g := &Gate{Settings: s}
 
-	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
+	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, DrainTimeout: s.DrainTimeout, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
 		if !ok {

@@ -45,6 +45,9 @@ type NativeRunner struct {
 	HTTPClient *http.Client
 	// TimelineInterval is the report's timeline interval; 0 means 1 s.
 	TimelineInterval time.Duration
+	// DrainTimeout bounds the wait for requests in flight after a stage's
+	// last send; 0 means loadgen.DefaultDrainTimeout.
+	DrainTimeout time.Duration
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer
@@ -197,6 +200,7 @@ func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadg
 	}
 	o.Progress, o.ProgressEvery = r.Progress, r.ProgressEvery
 	o.TimelineInterval = r.TimelineInterval
+	o.DrainTimeout = r.DrainTimeout
 
 	if !r.SkipPreflight {
 		model, err := Preflight(ctx, PreflightInput{BaseURL: o.BaseURL, Model: o.Model, APIKey: o.APIKey, Headers: o.Headers, Client: r.HTTPClient})

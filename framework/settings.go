@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
@@ -30,6 +31,16 @@ const (
 	EnvRunner    = "TAILGATE_RUNNER"
 	EnvReportDir = "TAILGATE_REPORT_DIR"
 	EnvInterval  = "TAILGATE_INTERVAL"
+	// EnvDrainTimeout bounds the wait for requests in flight after a stage's last send.
+	EnvDrainTimeout = "TAILGATE_DRAIN_TIMEOUT"
+	// EnvRequestTimeout bounds each request (overrides load.request_timeout).
+	EnvRequestTimeout = "TAILGATE_REQUEST_TIMEOUT"
+)
+
+// Bounds of the drain and request timeouts a setting may give.
+const (
+	MinTimeout = time.Second
+	MaxTimeout = time.Hour
 )
 
 // Runner names accepted by Settings.Runner.
@@ -70,6 +81,11 @@ type Settings struct {
 	// Interval is the length of one timeline interval (interval histogram
 	// logs, per-interval counters); 0 means 1 s.
 	Interval time.Duration
+	// DrainTimeout bounds the wait for requests still in flight after a
+	// stage's last send (native engine); 0 means loadgen.DefaultDrainTimeout.
+	DrainTimeout time.Duration
+	// RequestTimeout overrides load.request_timeout; 0 keeps the scenario's.
+	RequestTimeout time.Duration
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -78,13 +94,14 @@ func (s Settings) String() string {
 	if s.APIKey != "" {
 		key = "<redacted>"
 	}
-	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q interval=%s",
-		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir, s.Interval)
+	return fmt.Sprintf("target=%q model=%q api_key=%q tokenizer=%q sla=%q duration=%s rate=%g runner=%q report_dir=%q interval=%s drain_timeout=%s request_timeout=%s",
+		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir, s.Interval, s.DrainTimeout, s.RequestTimeout)
 }
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, interval string
+	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir string
+	interval, drainTimeout, requestTimeout                                      string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -106,6 +123,8 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
 	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
 	bind(&f.interval, "interval", EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
+	bind(&f.drainTimeout, "drain-timeout", EnvDrainTimeout, "how long requests in flight after a stage's last send may finish (1s to 1h; default 60s)")
+	bind(&f.requestTimeout, "request-timeout", EnvRequestTimeout, "per-request timeout (1s to 1h; overrides load.request_timeout)")
 	return f
 }
 
@@ -114,7 +133,8 @@ func (f *Flags) Settings() (Settings, error) {
 	return parseSettings(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
-		EnvInterval: f.interval,
+		EnvInterval:     f.interval,
+		EnvDrainTimeout: f.drainTimeout, EnvRequestTimeout: f.requestTimeout,
 	}, "-tailgate.")
 }
 
@@ -124,7 +144,8 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval} {
+	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval,
+		EnvDrainTimeout, EnvRequestTimeout} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -166,6 +187,10 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		if err != nil || !(r > 0) || math.IsInf(r, 1) {
 			return s, fmt.Errorf("%s=%q: want a rate in requests per second greater than 0, such as 15", name(EnvRate, "rate"), v)
 		}
+		if r > loadgen.MaxRate {
+			return s, fmt.Errorf("%s=%q: more than one load generator can send (at most %d req/s): split the load over several generators (shards), each at most %d req/s, or lower the rate",
+				name(EnvRate, "rate"), v, loadgen.MaxRate, loadgen.MaxRate)
+		}
 		s.Rate = r
 	}
 	if v := strings.TrimSpace(raw[EnvInterval]); v != "" {
@@ -174,6 +199,13 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 			return s, fmt.Errorf("%s=%q: want a timeline interval between 1ms and 1h, such as 1s or 10s", name(EnvInterval, "interval"), v)
 		}
 		s.Interval = d
+	}
+	var err error
+	if s.DrainTimeout, err = parseTimeout(raw[EnvDrainTimeout], name(EnvDrainTimeout, "drain-timeout")); err != nil {
+		return s, err
+	}
+	if s.RequestTimeout, err = parseTimeout(raw[EnvRequestTimeout], name(EnvRequestTimeout, "request-timeout")); err != nil {
+		return s, err
 	}
 	switch s.Runner {
 	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:
@@ -216,4 +248,23 @@ func urlProblem(err error) string {
 		return scenarios.RedactText(ue.Err.Error())
 	}
 	return "unparsable"
+}
+
+// parseTimeout reads a timeout setting ("90s", "2m", or whole seconds);
+// empty means 0 (the default). It must lie in [MinTimeout, MaxTimeout].
+func parseTimeout(v, name string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if n, nerr := strconv.Atoi(v); nerr == nil {
+			d, err = time.Duration(n)*time.Second, nil
+		}
+	}
+	if err != nil || d < MinTimeout || d > MaxTimeout {
+		return 0, fmt.Errorf("%s=%q: want a duration from 1s to 1h, such as 90s or 5m", name, v)
+	}
+	return d, nil
 }

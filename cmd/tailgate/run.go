@@ -33,6 +33,8 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 	duration := fs.String("duration", env(framework.EnvDuration), "override every stage's duration, e.g. 70s (env "+framework.EnvDuration+")")
 	rate := fs.String("rate", env(framework.EnvRate), "override every stage's rate in req/s (env "+framework.EnvRate+")")
 	reportDir := fs.String("report-dir", env(framework.EnvReportDir), "directory for the report files (env "+framework.EnvReportDir+"; default tailgate-report/<scenario>)")
+	drainTimeout := fs.String("drain-timeout", env(framework.EnvDrainTimeout), "how long requests in flight after a stage's last send may finish, 1s to 1h; the rest fail as \"Drain Timeout\" and the run is partial (env "+framework.EnvDrainTimeout+"; default 60s)")
+	requestTimeout := fs.String("request-timeout", env(framework.EnvRequestTimeout), "per-request timeout, 1s to 1h (env "+framework.EnvRequestTimeout+"; default the scenario's load.request_timeout, else 5m)")
 	progress := fs.Duration("progress", 5*time.Second, "interval of the progress line on stderr (0 disables it)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tailgate run --scenario NAME | --config FILE [--values FILE] [--target URL] [--model M] [--sla FILE] [--duration D] [--rate R] [--report-dir DIR]")
@@ -61,6 +63,7 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 		framework.EnvTargetURL: *target, framework.EnvModel: *model, framework.EnvAPIKey: env(framework.EnvAPIKey),
 		framework.EnvTokenizer: *tok, framework.EnvSLA: *sla, framework.EnvDuration: *duration, framework.EnvRate: *rate,
 		framework.EnvRunner: framework.RunnerNative, framework.EnvReportDir: *reportDir,
+		framework.EnvDrainTimeout: *drainTimeout, framework.EnvRequestTimeout: *requestTimeout,
 	}
 	settings, err := framework.SettingsFromEnv(func(k string) string { return raw[k] })
 	if err != nil {

@@ -127,3 +127,32 @@ func BenchmarkWireExchange(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIdlePeek measures the check a keep-alive connection passes before
+// reuse (no unsolicited bytes, no close) on a real loopback socket.
+func BenchmarkIdlePeek(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Skip(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+			_, _ = io.Copy(io.Discard, c)
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	wc := &wireConn{c: c, peek: newPeeker(c), br: bufio.NewReaderSize(c, wireReadBuffer)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !wc.quiet() {
+			b.Fatal("an idle connection read as not quiet")
+		}
+	}
+}

@@ -54,7 +54,11 @@ type engine struct {
 	scheduled             atomic.Int64
 	stageNo               atomic.Int64
 	stages                atomic.Int64
-	planned               atomic.Int64 // time.Duration
+	planned               atomic.Int64  // time.Duration
+	drainEnds             atomic.Int64  // clock offset at which the current drain ends; 0 when not draining
+	kick                  chan struct{} // asks for a progress report now
+	busyMu                sync.Mutex
+	busy                  []*worker // every started worker, for the oldest request in flight
 }
 
 // stageRun is one stage in progress.
@@ -73,7 +77,9 @@ type stageRun struct {
 	// reqCtx is the stage's request context, cancelled after the drain that
 	// follows cancellation (or the sweep probe's timeout).
 	reqCtx    context.Context
-	cancelReq context.CancelFunc
+	cancelReq context.CancelCauseFunc
+	// cut counts the requests the drain timeout ended after the last send.
+	cut atomic.Int64
 }
 
 // Run drives the load the options describe and returns the report. Only
@@ -107,6 +113,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	e.workerLimit = workers
 	defer func() { close(e.work); e.workers.Wait() }()
 
+	e.kick = make(chan struct{}, 1)
 	stopProgress := e.startProgress(ctx)
 	defer stopProgress()
 
@@ -186,6 +193,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	case len(runs) < len(stages):
 		rep.Partial = true
 		rep.PartialReason = fmt.Sprintf("only %d of %d stages ran", len(runs), len(stages))
+	case cutReason(runs, e.o.DrainTimeout) != "":
+		rep.Partial = true
+		rep.PartialReason = cutReason(runs, e.o.DrainTimeout)
 	}
 	rep.Summary.Partial = rep.Partial || rep.Summary.Partial
 	res := &Result{Report: rep}
@@ -263,7 +273,7 @@ func (e *engine) requestID(stage, index int) string {
 
 func (e *engine) newStage(id int, s Stage) *stageRun {
 	st := &stageRun{id: id, rec: newRecorder(&e.o)}
-	st.reqCtx, st.cancelReq = context.WithCancel(e.reqBase)
+	st.reqCtx, st.cancelReq = context.WithCancelCause(e.reqBase)
 	if e.o.Load == LoadConcurrent {
 		st.planned = int64(s.NumRequests)
 		st.concurrency = s.ConcurrencyLevel
@@ -306,7 +316,7 @@ func (e *engine) seed(purpose uint64, stage int) uint64 {
 // runStage sends one stage and waits for its requests to finish.
 func (e *engine) runStage(ctx context.Context, st *stageRun, s Stage) error {
 	defer st.iv.close() // runs after every request of the stage was recorded
-	defer st.cancelReq()
+	defer st.cancelReq(nil)
 	n := int(st.planned)
 	e.scheduled.Add(st.planned)
 	prodCtx, stopProd := context.WithCancel(ctx)
@@ -381,21 +391,7 @@ loop:
 	if ctx.Err() != nil || err != nil {
 		st.partial = true
 	}
-	done := make(chan struct{})
-	go func() { st.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return err
-	case <-ctx.Done():
-	}
-	// Cancelled: let in-flight requests finish for a short drain, then cancel them.
-	select {
-	case <-done:
-	case <-time.After(e.o.Drain):
-		st.cancelReq()
-		<-done
-	}
-	st.partial = true
+	e.drain(ctx, st)
 	return err
 }
 
@@ -414,7 +410,7 @@ func (e *engine) dispatch(t ticket) bool {
 	e.workers.Add(1)
 	go func() {
 		defer e.workers.Done()
-		w := &worker{e: e}
+		w := e.newWorker()
 		w.run(t)
 		for t := range e.work {
 			w.run(t)
@@ -493,7 +489,11 @@ func (e *engine) finish(st *stageRun, o *outcome, err error) {
 	}
 	if err != nil {
 		if st.reqCtx.Err() != nil && errors.Is(err, context.Canceled) {
-			return // cancelled by the run, not a server failure: not recorded (as inference-perf)
+			if !errors.Is(context.Cause(st.reqCtx), errDrainCut) {
+				return // cancelled by the run, not a server failure: not recorded (as inference-perf)
+			}
+			st.cut.Add(1)
+			err = fmt.Errorf("%w after %s", errDrainCut, e.o.DrainTimeout)
 		}
 		o.label, o.message = classify(err)
 		e.failed.Add(1)
@@ -507,7 +507,15 @@ func (e *engine) finish(st *stageRun, o *outcome, err error) {
 func classify(err error) (label, msg string) {
 	var se *serverError
 	var ir *invalidResponse
+	var le *lengthError
+	var ea *errorAnswer
 	switch {
+	case errors.Is(err, errDrainCut):
+		return LabelDrainTimeout, err.Error()
+	case errors.As(err, &le):
+		return le.label, le.msg
+	case errors.As(err, &ea):
+		return LabelErrorObject, ea.msg
 	case errors.As(err, &se):
 		if se.code >= 400 && se.code <= 599 {
 			return httpLabel(se.code, se.msg), se.msg
@@ -543,6 +551,7 @@ func (e *engine) startProgress(ctx context.Context) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			case <-e.kick:
 			}
 			now := e.clk.now()
 			sent := e.sent.Load()
@@ -557,7 +566,7 @@ func (e *engine) startProgress(ctx context.Context) func() {
 				Scheduled: e.scheduled.Load(), Sent: sent,
 				Completed: e.done.Load(), Failed: e.failed.Load(),
 				InFlight: e.inFlight.Load(), Rate: math.Round(rate*100) / 100,
-			})
+			}.withDrain(e, now))
 		}
 	}()
 	return func() { close(stop); <-done }

@@ -302,6 +302,7 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 			}))
 			DeferCleanup(srv.Close)
 			o := mockOptions(srv.URL)
+			o.IgnoreEOS = false // one token answers max_tokens 30 only without ignore_eos
 			o.Stages = []loadgen.Stage{{Rate: 5, Duration: time.Second}}
 			res, err := loadgen.Run(ctx, o)
 			Expect(err).NotTo(HaveOccurred())

@@ -15,6 +15,9 @@ const (
 	LabelConnection      = "Connection Error"
 	LabelTimeout         = "Timeout"
 	LabelInvalidResponse = "Invalid Response"
+	// LabelErrorObject marks a 200 answer whose body is the server's error
+	// object ({"error": …} or {"object": "error", …}); the message is the server's.
+	LabelErrorObject = "Error Object In 200 Response"
 )
 
 var httpCodeLabels = map[int]string{

@@ -109,6 +109,12 @@ type Progress struct {
 	InFlight      int64
 	// Rate is the send rate over the last progress interval, in requests per second.
 	Rate float64
+	// Draining is true after a stage's last send while requests are still in
+	// flight; DrainLeft is the time until the drain timeout ends them, and
+	// OldestInFlight the age of the oldest.
+	Draining       bool
+	DrainLeft      time.Duration
+	OldestInFlight time.Duration
 }
 
 // Options configures a run. Zero values take inference-perf's defaults where it has them.
@@ -156,6 +162,11 @@ type Options struct {
 	LeadIn time.Duration
 	// Drain is how long in-flight requests may finish after cancellation; 0 means 2 s.
 	Drain time.Duration
+	// DrainTimeout is how long requests still in flight after a stage's last
+	// send may take to finish; the rest are cut, recorded as failures
+	// labelled LabelDrainTimeout, and the run is marked partial. 0 means
+	// DefaultDrainTimeout.
+	DrainTimeout time.Duration
 
 	// PerRequest keeps one RequestRecord per request (memory grows with the run).
 	PerRequest bool
@@ -212,6 +223,9 @@ func (o *Options) defaults() {
 	}
 	if o.Drain <= 0 {
 		o.Drain = 2 * time.Second
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
 	}
 	if o.MaxErrorMessages <= 0 {
 		o.MaxErrorMessages = 100
@@ -274,6 +288,9 @@ func (o *Options) validate() error {
 		if !(s.Rate > 0) || s.Duration <= 0 {
 			return fmt.Errorf("load.stages[%d]: rate (%g) and duration (%s) must both be > 0", i, s.Rate, s.Duration)
 		}
+		if err := checkRate(fmt.Sprintf("load.stages[%d].rate", i), s.Rate); err != nil {
+			return err
+		}
 		if n := plannedRequests(s); n < 1 {
 			return fmt.Errorf("load.stages[%d]: rate %g × duration %s plans %d requests; raise the rate or the duration", i, s.Rate, s.Duration, n)
 		}
@@ -284,6 +301,9 @@ func (o *Options) validate() error {
 		}
 		if sw.NumRequests <= 0 || sw.NumStages <= 0 || sw.StageDuration <= 0 || sw.Timeout <= 0 {
 			return fmt.Errorf("load.sweep: num_requests, num_stages, stage_duration and timeout must all be > 0")
+		}
+		if err := checkRate("load.sweep.num_requests (sent over the 5 s probe)", float64(sw.NumRequests)/probeDuration.Seconds()); err != nil {
+			return err
 		}
 		if !(sw.SaturationPercentile > 0 && sw.SaturationPercentile <= 100) {
 			return fmt.Errorf("load.sweep.saturation_percentile %g: want a value in (0, 100]", sw.SaturationPercentile)
@@ -299,6 +319,28 @@ func (o *Options) validate() error {
 	return nil
 }
 
+// DefaultDrainTimeout bounds the wait for requests still in flight after a
+// stage's last send when Options.DrainTimeout is not set: long enough for a
+// 2,048-token answer from a loaded server, far shorter than the 5-minute
+// request timeout a stalled request would otherwise hold the run for.
+const DefaultDrainTimeout = 60 * time.Second
+
+// MaxRate is the highest rate, in requests per second, one generator
+// accepts. The engine sends about 15,000 non-streamed requests per second on
+// 2 cores (README, load generator section); 100,000 leaves room for large
+// machines while refusing, before any load, rates no single process can
+// approach. Higher rates are split over several generators (shards).
+const MaxRate = 100_000
+
+// checkRate refuses a rate above MaxRate, naming the field that set it.
+func checkRate(field string, rate float64) error {
+	if rate <= MaxRate {
+		return nil
+	}
+	return fmt.Errorf("%s: %g req/s is more than one load generator can send (at most %d req/s; it measured about 15,000 req/s on 2 cores): split the load over several generators (shards), each at most %d req/s, or lower the rate",
+		field, rate, MaxRate, MaxRate)
+}
+
 // plannedRequests is inference-perf's fixed count for an open-loop stage.
 func plannedRequests(s Stage) int {
 	if s.NumRequests > 0 {
@@ -312,6 +354,11 @@ func (p Progress) String() string {
 	stage := fmt.Sprintf("stage %d/%d", p.Stage+1, p.Stages)
 	if p.Stage < 0 {
 		stage = "sweep probe"
+	}
+	if p.Draining {
+		return fmt.Sprintf("%s, %s of ~%s, all %d sent; draining: waiting for %d requests in flight (oldest %s), cut in %s; done %d, errors %d",
+			stage, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second), p.Sent,
+			p.InFlight, p.OldestInFlight.Round(100*time.Millisecond), p.DrainLeft.Round(time.Second), p.Completed, p.Failed)
 	}
 	return fmt.Sprintf("%s, %s of ~%s, sent %d/%d, %.1f req/s, in flight %d, done %d, errors %d",
 		stage, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second),

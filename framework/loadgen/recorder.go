@@ -30,6 +30,8 @@ type outcome struct {
 	streamed   bool
 	label      string // empty on success
 	message    string
+	answered   bool          // the answer was read to its end
+	length     lengthVerdict // the output-length check's finding, when answered
 }
 
 // recorder aggregates outcomes of one stage into fixed-size histograms.
@@ -40,6 +42,8 @@ type recorder struct {
 	requests, successes, failures atomic.Int64
 	promptTotal, outputTotal      atomic.Int64
 	mismatches                    atomic.Int64
+	length                        lengthTally
+	exactLength                   bool // ignore_eos: answers must carry exactly max_tokens
 	minStart, maxStart, maxEnd    minMax
 	okMinStart, okMaxEnd          minMax
 
@@ -107,6 +111,7 @@ func newRecorder(o *Options) *recorder {
 		attained:    map[report.Metric]int64{},
 		perRequest:  o.PerRequest,
 		chunkTimes:  o.ChunkTimes,
+		exactLength: o.IgnoreEOS,
 	}
 	for _, m := range secondsMetrics {
 		r.hist[m] = report.NewHistogram(report.KindSeconds)
@@ -128,6 +133,7 @@ func (r *recorder) record(o *outcome) {
 	r.maxStart.add(o.start)
 	r.maxEnd.add(o.end)
 	r.hist[report.ScheduleDelay].Record(secs(o.start - o.scheduled))
+	r.length.add(o)
 	if r.perRequest {
 		r.keep(o)
 	}
@@ -298,6 +304,7 @@ func (r *recorder) stage(id int) report.Stage {
 		Successes:            r.successes.Load(),
 		Failures:             r.failures.Load(),
 		TokenCountMismatches: r.mismatches.Load(),
+		OutputLength:         r.length.report(r.exactLength),
 		PromptTokensTotal:    r.promptTotal.Load(),
 		OutputTokensTotal:    r.outputTotal.Load(),
 		Distributions:        map[report.Metric]report.Distribution{},
@@ -365,6 +372,7 @@ func (r *recorder) merge(o *recorder) {
 	r.promptTotal.Add(o.promptTotal.Load())
 	r.outputTotal.Add(o.outputTotal.Load())
 	r.mismatches.Add(o.mismatches.Load())
+	r.length.merge(&o.length)
 	for _, p := range []struct{ dst, src *minMax }{
 		{&r.minStart, &o.minStart}, {&r.maxStart, &o.maxStart}, {&r.maxEnd, &o.maxEnd},
 		{&r.okMinStart, &o.okMinStart}, {&r.okMaxEnd, &o.okMaxEnd},

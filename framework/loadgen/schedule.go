@@ -7,8 +7,9 @@ import (
 )
 
 // arrivals yields the planned send offsets of one stage, measured from the
-// end of the stage's lead-in, in order. It holds O(1) state (O(rate) for
-// poisson), so a million-request stage costs no memory for its schedule.
+// end of the stage's lead-in, in order. It holds O(1) state and plans
+// nothing ahead, so neither memory nor start-up time grows with rate or
+// duration.
 type arrivals interface {
 	// next returns the next offset, or false when the stage has no more sends.
 	next() (time.Duration, bool)
@@ -17,29 +18,18 @@ type arrivals interface {
 // constantArrivals is inference-perf's "constant" timer: n exponential gaps
 // rescaled so they sum to exactly the stage duration (a Poisson process
 // conditioned on n arrivals; the last send lands exactly at the end).
+// Rescaled partial sums of exponential gaps are distributed as the sorted
+// draws of n-1 uniforms, which sortedUniforms yields one at a time, so the
+// schedule costs no planning pass and no memory, whatever the rate.
 type constantArrivals struct {
-	rng   *rand.Rand
-	n, i  int
-	scale float64 // seconds per unit of raw exponential gap
-	t     float64 // seconds since the stage start
+	u        sortedUniforms
+	n, i     int
+	duration float64 // seconds
 }
 
-// newConstantArrivals plans n = int(rate·duration) sends over duration.
-// The raw gaps are drawn twice from the same seeded stream: once to learn
-// their sum, once to emit them, so nothing is stored.
+// newConstantArrivals plans n = int(rate·duration) sends over duration (seconds).
 func newConstantArrivals(seed uint64, n int, duration float64) *constantArrivals {
-	src := rand.NewPCG(seed, 0x5ca1ab1e)
-	probe := *src
-	pr := rand.New(&probe)
-	sum := 0.0
-	for i := 0; i < n; i++ {
-		sum += pr.ExpFloat64()
-	}
-	c := &constantArrivals{rng: rand.New(src), n: n}
-	if sum > 0 {
-		c.scale = duration / sum
-	}
-	return c
+	return &constantArrivals{u: newSortedUniforms(rand.New(rand.NewPCG(seed, 0x5ca1ab1e)), n-1), n: n, duration: duration}
 }
 
 func (c *constantArrivals) next() (time.Duration, bool) {
@@ -47,66 +37,69 @@ func (c *constantArrivals) next() (time.Duration, bool) {
 		return 0, false
 	}
 	c.i++
-	c.t += c.rng.ExpFloat64() * c.scale
-	return seconds(c.t), true
+	if c.i == c.n {
+		return seconds(c.duration), true
+	}
+	return seconds(c.u.next() * c.duration), true
+}
+
+// sortedUniforms yields k uniform draws on [0, 1) in increasing order, one
+// at a time in O(1) memory: given the last value x, the next is the minimum
+// of the k-i draws still to come, spread over [x, 1): x + (1-x)·(1-V^(1/(k-i))).
+type sortedUniforms struct {
+	rng  *rand.Rand
+	left int     // draws still to come
+	rest float64 // 1 - the last value
+}
+
+func newSortedUniforms(rng *rand.Rand, k int) sortedUniforms {
+	return sortedUniforms{rng: rng, left: max(k, 0), rest: 1}
+}
+
+// next returns the next value; past the last draw it returns the last again.
+func (s *sortedUniforms) next() float64 {
+	if s.left > 0 {
+		// V^(1/m) = exp(log(V)/m), with V in (0, 1].
+		s.rest *= math.Exp(math.Log(1-s.rng.Float64()) / float64(s.left))
+		s.left--
+	}
+	return 1 - s.rest
 }
 
 // poissonArrivals is inference-perf's "poisson" timer: for each 1-second
 // window draw k ~ Poisson(rate); an empty window is skipped; otherwise k sends
 // are spread over the window with rescaled exponential gaps, the last at the
 // window's end. The stream is cut at n sends, so the count is fixed and the
-// schedule's length varies around the stage duration.
+// schedule's length varies around the stage duration. Within a window the
+// offsets come from sortedUniforms, so nothing is stored.
 type poissonArrivals struct {
-	rng     *rand.Rand
-	rate    float64
-	n, i    int
-	started bool
-	window  float64   // start of the current window, seconds
-	gaps    []float64 // the current window's offsets within it
-	j       int
+	rng    *rand.Rand
+	rate   float64
+	n, i   int
+	window float64 // start of the current window, seconds
+	k, j   int     // sends in the current window; sends made in it
+	u      sortedUniforms
 }
 
 func newPoissonArrivals(seed uint64, n int, rate float64) *poissonArrivals {
-	return &poissonArrivals{rng: rand.New(rand.NewPCG(seed, 0xb0a710)), rate: rate, n: n}
+	return &poissonArrivals{rng: rand.New(rand.NewPCG(seed, 0xb0a710)), rate: rate, n: n, window: -1}
 }
 
 func (p *poissonArrivals) next() (time.Duration, bool) {
 	if p.i >= p.n {
 		return 0, false
 	}
-	for p.j >= len(p.gaps) {
-		if p.started {
-			p.window++ // past the window just used up, or an empty one
-		}
-		p.started = true
-		k := poisson(p.rng, p.rate)
-		if k == 0 {
-			p.gaps, p.j = p.gaps[:0], 0
-			continue
-		}
-		p.fill(k)
+	for p.j >= p.k { // the window is used up (or empty): draw the next one
+		p.window++
+		p.k, p.j = poisson(p.rng, p.rate), 0
+		p.u = newSortedUniforms(p.rng, p.k-1)
 	}
-	at := p.window + p.gaps[p.j]
 	p.j++
 	p.i++
-	return seconds(at), true
-}
-
-// fill places k arrivals in the current window, the last at its end.
-func (p *poissonArrivals) fill(k int) {
-	if cap(p.gaps) < k {
-		p.gaps = make([]float64, k)
+	if p.j == p.k {
+		return seconds(p.window + 1), true
 	}
-	p.gaps = p.gaps[:k]
-	sum := 0.0
-	for i := range p.gaps {
-		sum += p.rng.ExpFloat64()
-		p.gaps[i] = sum
-	}
-	for i := range p.gaps {
-		p.gaps[i] /= sum
-	}
-	p.j = 0
+	return seconds(p.window + p.u.next()), true
 }
 
 // uniformArrivals spaces n sends evenly over the duration, the last at its

@@ -43,6 +43,7 @@ type wireClient struct {
 // wireConn is one keep-alive connection.
 type wireConn struct {
 	c        net.Conn
+	peek     *peeker // the socket under c (under TLS too: any record arriving idle is unasked)
 	br       *bufio.Reader
 	reused   bool
 	lastUsed time.Time
@@ -55,7 +56,9 @@ const (
 	// wireMaxHeaderBytes bounds a response's status line and headers.
 	wireMaxHeaderBytes = 1 << 20
 	wireReadBuffer     = 16 << 10
-	userAgent          = "tailgate"
+	// maxBlankLines is how many empty lines may precede a status line.
+	maxBlankLines = 4
+	userAgent     = "tailgate"
 )
 
 // errTimedOut is what a request that ran past Options.RequestTimeout returns.
@@ -158,6 +161,7 @@ func (c *wireClient) get(ctx context.Context, deadline time.Time) (*wireConn, er
 			timer.Stop()
 		}
 	}()
+retry:
 	for {
 		c.mu.Lock()
 		for len(c.idle) > 0 {
@@ -172,6 +176,10 @@ func (c *wireClient) get(ctx context.Context, deadline time.Time) (*wireConn, er
 			c.mu.Unlock()
 			if more {
 				c.signal()
+			}
+			if !wc.quiet() {
+				c.put(wc, false) // unsolicited bytes or a close arrived while idle
+				continue retry
 			}
 			return wc, nil
 		}
@@ -219,6 +227,7 @@ func (c *wireClient) dial(ctx context.Context) (*wireConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	peek := newPeeker(conn)
 	if c.tls != nil {
 		tc := tls.Client(conn, c.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -227,12 +236,25 @@ func (c *wireClient) dial(ctx context.Context) (*wireConn, error) {
 		}
 		conn = tc
 	}
-	return &wireConn{c: conn, br: bufio.NewReaderSize(conn, wireReadBuffer)}, nil
+	return &wireConn{c: conn, peek: peek, br: bufio.NewReaderSize(conn, wireReadBuffer)}, nil
 }
 
-// put returns a connection whose response was read to its end, or closes it.
+// quiet reports whether an idle connection has nothing to read: no byte the
+// server sent unasked (which would otherwise be read as the answer to the
+// next request) and no close. It polls the socket without waiting.
+func (wc *wireConn) quiet() bool {
+	if wc.br.Buffered() > 0 {
+		return false
+	}
+	return wc.peek.quiet()
+}
+
+// put returns a connection whose response was read to its exact end, or
+// closes it. A connection holding bytes past the end of the response (an
+// unsolicited answer, a stray CRLF) is closed as net/http closes one: those
+// bytes belong to no request.
 func (c *wireClient) put(wc *wireConn, reusable bool) {
-	if reusable && wc.c.SetDeadline(time.Time{}) == nil {
+	if reusable && wc.br.Buffered() == 0 && wc.c.SetDeadline(time.Time{}) == nil {
 		wc.reused, wc.lastUsed = true, time.Now()
 		c.mu.Lock()
 		c.idle = append(c.idle, wc)
@@ -345,10 +367,15 @@ func readHead(wc *wireConn) (status int, b *wireBody, fresh bool, err error) {
 		}
 		return bytes.TrimRight(l, "\r\n"), nil
 	}
+	blank := 0
 	for {
 		l, err := line()
 		if err != nil {
 			return 0, nil, total == 0, err
+		}
+		if len(l) == 0 && blank < maxBlankLines {
+			blank++ // a stray CRLF before the status line carries nothing
+			continue
 		}
 		proto, rest, ok := bytes.Cut(l, []byte(" "))
 		code, _, _ := bytes.Cut(rest, []byte(" "))

@@ -108,11 +108,13 @@ func lengthReply(_ int, w *bufio.Writer) bool {
 	return true
 }
 
-// wireRun sends n non-streamed (or streamed) requests at 20 req/s.
+// wireRun sends n non-streamed (or streamed) requests at 20 req/s, without
+// ignore_eos, so a short fixed answer is a success.
 func wireRun(ctx context.Context, url string, stream bool, n int, edit func(*loadgen.Options)) report.Stage {
 	GinkgoHelper()
 	o := mockOptions(url)
 	o.Streaming = stream
+	o.IgnoreEOS = false // these servers answer a fixed short text whatever max_tokens asks
 	o.Load = loadgen.LoadUniform
 	o.Stages = []loadgen.Stage{{Rate: 20, Duration: time.Duration(n) * 50 * time.Millisecond, NumRequests: n}}
 	o.LeadIn = -1

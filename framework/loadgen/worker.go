@@ -63,6 +63,8 @@ type worker struct {
 	// connection (clock offset, 0 before), set from the transport's goroutine.
 	wrote atomic.Int64
 	ct    *httptrace.ClientTrace
+	// busySince is 1 + the start of the request in flight (clock offset), 0 when idle.
+	busySince atomic.Int64
 }
 
 // trace returns the worker's reusable client trace, which stamps wrote.
@@ -108,6 +110,8 @@ func (w *worker) run(t ticket) {
 	st.sent.Add(1)
 	e.sent.Add(1)
 	o.start = e.clk.now()
+	w.busySince.Store(int64(o.start) + 1)
+	defer w.busySince.Store(0)
 	var err error
 	if e.wire != nil {
 		var status int
@@ -119,6 +123,9 @@ func (w *worker) run(t ticket) {
 		}
 	} else {
 		err = w.viaNetHTTP(st.reqCtx, p, &o)
+	}
+	if err == nil {
+		err = checkLength(&o, e.o.IgnoreEOS)
 	}
 	if !o.ended {
 		o.end = e.clk.now()
@@ -193,6 +200,7 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 	}
 	buf := w.buf[:cap(w.buf)]
 	r, end := 0, 0
+	sniffed := false // the body's first byte was looked at: SSE, or a JSON object
 	w.gaps = w.gaps[:0]
 	for {
 		if end == len(buf) {
@@ -211,6 +219,16 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 		n, rerr := body.Read(buf[end:])
 		now := w.e.clk.now()
 		end += n
+		if !sniffed {
+			i := skipWS(buf[:end], r)
+			if i == end && rerr == nil {
+				continue // only whitespace so far
+			}
+			sniffed = true
+			if i < end && buf[i] == '{' {
+				return w.readJSONAnswer(buf[i:end], body, rerr)
+			}
+		}
 		for {
 			nl := bytes.IndexByte(buf[r:end], '\n')
 			if nl < 0 {
@@ -231,7 +249,8 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 				// for long and never counted in the latency.
 				o.end, o.ended = w.e.clk.now(), true
 				drain(body)
-				return w.checkStream(o)
+				o.gaps = w.gaps
+				return nil
 			}
 			if err := parseChunk(payload, keys, &w.c); err != nil {
 				return &invalidResponse{msg: "malformed SSE event: data is not a JSON object: " + describeJSON(payload)}
@@ -261,15 +280,6 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 	}
 }
 
-// checkStream refuses a stream that carried no content when output was asked for.
-func (w *worker) checkStream(o *outcome) error {
-	o.gaps = w.gaps
-	if o.chunks == 0 && o.maxTokens > 0 && !(o.usage && o.completion == 0) {
-		return &invalidResponse{msg: "stream carried no content (no choices[0] text before [DONE])"}
-	}
-	return nil
-}
-
 func (w *worker) readWhole(body io.Reader, o *outcome) error {
 	bb := bytes.NewBuffer(w.buf[:0])
 	_, err := bb.ReadFrom(io.LimitReader(body, maxBodyBytes+1))
@@ -285,17 +295,53 @@ func (w *worker) readWhole(body io.Reader, o *outcome) error {
 		return &invalidResponse{msg: "response body is not a JSON object: " + describeJSON(b)}
 	}
 	if w.c.isError {
-		return &serverError{code: int(w.c.errCode), msg: unquote(w.c.errMsg)}
+		return errorObject(&w.c)
 	}
 	if w.c.usage {
 		o.usage, o.prompt, o.completion = true, w.c.prompt, w.c.completion
 	}
 	if w.c.content {
 		o.chunks = 1
-	} else if o.maxTokens > 0 && !(o.usage && o.completion == 0) {
-		return &invalidResponse{msg: "response carried no content (no choices[0] text)"}
 	}
 	return nil
+}
+
+// readJSONAnswer reads a 200 answer to a streamed request that is a JSON
+// object instead of server-sent events: the server's error object, or a
+// whole completion from a server that ignored "stream": true. head is what
+// was read of it; rerr the error of that read.
+func (w *worker) readJSONAnswer(head []byte, body io.Reader, rerr error) error {
+	b := append([]byte(nil), head...)
+	if rerr == nil {
+		rest, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
+		b = append(b, rest...)
+	}
+	b = bytes.TrimSpace(b)
+	if err := parseChunk(b, contentKeys{field: "-"}, &w.c); err == nil && w.c.isError {
+		return errorObject(&w.c)
+	}
+	return &invalidResponse{msg: "asked for a stream but the 200 answer is a JSON object, not server-sent events: " + describeJSON(b)}
+}
+
+// errorAnswer is an error object the server sent as a 200 answer.
+type errorAnswer struct{ msg string }
+
+func (e *errorAnswer) Error() string { return e.msg }
+
+// errorObject turns a parsed error object into an errorAnswer carrying the
+// server's message (and its code, when it gave one).
+func errorObject(c *chunk) error {
+	msg := unquote(c.errMsg)
+	if msg == "" {
+		msg = "error object without a message"
+	}
+	if c.errCode != 0 {
+		msg = fmt.Sprintf("%s (code %d)", msg, c.errCode)
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return &errorAnswer{msg: msg}
 }
 
 // drain reads what is left of a finished stream (the chunked terminator) so

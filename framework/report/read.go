@@ -498,6 +498,9 @@ func (p *parser) extension(tg map[string]any, st *Stage) *extension {
 			}
 		}
 	}
+	if o := p.obj(tg, "output_length", tp); o != nil {
+		st.OutputLength = p.outputLength(o, tp+"output_length.")
+	}
 	if g := p.obj(tg, "generator", tp); g != nil {
 		const gp = tp + "generator."
 		gs := &GeneratorStats{}
@@ -513,4 +516,16 @@ func (p *parser) extension(tg map[string]any, st *Stage) *extension {
 		st.Generator = gs
 	}
 	return ext
+}
+
+func (p *parser) outputLength(o map[string]any, path string) *OutputLength {
+	ol := &OutputLength{ExactRequired: p.boolean(o, "exact_required", path)}
+	ol.Answered, _ = p.count(o, "answered", path)
+	ol.Requested, _ = p.count(o, "requested", path)
+	ol.Received, _ = p.count(o, "received", path)
+	ol.Short, _ = p.count(o, "short", path)
+	ol.Long, _ = p.count(o, "long", path)
+	ol.Empty, _ = p.count(o, "empty", path)
+	ol.Unverified, _ = p.count(o, "unverified", path)
+	return ol
 }

@@ -164,8 +164,29 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
 		writeFailures(tw, s, "  ")
+		if line := outputLengthLine(s); line != "" {
+			fmt.Fprintf(tw, "  %s\n", line)
+		}
 	}
 	return tw.Flush()
+}
+
+// outputLengthLine describes the output-length check and any disagreement
+// between streamed chunks and the server's usage; empty when there is none.
+func outputLengthLine(s Stage) string {
+	var parts []string
+	if o := s.OutputLength; o != nil && o.Answered > 0 {
+		rule := "up to max_tokens"
+		if o.ExactRequired {
+			rule = "exactly max_tokens (ignore_eos)"
+		}
+		parts = append(parts, fmt.Sprintf("output tokens requested %d, received %d over %d answers, asked for %s; short %d, long %d, empty %d, unverified %d",
+			o.Requested, o.Received, o.Answered, rule, o.Short, o.Long, o.Empty, o.Unverified))
+	}
+	if s.TokenCountMismatches > 0 {
+		parts = append(parts, fmt.Sprintf("%d streamed answers whose content chunks disagree with usage.completion_tokens (token metrics use usage)", s.TokenCountMismatches))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func writeFailures(w io.Writer, s Stage, indent string) {
@@ -227,6 +248,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, row := range rows {
 			b.WriteString(mdRow(row))
 		}
+	}
+	if line := outputLengthLine(sum); line != "" {
+		fmt.Fprintf(&b, "\n**Output length**: %s\n", line)
 	}
 	if len(sum.FailuresByLabel) > 0 {
 		b.WriteString("\n**Failures by label**\n\n")

@@ -115,6 +115,9 @@ type Stage struct {
 	// TokenCountMismatches counts streamed responses whose client token count
 	// differed from the server's usage.
 	TokenCountMismatches int64
+	// OutputLength compares the output tokens asked for with those received;
+	// nil when the source does not say (inference-perf's files).
+	OutputLength *OutputLength
 	// PromptTokensTotal and OutputTokensTotal sum the tokens of successful requests.
 	PromptTokensTotal, OutputTokensTotal int64
 	// CachedPromptTokens sums prompt tokens the server reported as cached.
@@ -159,6 +162,30 @@ type Throughput struct {
 type FailureLabel struct {
 	Count    int64
 	Messages []string
+}
+
+// OutputLength is the output-length check over the requests whose answer was
+// read to its end (successes and output-length failures). A received count
+// is the server's usage.completion_tokens when it sent one, else the number
+// of content chunks streamed.
+type OutputLength struct {
+	// ExactRequired is true when the requests asked for exactly max_tokens (ignore_eos).
+	ExactRequired bool
+	// Answered counts the requests whose answer was read to its end.
+	Answered int64
+	// Requested sums max_tokens over the answered requests.
+	Requested int64
+	// Received sums the output tokens received by the answered requests.
+	Received int64
+	// Short counts answers with fewer tokens than asked for while ExactRequired.
+	Short int64
+	// Long counts answers with more tokens than max_tokens.
+	Long int64
+	// Empty counts answers that carried no output token although max_tokens > 0.
+	Empty int64
+	// Unverified counts answers that gave no token count to check (a
+	// non-streamed answer without usage).
+	Unverified int64
 }
 
 // Goodput is inference-perf's goodput: the share of successful requests that

@@ -201,6 +201,9 @@ func extensionObj(s Stage, r *Report) obj {
 	if len(lat) > 0 {
 		ext = append(ext, kv{"latency_from_schedule", lat})
 	}
+	if o := s.OutputLength; o != nil {
+		ext = append(ext, kv{"output_length", outputLengthObj(o)})
+	}
 	if g := s.Generator; g != nil {
 		ext = append(ext, kv{"generator", obj{
 			{"engine", g.Engine},
@@ -216,6 +219,19 @@ func extensionObj(s Stage, r *Report) obj {
 		return nil
 	}
 	return ext
+}
+
+func outputLengthObj(o *OutputLength) obj {
+	return obj{
+		{"exact_required", o.ExactRequired},
+		{"answered", o.Answered},
+		{"requested", o.Requested},
+		{"received", o.Received},
+		{"short", o.Short},
+		{"long", o.Long},
+		{"empty", o.Empty},
+		{"unverified", o.Unverified},
+	}
 }
 
 func goodputName(m Metric) string {
