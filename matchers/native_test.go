@@ -1,6 +1,9 @@
 package matchers_test
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -66,7 +69,7 @@ var _ = Describe("on a native engine report", Ordered, func() {
 		Expect(r).To(HavePercentile(report.TTFTFromSchedule, 99, BeNumerically("<", 5*time.Second)).WithLoadBounds(looseBounds()))
 	})
 
-	It("survives WriteDir and ReadDir, but strict mode then needs the histograms", func() {
+	It("survives WriteDir and ReadDir with its histograms; without the interval logs strict mode refuses", func() {
 		dir := GinkgoT().TempDir()
 		Expect(report.WriteDir(dir, r)).To(Succeed())
 		back, err := report.ReadDir(dir)
@@ -75,7 +78,20 @@ var _ = Describe("on a native engine report", Ordered, func() {
 		want, _ := r.Summary.Distributions[report.TTFT].Percentile(99)
 		got, _ := back.Summary.Distributions[report.TTFT].Percentile(99)
 		Expect(got).To(Equal(want))
-		_, err = HaveP99TTFTBelow(5 * time.Second).Strict().WithLoadBounds(looseBounds()).Match(back)
+		ok, err := HaveP99TTFTBelow(5 * time.Second).Strict().WithLoadBounds(looseBounds()).Match(back)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue())
+
+		logs, _ := filepath.Glob(filepath.Join(dir, "*.hlog"))
+		timelines, _ := filepath.Glob(filepath.Join(dir, "*_timeline.jsonl"))
+		Expect(logs).NotTo(BeEmpty())
+		for _, f := range append(logs, timelines...) {
+			Expect(os.Remove(f)).To(Succeed())
+		}
+		filesOnly, err := report.ReadDir(dir)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = HaveP99TTFTBelow(5 * time.Second).Strict().WithLoadBounds(looseBounds()).Match(filesOnly)
 		Expect(err).To(MatchError(ContainSubstring("strict mode needs HdrHistogram data")))
+		Expect(errors.Is(err, ErrInconclusive)).To(BeTrue())
 	})
 })
