@@ -13,18 +13,19 @@ import (
 
 // Environment variables read by SetupJobRunner, besides the ClusterOptionsFromEnv ones.
 const (
-	EnvImage            = "TAILGATE_IMAGE"                   // tailgate image: native-engine Job, simulated vLLM
-	EnvBenchmarkImage   = "TAILGATE_BENCHMARK_IMAGE"         // inference-perf image override
-	EnvLoadImage        = "TAILGATE_LOAD_IMAGE"              // true: kind load TAILGATE_IMAGE into the cluster
-	EnvDeploySimulated  = "TAILGATE_DEPLOY_SIMULATED_VLLM"   // true: deploy the simulated vLLM as the target
-	EnvSimulatedNS      = "TAILGATE_SIMULATED_NAMESPACE"     // its namespace; default "default"
-	EnvHFToken          = "TAILGATE_HF_TOKEN"                // Hugging Face token for the tokenizer download
-	EnvIRSARole         = "TAILGATE_IRSA_ROLE_ARN"           // IAM role for the benchmark's ServiceAccount
-	EnvKeepObjects      = "TAILGATE_KEEP_OBJECTS"            // true: keep each run's namespace for debugging
-	EnvJobTimeout       = "TAILGATE_JOB_TIMEOUT"             // e.g. 45m; default from the scenario's duration
-	EnvBenchmarkNodeSel = "TAILGATE_BENCHMARK_NODE_SELECTOR" // k=v[,k=v] for the benchmark pod
-	EnvBenchmarkNS      = "TAILGATE_BENCHMARK_NAMESPACE"     // exact run namespace (must not exist); default random
-	EnvBenchmarkLabels  = "TAILGATE_BENCHMARK_POD_LABELS"    // k=v[,k=v] added to the benchmark pod
+	EnvImage              = "TAILGATE_IMAGE"                   // tailgate image: native-engine Job, simulated vLLM
+	EnvInferencePerfImage = "TAILGATE_INFERENCE_PERF_IMAGE"    // inference-perf image; default DefaultInferencePerfImage
+	EnvBenchmarkImage     = "TAILGATE_BENCHMARK_IMAGE"         // older name of TAILGATE_INFERENCE_PERF_IMAGE
+	EnvLoadImage          = "TAILGATE_LOAD_IMAGE"              // true: kind load TAILGATE_IMAGE into the cluster
+	EnvDeploySimulated    = "TAILGATE_DEPLOY_SIMULATED_VLLM"   // true: deploy the simulated vLLM as the target
+	EnvSimulatedNS        = "TAILGATE_SIMULATED_NAMESPACE"     // its namespace; default "default"
+	EnvHFToken            = "TAILGATE_HF_TOKEN"                // Hugging Face token for the tokenizer download
+	EnvIRSARole           = "TAILGATE_IRSA_ROLE_ARN"           // IAM role for the benchmark's ServiceAccount
+	EnvKeepObjects        = "TAILGATE_KEEP_OBJECTS"            // true: keep each run's namespace for debugging
+	EnvJobTimeout         = "TAILGATE_JOB_TIMEOUT"             // e.g. 45m; default from the scenario's duration
+	EnvBenchmarkNodeSel   = "TAILGATE_BENCHMARK_NODE_SELECTOR" // k=v[,k=v] for the benchmark pod
+	EnvBenchmarkNS        = "TAILGATE_BENCHMARK_NAMESPACE"     // exact run namespace (must not exist); default random
+	EnvBenchmarkLabels    = "TAILGATE_BENCHMARK_POD_LABELS"    // k=v[,k=v] added to the benchmark pod
 )
 
 // JobEnvironment is a cluster, a Job runner for it and, when asked, the simulated vLLM
@@ -72,6 +73,10 @@ func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) stri
 		return nil, fmt.Errorf("%s: %w", EnvBenchmarkLabels, err)
 	}
 	image := getenv(EnvImage)
+	benchImage, err := inferencePerfImage(getenv)
+	if err != nil {
+		return nil, err
+	}
 	if (engine == EngineNative || deploySim) && image == "" {
 		return nil, fmt.Errorf("%s is required for the native-engine Job and the simulated vLLM (the tailgate image, e.g. tailgate:dev built from the Dockerfile)", EnvImage)
 	}
@@ -107,7 +112,7 @@ func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) stri
 	case EngineNative:
 		in.Image, in.ImagePullPolicy = image, pull
 	default:
-		in.Image = getenv(EnvBenchmarkImage)
+		in.Image = benchImage
 	}
 	env.Runner = &JobRunner{Client: c.Client, Benchmark: in, Keep: keep, Timeout: timeout, Progress: progress,
 		Namespace: getenv(EnvBenchmarkNS)}
@@ -141,4 +146,17 @@ func parseSelector(s string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// inferencePerfImage reads the inference-perf image from TAILGATE_INFERENCE_PERF_IMAGE
+// or its older name TAILGATE_BENCHMARK_IMAGE; empty means DefaultInferencePerfImage.
+func inferencePerfImage(getenv func(string) string) (string, error) {
+	img, old := getenv(EnvInferencePerfImage), getenv(EnvBenchmarkImage)
+	if img != "" && old != "" && img != old {
+		return "", fmt.Errorf("%s=%q and %s=%q disagree; set only %s", EnvInferencePerfImage, img, EnvBenchmarkImage, old, EnvInferencePerfImage)
+	}
+	if img == "" {
+		img = old
+	}
+	return img, nil
 }
