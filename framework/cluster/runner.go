@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -278,6 +279,9 @@ func (r *JobRunner) render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 		}
 	} else {
 		in.SecretConfig = prep.secretConfig
+		if in.Config, err = adaptConfig(in.Config, cmp.Or(in.Image, DefaultInferencePerfImage)); err != nil {
+			return nil, prep, err
+		}
 	}
 	if in.APIKey == "" {
 		in.APIKey = prep.apiKey
