@@ -13,22 +13,23 @@ import (
 
 // Environment variables read by SetupJobRunner, besides the ClusterOptionsFromEnv ones.
 const (
-	EnvImage              = "TAILGATE_IMAGE"                     // tailgate image: native-engine Job, simulated vLLM
-	EnvInferencePerfImage = "TAILGATE_INFERENCE_PERF_IMAGE"      // inference-perf image; default DefaultInferencePerfImage
-	EnvBenchmarkImage     = "TAILGATE_BENCHMARK_IMAGE"           // older name of TAILGATE_INFERENCE_PERF_IMAGE
-	EnvLoadImage          = "TAILGATE_LOAD_IMAGE"                // true: kind load TAILGATE_IMAGE into the cluster
-	EnvDeploySimulated    = "TAILGATE_DEPLOY_SIMULATED_VLLM"     // true: deploy the simulated vLLM as the target
-	EnvSimulatedNS        = "TAILGATE_SIMULATED_NAMESPACE"       // its namespace; default "default"
-	EnvHFToken            = "TAILGATE_HF_TOKEN"                  // Hugging Face token for the tokenizer download
-	EnvIRSARole           = "TAILGATE_IRSA_ROLE_ARN"             // IAM role for the benchmark's ServiceAccount
-	EnvKeepObjects        = "TAILGATE_KEEP_OBJECTS"              // true: keep each run's namespace for debugging
-	EnvJobTimeout         = "TAILGATE_JOB_TIMEOUT"               // e.g. 45m; default from the scenario's duration
-	EnvBenchmarkNodeSel   = "TAILGATE_BENCHMARK_NODE_SELECTOR"   // k=v[,k=v] for the benchmark pod
-	EnvBenchmarkNS        = "TAILGATE_BENCHMARK_NAMESPACE"       // exact run namespace (must not exist); default random
-	EnvBenchmarkLabels    = "TAILGATE_BENCHMARK_POD_LABELS"      // k=v[,k=v] added to the benchmark pod
-	EnvBenchmarkResources = "TAILGATE_BENCHMARK_RESOURCES"       // e.g. requests.cpu=4,limits.memory=16Gi over the chart's defaults
-	EnvBenchmarkArch      = "TAILGATE_BENCHMARK_ARCH"            // kubernetes.io/arch of the benchmark pod; default amd64, "any" for none
-	EnvServiceAccount     = "TAILGATE_BENCHMARK_SERVICE_ACCOUNT" // ServiceAccount name (what an IRSA trust policy names); default inference-perf
+	EnvImage              = "TAILGATE_IMAGE"                      // tailgate image: native-engine Job, simulated vLLM
+	EnvInferencePerfImage = "TAILGATE_INFERENCE_PERF_IMAGE"       // inference-perf image; default DefaultInferencePerfImage
+	EnvBenchmarkImage     = "TAILGATE_BENCHMARK_IMAGE"            // older name of TAILGATE_INFERENCE_PERF_IMAGE
+	EnvLoadImage          = "TAILGATE_LOAD_IMAGE"                 // true: kind load TAILGATE_IMAGE into the cluster
+	EnvDeploySimulated    = "TAILGATE_DEPLOY_SIMULATED_VLLM"      // true: deploy the simulated vLLM as the target
+	EnvSimulatedNS        = "TAILGATE_SIMULATED_NAMESPACE"        // its namespace; default "default"
+	EnvHFToken            = "TAILGATE_HF_TOKEN"                   // Hugging Face token for the tokenizer download
+	EnvIRSARole           = "TAILGATE_IRSA_ROLE_ARN"              // IAM role for the benchmark's ServiceAccount
+	EnvKeepObjects        = "TAILGATE_KEEP_OBJECTS"               // true: keep each run's namespace for debugging
+	EnvJobTimeout         = "TAILGATE_JOB_TIMEOUT"                // e.g. 45m; default from the scenario's duration
+	EnvBenchmarkNodeSel   = "TAILGATE_BENCHMARK_NODE_SELECTOR"    // k=v[,k=v] for the benchmark pod
+	EnvBenchmarkNS        = "TAILGATE_BENCHMARK_NAMESPACE"        // exact run namespace (must not exist); default random
+	EnvBenchmarkNSExists  = "TAILGATE_BENCHMARK_NAMESPACE_EXISTS" // true: run in TAILGATE_BENCHMARK_NAMESPACE as given, never create or delete it
+	EnvBenchmarkLabels    = "TAILGATE_BENCHMARK_POD_LABELS"       // k=v[,k=v] added to the benchmark pod
+	EnvBenchmarkResources = "TAILGATE_BENCHMARK_RESOURCES"        // e.g. requests.cpu=4,limits.memory=16Gi over the chart's defaults
+	EnvBenchmarkArch      = "TAILGATE_BENCHMARK_ARCH"             // kubernetes.io/arch of the benchmark pod; default amd64, "any" for none
+	EnvServiceAccount     = "TAILGATE_BENCHMARK_SERVICE_ACCOUNT"  // ServiceAccount name (what an IRSA trust policy names); default inference-perf
 )
 
 // JobEnvironment is a cluster, a Job runner for it and, when asked, the simulated vLLM
@@ -81,13 +82,14 @@ func SetupJobRunner(ctx context.Context, engine Engine, getenv func(string) stri
 		s.bench.Image, s.bench.ImagePullPolicy = s.image, pull
 	}
 	env.Runner = &JobRunner{Client: c.Client, Benchmark: s.bench, Keep: s.keep, Timeout: s.timeout, Progress: progress,
-		Namespace: getenv(EnvBenchmarkNS)}
+		Namespace: getenv(EnvBenchmarkNS), UseExistingNamespace: s.existingNS}
 	return env, nil
 }
 
 // jobSettings are the TAILGATE_* settings of SetupJobRunner besides the cluster's.
 type jobSettings struct {
 	loadImage, deploySim, keep bool
+	existingNS                 bool
 	timeout                    time.Duration
 	image                      string // the tailgate image
 	bench                      BenchmarkInput
@@ -97,7 +99,7 @@ type jobSettings struct {
 func readJobSettings(engine Engine, getenv func(string) string) (jobSettings, error) {
 	var s jobSettings
 	var err error
-	for name, dst := range map[string]*bool{EnvLoadImage: &s.loadImage, EnvDeploySimulated: &s.deploySim, EnvKeepObjects: &s.keep} {
+	for name, dst := range map[string]*bool{EnvLoadImage: &s.loadImage, EnvDeploySimulated: &s.deploySim, EnvKeepObjects: &s.keep, EnvBenchmarkNSExists: &s.existingNS} {
 		if *dst, err = envBool(getenv, name); err != nil {
 			return s, err
 		}
