@@ -5,21 +5,25 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/tailgate-dev/tailgate/framework/report"
 )
 
 // runReport prints an inference-perf report directory as a table, as JSON in
 // inference-perf's current lifecycle format, as Markdown, or compares two.
-func runReport(_ context.Context, args []string, s stdio) int {
+func runReport(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	asJSON := fs.Bool("json", false, `print {"summary": …, "stages": [...]} in inference-perf's current lifecycle format (seconds), whatever generation DIR holds`)
 	asMarkdown := fs.Bool("markdown", false, "print a Markdown summary")
 	compare := fs.Bool("compare", false, "compare two report directories: tailgate report --compare BASE NEW")
+	sla := fs.String("sla", "", "judge the report against this SLA file: exit 0 kept, 1 broken, 3 not judgeable (DIR may be s3://bucket/prefix)")
+	s3Endpoint := fs.String("s3-endpoint", os.Getenv("TAILGATE_S3_ENDPOINT"), "endpoint of an S3-compatible server for an s3:// source (env TAILGATE_S3_ENDPOINT)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tailgate report [--json | --markdown] DIR")
 		fmt.Fprintln(s.err, "       tailgate report --compare BASE NEW")
+		fmt.Fprintln(s.err, "       tailgate report --sla FILE DIR|s3://bucket/prefix")
 		fmt.Fprintln(s.err)
 		fmt.Fprintln(s.err, "DIR holds inference-perf lifecycle reports (summary_lifecycle_metrics.json,")
 		fmt.Fprintln(s.err, "stage_<N>_lifecycle_metrics.json) of any inference-perf release, or tailgate's own.")
@@ -61,7 +65,7 @@ func runReport(_ context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "report: choose one of --json and --markdown")
 		return 2
 	}
-	r, err := report.ReadDir(fs.Arg(0))
+	r, err := readReportSource(ctx, fs.Arg(0), *s3Endpoint)
 	if err != nil {
 		fmt.Fprintf(s.err, "report: %v\n", err)
 		return 1
@@ -85,6 +89,10 @@ func runReport(_ context.Context, args []string, s stdio) int {
 	if err != nil {
 		fmt.Fprintf(s.err, "report: %v\n", err)
 		return 1
+	}
+	if *sla != "" {
+		fmt.Fprintln(s.out)
+		return judgeReport(r, *sla, s)
 	}
 	return 0
 }
