@@ -23,8 +23,9 @@ type preparedRun struct {
 }
 
 // prepareScenario copies cfg for a run named runID: secrets (server.api_key,
-// tokenizer.token, secret-looking api.headers, a password in server.base_url) move out of
-// the config into an overlay that goes in a Secret; local storage goes to the path the
+// secret-looking api.headers, a password in server.base_url) move out of the config into
+// an overlay that goes in a Secret; tokenizer.token leaves the config for the HF_TOKEN
+// environment variable alone; local storage goes to the path the
 // Job's script prints from; an S3 path gets the run id appended (inference-perf skips an
 // upload whose key exists, so a shared path would silently keep an older run's report).
 func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {

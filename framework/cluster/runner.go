@@ -122,8 +122,12 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 			return nil, err
 		}
 	}
-	if prep.apiKey != "" && prep.s3 != nil {
-		r.progress("warning: inference-perf logs its config and uploads it to S3 as config.yaml, API key included; use a key made for benchmarks")
+	if prep.apiKey != "" && r.Benchmark.Engine != EngineNative {
+		where := "the pod log"
+		if prep.s3 != nil {
+			where += " and, as config.yaml, the S3 bucket"
+		}
+		r.progress("warning: inference-perf takes the API key only in its config, which it logs at INFO; the key will be in %s (tailgate redacts it from what it collects); use a key made for benchmarks", where)
 	}
 	defer func() { err = errors.Join(err, r.cleanup(ctx, k, ref, objs)) }()
 	if err := r.provision(ctx, k, ref, objs); err != nil {
