@@ -40,24 +40,25 @@ func newKube(c klient.Client) (*kube, error) {
 	return &kube{res: res, clients: clients}, nil
 }
 
-// deleteObjects deletes a run's objects from a namespace it did not create and waits
-// until its Job (and with it the pods) is gone.
-func deleteObjects(ctx context.Context, res *resources.Resources, objs *BenchmarkObjects) error {
+// deleteObjects deletes objects a run created in a namespace it did not create and
+// waits until they (and so the Job's pods) are gone.
+func deleteObjects(ctx context.Context, res *resources.Resources, objs []k8s.Object) error {
 	var errs []error
 	fg := resources.WithDeletePropagation(string(metav1.DeletePropagationForeground))
-	for _, o := range objs.Namespaced() {
-		if err := res.Delete(ctx, o, fg); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("cluster: delete %T %s/%s: %w", o, o.GetNamespace(), o.GetName(), err))
+	for i := len(objs) - 1; i >= 0; i-- {
+		if err := res.Delete(ctx, objs[i], fg); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("cluster: delete %T %s/%s: %w", objs[i], objs[i].GetNamespace(), objs[i].GetName(), err))
 		}
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	var job k8s.Object = objs.Job
-	err := wait.For(conditions.New(res).ResourceDeleted(job), wait.WithContext(ctx),
-		wait.WithInterval(time.Second), wait.WithTimeout(2*time.Minute), wait.WithImmediate())
-	if err != nil {
-		return fmt.Errorf("cluster: job %s/%s still present after delete: %w", job.GetNamespace(), job.GetName(), err)
+	for _, o := range objs {
+		err := wait.For(conditions.New(res).ResourceDeleted(o), wait.WithContext(ctx),
+			wait.WithInterval(time.Second), wait.WithTimeout(2*time.Minute), wait.WithImmediate())
+		if err != nil {
+			return fmt.Errorf("cluster: %T %s/%s still present after delete: %w", o, o.GetNamespace(), o.GetName(), err)
+		}
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/e2e-framework/klient"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
@@ -129,8 +130,11 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 		}
 		r.progress("warning: inference-perf takes the API key only in its config, which it logs at INFO; the key will be in %s (tailgate redacts it from what it collects); use a key made for benchmarks", where)
 	}
-	defer func() { err = errors.Join(err, r.cleanup(ctx, k, ref, objs)) }()
-	if err := r.provision(ctx, k, ref, objs); err != nil {
+	created, err := r.provision(ctx, k, ref, objs)
+	if len(created) > 0 {
+		defer func() { err = errors.Join(err, r.cleanup(ctx, k, ref, created)) }()
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := r.waitJob(ctx, k, ref, prep); err != nil {
@@ -157,48 +161,50 @@ func (r *JobRunner) runRef() (jobRef, error) {
 	return ref, nil
 }
 
-// provision creates the run's namespace (unless it exists by design) and its objects.
-func (r *JobRunner) provision(ctx context.Context, k *kube, ref jobRef, objs *BenchmarkObjects) error {
+// provision creates the run's namespace (unless it exists by design) and its objects,
+// and returns what it created, in order, for cleanup to remove and nothing else.
+func (r *JobRunner) provision(ctx context.Context, k *kube, ref jobRef, objs *BenchmarkObjects) ([]k8s.Object, error) {
+	var created []k8s.Object
 	if !ref.existing {
 		if err := k.res.Create(ctx, objs.Namespace); err != nil {
 			if apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("cluster: namespace %s already exists; a run uses a namespace of its own and never one it did not create (set UseExistingNamespace, TAILGATE_BENCHMARK_NAMESPACE_EXISTS=true, to run in a namespace given to you)", ref.ns)
+				return nil, fmt.Errorf("cluster: namespace %s already exists; a run uses a namespace of its own and never one it did not create (set UseExistingNamespace, TAILGATE_BENCHMARK_NAMESPACE_EXISTS=true, to run in a namespace given to you)", ref.ns)
 			}
-			return fmt.Errorf("cluster: create namespace %s: %w", ref.ns, err)
+			return nil, fmt.Errorf("cluster: create namespace %s: %w", ref.ns, err)
 		}
+		created = append(created, objs.Namespace)
 		r.progress("created namespace %s", ref.ns)
 	}
 	for _, o := range objs.Namespaced() {
 		if err := k.res.Create(ctx, o); err != nil {
-			return fmt.Errorf("cluster: create %T %s/%s: %w", o, ref.ns, o.GetName(), err)
+			return created, fmt.Errorf("cluster: create %T %s/%s: %w", o, ref.ns, o.GetName(), err)
 		}
+		created = append(created, o)
 	}
 	r.progress("created job %s/%s (image %s)", ref.ns, ref.name, objs.Job.Spec.Template.Spec.Containers[0].Image)
-	return nil
+	return created, nil
 }
 
-// cleanup removes what provision created, even when ctx was cancelled (interrupt, timeout).
-func (r *JobRunner) cleanup(ctx context.Context, k *kube, ref jobRef, objs *BenchmarkObjects) error {
+// cleanup removes what provision created (the namespace, which takes everything in it
+// along, or else each object), even when ctx was cancelled (interrupt, timeout).
+func (r *JobRunner) cleanup(ctx context.Context, k *kube, ref jobRef, created []k8s.Object) error {
 	if r.Keep {
 		r.progress("keeping namespace %s (Keep)", ref.ns)
 		return nil
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	if ref.existing {
-		if err := deleteObjects(cctx, k.res, objs); err != nil {
+	if _, ok := created[0].(*corev1.Namespace); ok {
+		if err := DeleteNamespace(cctx, k.res, ref.ns); err != nil {
 			return err
 		}
-		r.progress("deleted the run's objects in %s", ref.ns)
+		r.progress("deleted namespace %s", ref.ns)
 		return nil
 	}
-	if err := DeleteNamespace(cctx, k.res, ref.ns); err != nil {
-		if apierrors.IsNotFound(errors.Unwrap(err)) {
-			return nil
-		}
+	if err := deleteObjects(cctx, k.res, created); err != nil {
 		return err
 	}
-	r.progress("deleted namespace %s", ref.ns)
+	r.progress("deleted the run's objects in %s", ref.ns)
 	return nil
 }
 
