@@ -149,10 +149,16 @@ var _ = Describe("the Job path under a locked-down account, S3 fallback and secr
 			Spec: corev1.PodSpec{NodeSelector: map[string]string{"tailgate.dev/no-such-node": "true"},
 				Containers: []corev1.Container{{Name: "benchmark", Image: "example.invalid/nope:1"}}}}
 		create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: other}}, job, stuck)
-		stuck.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "benchmark", Image: "example.invalid/nope:1",
-			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "not found"}}}}
-		_, err := clients.CoreV1().Pods(other).UpdateStatus(ctx, stuck, metav1.UpdateOptions{})
-		Expect(err).NotTo(HaveOccurred())
+		Eventually(ctx, func() error { // the scheduler updates the pod's status too
+			p, err := clients.CoreV1().Pods(other).Get(ctx, stuck.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "benchmark", Image: "example.invalid/nope:1",
+				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "not found"}}}}
+			_, err = clients.CoreV1().Pods(other).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+			return err
+		}).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 		Eventually(ctx, func(g Gomega) {
 			var j batchv1.Job
 			g.Expect(res.Get(ctx, "inference-perf", other, &j)).To(Succeed())
