@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/tailgate-dev/tailgate/framework/report"
 )
@@ -19,10 +20,13 @@ func runReport(ctx context.Context, args []string, s stdio) int {
 	asMarkdown := fs.Bool("markdown", false, "print a Markdown summary")
 	compare := fs.Bool("compare", false, "compare two report directories: tailgate report --compare BASE NEW")
 	views := bindViews(fs)
+	sla := fs.String("sla", "", "judge the report against this SLA file: exit 0 kept, 1 broken, 3 not judgeable (DIR may be s3://bucket/prefix)")
+	s3Endpoint := fs.String("s3-endpoint", os.Getenv("TAILGATE_S3_ENDPOINT"), "endpoint of an S3-compatible server for an s3:// source (env TAILGATE_S3_ENDPOINT)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tailgate report [--json | --markdown] DIR")
 		fmt.Fprintln(s.err, "       tailgate report [--json --percentiles 99.99 | --timeline | --html [--screenshot]] DIR")
 		fmt.Fprintln(s.err, "       tailgate report --compare BASE NEW")
+		fmt.Fprintln(s.err, "       tailgate report --sla FILE DIR|s3://bucket/prefix")
 		fmt.Fprintln(s.err)
 		fmt.Fprintln(s.err, "DIR holds inference-perf lifecycle reports (summary_lifecycle_metrics.json,")
 		fmt.Fprintln(s.err, "stage_<N>_lifecycle_metrics.json) of any inference-perf release, or tailgate's own.")
@@ -67,7 +71,7 @@ func runReport(ctx context.Context, args []string, s stdio) int {
 	if code := views.check(*asJSON, *asMarkdown, s); code != 0 {
 		return code
 	}
-	r, err := report.ReadDir(fs.Arg(0))
+	r, err := readReportSource(ctx, fs.Arg(0), *s3Endpoint)
 	if err != nil {
 		fmt.Fprintf(s.err, "report: %v\n", err)
 		return 1
@@ -94,6 +98,10 @@ func runReport(ctx context.Context, args []string, s stdio) int {
 	if err != nil {
 		fmt.Fprintf(s.err, "report: %v\n", err)
 		return 1
+	}
+	if *sla != "" {
+		fmt.Fprintln(s.out)
+		return judgeReport(r, *sla, s)
 	}
 	return 0
 }

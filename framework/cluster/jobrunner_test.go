@@ -121,6 +121,10 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 				cfg = withTarget(cfg)
 			}
 			cfg.Server.APIKey = "sk-dry-run-key"
+			r.Benchmark.Image = ""
+			if name == "sweep" {
+				r.Benchmark.Image = image030 // v0.2.0 crashes on a sweep
+			}
 			objs, err := r.Render(cfg, ns)
 			Expect(err).NotTo(HaveOccurred(), name)
 			Expect(objs.ConfigMap.Data["config.yml"]).NotTo(ContainSubstring("sk-dry-run-key"), name)
@@ -370,6 +374,13 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		_, err = cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
 			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig), cluster.EnvJobTimeout: "soon"}), nil)
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_JOB_TIMEOUT="soon"`)))
+	})
+
+	It("refuses the sweep on inference-perf v0.2.0 before creating anything", func(ctx SpecContext) {
+		ns := "tailgate-sweep-" + fmt.Sprint(GinkgoRandomSeed())
+		_, err := runner(ns).Run(ctx, withTarget(scenarios.Sweep()))
+		Expect(err).To(MatchError(ContainSubstring("crashes at startup on a sweep")))
+		expectGone(ctx, ns)
 	})
 
 	It("refuses a namespace it did not create, and leaves it alone", func(ctx SpecContext) {

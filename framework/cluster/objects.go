@@ -76,8 +76,12 @@ type BenchmarkInput struct {
 	// token, secret headers); it goes into the Secret and is merged into the config inside
 	// the inference-perf container.
 	SecretConfig []byte
-	// Resources of the benchmark container.
+	// Resources of the benchmark container; when empty, the AI-on-EKS chart's
+	// (requests 2 CPU / 4Gi, limits 4 CPU / 8Gi; see DefaultBenchmarkResources).
 	Resources corev1.ResourceRequirements
+	// Arch is the node architecture the pod is placed on (kubernetes.io/arch);
+	// default amd64, the architecture the images are built for; "any" for no selector.
+	Arch string
 	// BackoffLimit of the Job; default 0 (a failed benchmark is not retried into a pass).
 	BackoffLimit *int32
 	// TTLSecondsAfterFinished of the Job; default 3600.
@@ -202,7 +206,7 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 		pod.Annotations = maps.Clone(in.PodAnnotations)
 	}
 	pod.Spec.ServiceAccountName = in.ServiceAccountName
-	pod.Spec.NodeSelector = in.NodeSelector
+	pod.Spec.NodeSelector = nodeSelector(pod.Spec.NodeSelector, in.Arch, in.NodeSelector)
 	pod.Spec.Tolerations = in.Tolerations
 	pod.Spec.Volumes[0].ConfigMap.Name = out.ConfigMap.Name
 
@@ -229,7 +233,9 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 	if in.ImagePullPolicy != "" {
 		c.ImagePullPolicy = in.ImagePullPolicy
 	}
-	c.Resources = in.Resources
+	if len(in.Resources.Requests)+len(in.Resources.Limits) > 0 {
+		c.Resources = in.Resources
+	}
 	if len(in.SecretConfig) > 0 && in.Engine != EngineInferencePerf {
 		return nil, fmt.Errorf("benchmark: secret config values (api.headers, tokens) are only supported for the inference-perf engine; pass the API key alone for the %s engine", in.Engine)
 	}
@@ -273,4 +279,28 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 func secretEnv(name, secret, key string) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key}}}
+}
+
+// archLabel is the node label of the architecture.
+const archLabel = "kubernetes.io/arch"
+
+// nodeSelector merges the manifest's selector, the architecture ("any" drops it) and
+// the user's selector, which wins.
+func nodeSelector(manifest map[string]string, arch string, user map[string]string) map[string]string {
+	out := maps.Clone(manifest)
+	if out == nil {
+		out = map[string]string{}
+	}
+	switch arch {
+	case "":
+	case "any":
+		delete(out, archLabel)
+	default:
+		out[archLabel] = arch
+	}
+	maps.Copy(out, user)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

@@ -87,6 +87,46 @@ var _ = Describe("RenderBenchmark", func() {
 		Expect(c.Resources.Requests.Cpu().String()).To(Equal("2"))
 	})
 
+	It("gives the pod the chart's resources and the images' architecture by default", func() {
+		o, err := cluster.RenderBenchmark(base())
+		Expect(err).NotTo(HaveOccurred())
+		pod := o.Job.Spec.Template.Spec
+		r := pod.Containers[0].Resources
+		Expect(r.Requests.Cpu().String()).To(Equal("2"))
+		Expect(r.Requests.Memory().String()).To(Equal("4Gi"))
+		Expect(r.Limits.Cpu().String()).To(Equal("4"))
+		Expect(r.Limits.Memory().String()).To(Equal("8Gi"))
+		Expect(pod.NodeSelector).To(Equal(map[string]string{"kubernetes.io/arch": "amd64"}))
+	})
+
+	It("lets resources and architecture be set", func() {
+		in := base()
+		var err error
+		in.Resources, err = cluster.ParseResources("requests.cpu=8, limits.memory=16Gi, limits.cpu=none")
+		Expect(err).NotTo(HaveOccurred())
+		in.Arch = "arm64"
+		in.NodeSelector = map[string]string{"pool": "bench"}
+		o, err := cluster.RenderBenchmark(in)
+		Expect(err).NotTo(HaveOccurred())
+		pod := o.Job.Spec.Template.Spec
+		r := pod.Containers[0].Resources
+		Expect(r.Requests.Cpu().String()).To(Equal("8"))
+		Expect(r.Requests.Memory().String()).To(Equal("4Gi"))
+		Expect(r.Limits.Memory().String()).To(Equal("16Gi"))
+		Expect(r.Limits).NotTo(HaveKey(corev1.ResourceCPU))
+		Expect(pod.NodeSelector).To(Equal(map[string]string{"kubernetes.io/arch": "arm64", "pool": "bench"}))
+
+		in.Arch = "any"
+		o, err = cluster.RenderBenchmark(in)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(o.Job.Spec.Template.Spec.NodeSelector).To(Equal(map[string]string{"pool": "bench"}))
+
+		_, err = cluster.ParseResources("cpu=2")
+		Expect(err).To(MatchError(ContainSubstring(`"cpu=2": want requests.<resource>=<quantity>`)))
+		_, err = cluster.ParseResources("limits.memory=lots")
+		Expect(err).To(MatchError(ContainSubstring("lots is not a quantity")))
+	})
+
 	It("names the field at fault", func() {
 		in := base()
 		in.Namespace = "Not_A_Namespace"

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,13 +17,15 @@ type preparedRun struct {
 	secretConfig    []byte        // YAML overlay holding the secret values, nil when none
 	apiKey, hfToken string        // the API key and Hugging Face token, also as env vars
 	otherSecrets    []string      // secret keys the env vars cannot carry (headers, URL passwords)
+	secretValues    []string      // every secret value, for redacting logs and collected files
 	s3              *S3Location   // where the run stores its reports in S3, if it does
 	plannedDuration time.Duration // sum of the stage durations (0 when unknown)
 }
 
 // prepareScenario copies cfg for a run named runID: secrets (server.api_key,
-// tokenizer.token, secret-looking api.headers, a password in server.base_url) move out of
-// the config into an overlay that goes in a Secret; local storage goes to the path the
+// secret-looking api.headers, a password in server.base_url) move out of the config into
+// an overlay that goes in a Secret; tokenizer.token leaves the config for the HF_TOKEN
+// environment variable alone; local storage goes to the path the
 // Job's script prints from; an S3 path gets the run id appended (inference-perf skips an
 // upload whose key exists, so a shared path would silently keep an older run's report).
 func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
@@ -42,18 +45,22 @@ func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 	if s := cfg.Server; s != nil {
 		if s.APIKey != "" {
 			p.apiKey = s.APIKey
+			p.secretValues = append(p.secretValues, s.APIKey)
 			put("server", "api_key", s.APIKey)
 			s.APIKey = ""
 		}
 		if s.BaseURL != red.Server.BaseURL {
 			p.otherSecrets = append(p.otherSecrets, "server.base_url (password)")
 			put("server", "base_url", s.BaseURL)
+			p.secretValues = append(p.secretValues, s.BaseURL, urlPassword(s.BaseURL))
 			s.BaseURL = red.Server.BaseURL
 		}
 	}
 	if t := cfg.Tokenizer; t != nil && t.Token != "" {
+		// Only as HF_TOKEN: the Hugging Face libraries read it from the environment, and
+		// inference-perf logs its config and uploads it to S3 as config.yaml.
 		p.hfToken = t.Token
-		put("tokenizer", "token", t.Token)
+		p.secretValues = append(p.secretValues, t.Token)
 		t.Token = ""
 	}
 	headers := map[string]string{}
@@ -61,6 +68,7 @@ func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 		if red.API.Headers[k] != v {
 			p.otherSecrets = append(p.otherSecrets, "api.headers."+k)
 			headers[k] = v
+			p.secretValues = append(p.secretValues, v)
 			cfg.API.Headers[k] = red.API.Headers[k]
 		}
 	}
@@ -116,4 +124,14 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// urlPassword returns the password in a URL's user info, or "".
+func urlPassword(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	pw, _ := u.User.Password()
+	return pw
 }

@@ -48,8 +48,12 @@ type ClusterOptions struct {
 	Reuse bool
 	// Keep leaves a cluster created here running after Teardown (for debugging).
 	Keep bool
-	// Binary is the path of the kind or kwokctl binary; default the one on PATH.
+	// Binary is the path of the kind or kwokctl binary; default the one on PATH. It is
+	// never installed: a missing binary is an error that says how to get it.
 	Binary string
+	// DockerBinary is the docker CLI used to save an image for kind when `kind load
+	// docker-image` cannot read Docker's containerd image store; default docker on PATH.
+	DockerBinary string
 	// KindNodeImage is kind's node image, e.g. kindest/node:v1.35.0; default kind's own.
 	KindNodeImage string
 	// ConfigFile is a kind or kwokctl configuration file; optional.
@@ -69,6 +73,9 @@ const (
 	EnvKeep       = "TAILGATE_KEEP_CLUSTER"    // true: do not delete a cluster created here
 	EnvKindImage  = "TAILGATE_KIND_NODE_IMAGE" // kind node image
 	EnvConfigFile = "TAILGATE_CLUSTER_CONFIG"  // kind/kwokctl config file
+	EnvKindBinary = "TAILGATE_KIND_BINARY"     // kind binary; default kind on PATH (never installed)
+	EnvKwokctl    = "TAILGATE_KWOKCTL_BINARY"  // kwokctl binary; default kwokctl on PATH (never installed)
+	EnvDocker     = "TAILGATE_DOCKER_BINARY"   // docker CLI for saving images for kind; default docker on PATH
 )
 
 // ClusterOptionsFromEnv reads ClusterOptions from the TAILGATE_* variables above through
@@ -81,6 +88,13 @@ func ClusterOptionsFromEnv(getenv func(string) string) (ClusterOptions, error) {
 		Name:          getenv(EnvName),
 		KindNodeImage: getenv(EnvKindImage),
 		ConfigFile:    getenv(EnvConfigFile),
+		DockerBinary:  getenv(EnvDocker),
+	}
+	switch o.Provider {
+	case Kind:
+		o.Binary = getenv(EnvKindBinary)
+	case Kwok:
+		o.Binary = getenv(EnvKwokctl)
 	}
 	if o.Kubeconfig == "" {
 		o.Kubeconfig = getenv("KUBECONFIG")
@@ -138,6 +152,8 @@ type Cluster struct {
 	created  bool
 	keep     bool
 	provider support.E2EClusterProvider
+	binary   string // kind or kwokctl
+	docker   string // docker CLI, for kind image loads
 }
 
 // Created reports whether Setup created the cluster (and Teardown will delete it).
@@ -157,19 +173,24 @@ func Setup(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	case Kubeconfig:
 		return connect(opts)
 	case Kind:
-		p := kind.NewProvider().WithName(opts.Name)
-		if opts.Binary != "" {
-			p = p.WithPath(opts.Binary)
+		bin, err := toolPath(opts.Binary, "kind", EnvKindBinary, "https://kind.sigs.k8s.io/docs/user/quick-start/#installation")
+		if err != nil {
+			return nil, err
 		}
+		opts.Binary = bin
+		// An explicit path: e2e-framework would otherwise `go install` kind on every call.
+		p := kind.NewProvider().WithName(opts.Name).WithPath(bin)
 		if opts.KindNodeImage != "" {
 			p = p.WithOpts(kind.WithImage(opts.KindNodeImage))
 		}
 		return create(ctx, opts, p, "kind", func() (string, error) { return p.CreateWithConfig(ctx, opts.ConfigFile) })
 	case Kwok:
-		p := kwok.NewProvider().WithName(opts.Name)
-		if opts.Binary != "" {
-			p = p.WithPath(opts.Binary)
+		bin, err := toolPath(opts.Binary, "kwokctl", EnvKwokctl, "https://kwok.sigs.k8s.io/docs/user/installation/")
+		if err != nil {
+			return nil, err
 		}
+		opts.Binary = bin
+		p := kwok.NewProvider().WithName(opts.Name).WithPath(bin)
 		args := append([]string(nil), opts.KwokArgs...)
 		if opts.ConfigFile != "" {
 			args = append(args, "--config", opts.ConfigFile)
@@ -224,7 +245,7 @@ func create(ctx context.Context, opts ClusterOptions, p support.E2EClusterProvid
 		return nil, fmt.Errorf("cluster: create %s cluster %q: %w", opts.Provider, opts.Name, err)
 	}
 	c := &Cluster{Name: opts.Name, Provider: opts.Provider, KubeconfigPath: kubeconfig,
-		created: !exists, keep: opts.Keep, provider: p}
+		created: !exists, keep: opts.Keep, provider: p, binary: opts.Binary, docker: opts.DockerBinary}
 	rc, err := conf.New(kubeconfig)
 	if err == nil {
 		c.Client, err = klient.New(rc)
@@ -271,30 +292,5 @@ func (c *Cluster) Teardown(ctx context.Context) error {
 		return fmt.Errorf("cluster: delete %s cluster %q: %w", c.Provider, c.Name, err)
 	}
 	c.created = false
-	return nil
-}
-
-// LoadImage loads a local image (built by docker, podman or an OCI archive tool) into a
-// kind cluster's nodes, so pods can use it without a registry. Only kind supports this.
-func (c *Cluster) LoadImage(ctx context.Context, image string) error {
-	l, ok := c.provider.(support.E2EClusterProviderWithImageLoader)
-	if !ok {
-		return fmt.Errorf("cluster: %s clusters cannot load images; push %s to a registry the cluster can pull from", c.Provider, image)
-	}
-	if err := l.LoadImage(ctx, image); err != nil {
-		return fmt.Errorf("cluster: load image %s into %s cluster %q: %w", image, c.Provider, c.Name, err)
-	}
-	return nil
-}
-
-// LoadImageArchive loads an image archive (docker save / OCI tar) into a kind cluster.
-func (c *Cluster) LoadImageArchive(ctx context.Context, archive string) error {
-	l, ok := c.provider.(support.E2EClusterProviderWithImageLoader)
-	if !ok {
-		return fmt.Errorf("cluster: %s clusters cannot load image archives", c.Provider)
-	}
-	if err := l.LoadImageArchive(ctx, archive); err != nil {
-		return fmt.Errorf("cluster: load image archive %s into %s cluster %q: %w", archive, c.Provider, c.Name, err)
-	}
 	return nil
 }

@@ -47,6 +47,17 @@ var _ = Describe("ClusterOptionsFromEnv", func() {
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_CLUSTER_REUSE="yes please": want true or false`)))
 	})
 
+	It("names a bad runner setting before touching any cluster", func(ctx SpecContext) {
+		env := map[string]string{cluster.EnvKubeconfig: "/nonexistent/kubeconfig", cluster.EnvBenchmarkResources: "cpu=2"}
+		_, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(env), nil)
+		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_BENCHMARK_RESOURCES: "cpu=2"`)))
+		delete(env, cluster.EnvBenchmarkResources)
+		env[cluster.EnvInferencePerfImage] = "quay.io/inference-perf/inference-perf:v0.3.0"
+		env[cluster.EnvBenchmarkImage] = "quay.io/inference-perf/inference-perf:v0.2.0"
+		_, err = cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(env), nil)
+		Expect(err).To(MatchError(ContainSubstring("disagree; set only TAILGATE_INFERENCE_PERF_IMAGE")))
+	})
+
 	It("explains a missing kubeconfig", func(ctx SpecContext) {
 		_, err := cluster.Setup(ctx, cluster.ClusterOptions{Kubeconfig: "/nonexistent/kubeconfig"})
 		Expect(err).To(MatchError(ContainSubstring(`kubeconfig "/nonexistent/kubeconfig"`)))

@@ -1,7 +1,7 @@
 package cluster
 
 import (
-	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/e2e-framework/klient"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
@@ -37,8 +37,12 @@ type JobRunner struct {
 	// filled per run; the API key defaults to the scenario's server.api_key.
 	Benchmark BenchmarkInput
 	// Namespace, when set, is the exact name of the run's namespace (it must not exist
-	// yet); otherwise NamespacePrefix plus a random suffix.
+	// yet, unless UseExistingNamespace); otherwise NamespacePrefix plus a random suffix.
 	Namespace string
+	// UseExistingNamespace runs in Namespace, which must exist: a namespace an
+	// administrator gave a locked-down account, with a Role there. The run creates and
+	// deletes only its own objects in it, never the namespace.
+	UseExistingNamespace bool
 	// NamespacePrefix of generated namespace names; default "tailgate-bench-".
 	NamespacePrefix string
 	// Keep leaves the namespace and its objects in place after the run, for debugging.
@@ -86,107 +90,157 @@ func (e *RunError) Unwrap() error { return e.Err }
 
 // Run renders cfg, provisions the run's namespace, ServiceAccount, ConfigMap, optional
 // Secret and Job, waits until the Job is Complete or Failed, collects the report files
-// (pod log, or S3 when the scenario stores there), parses them with report.ReadDir and
-// removes the namespace (unless Keep), also when ctx is cancelled.
+// (S3 when the scenario stores there, else or when S3 has none the pod log), parses them
+// with report.ReadDir and removes what it created (unless Keep), also when ctx is
+// cancelled. Every list and watch is scoped to the run's namespace and labels.
 func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.Report, err error) {
 	if r.Client == nil {
 		return nil, errors.New("cluster: JobRunner.Client is nil; use Setup(...).Client")
 	}
-	ns := r.Namespace
-	if ns == "" {
-		prefix := r.NamespacePrefix
-		if prefix == "" {
-			prefix = "tailgate-bench-"
-		}
-		ns = prefix + randomSuffix()
-	}
-	objs, prep, err := r.render(cfg, ns)
+	ref, err := r.runRef()
 	if err != nil {
 		return nil, err
 	}
+	objs, prep, err := r.render(cfg, ref)
+	if err != nil {
+		return nil, err
+	}
+	ref.name = objs.Job.Name
 	// The pod's log goes into the error (and from there into JUnit); never let it carry
 	// the API key or the Hugging Face token, whatever the benchmark printed.
 	defer func() {
 		var re *RunError
 		if errors.As(err, &re) {
-			re.Logs = redactSecrets(re.Logs, prep.apiKey, prep.hfToken, r.Benchmark.APIKey, r.Benchmark.HFToken)
+			re.Logs = redactSecrets(re.Logs, r.secrets(prep)...)
 		}
 	}()
-	res, err := resources.New(r.Client.RESTConfig())
+	k, err := newKube(r.Client)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
+		return nil, err
 	}
 	if a := r.Benchmark.Affinity; a != nil {
-		if err := checkAffinityTarget(ctx, res, a); err != nil {
+		if err := checkAffinityTarget(ctx, k.clients, a); err != nil {
 			return nil, err
 		}
 	}
-
-	if err := res.Create(ctx, objs.Namespace); err != nil {
-		if apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("cluster: namespace %s already exists; a run uses a namespace of its own and never one it did not create", ns)
+	if prep.apiKey != "" && r.Benchmark.Engine != EngineNative {
+		where := "the pod log"
+		if prep.s3 != nil {
+			where += " and, as config.yaml, the S3 bucket"
 		}
-		return nil, fmt.Errorf("cluster: create namespace %s: %w", ns, err)
+		r.progress("warning: inference-perf takes the API key only in its config, which it logs at INFO; the key will be in %s (tailgate redacts it from what it collects); use a key made for benchmarks", where)
 	}
-	r.progress("created namespace %s", ns)
-	defer func() {
-		if r.Keep {
-			r.progress("keeping namespace %s (Keep)", ns)
-			return
-		}
-		// Clean up even when ctx was cancelled (interrupt, timeout).
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		if cerr := DeleteNamespace(cctx, res, ns); cerr != nil {
-			err = errors.Join(err, cerr)
-		} else {
-			r.progress("deleted namespace %s", ns)
-		}
-	}()
+	created, err := r.provision(ctx, k, ref, objs)
+	if len(created) > 0 {
+		defer func() { err = errors.Join(err, r.cleanup(ctx, k, ref, created)) }()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := r.waitJob(ctx, k, ref, prep); err != nil {
+		return nil, err
+	}
+	return r.collectReport(ctx, k, ref, prep, cfg)
+}
 
+// runRef names the run: its namespace and the id its objects are labelled with.
+func (r *JobRunner) runRef() (jobRef, error) {
+	ref := jobRef{ns: r.Namespace}
+	switch {
+	case r.UseExistingNamespace && ref.ns == "":
+		return ref, errors.New("cluster: UseExistingNamespace needs Namespace (TAILGATE_BENCHMARK_NAMESPACE)")
+	case r.UseExistingNamespace:
+		ref.runID = "run-" + randomSuffix()
+		ref.existing = true
+	case ref.ns == "":
+		ref.ns = cmp.Or(r.NamespacePrefix, "tailgate-bench-") + randomSuffix()
+		ref.runID = ref.ns
+	default:
+		ref.runID = ref.ns
+	}
+	return ref, nil
+}
+
+// provision creates the run's namespace (unless it exists by design) and its objects,
+// and returns what it created, in order, for cleanup to remove and nothing else.
+func (r *JobRunner) provision(ctx context.Context, k *kube, ref jobRef, objs *BenchmarkObjects) ([]k8s.Object, error) {
+	var created []k8s.Object
+	if !ref.existing {
+		if err := k.res.Create(ctx, objs.Namespace); err != nil {
+			if apierrors.IsAlreadyExists(err) {
+				return nil, fmt.Errorf("cluster: namespace %s already exists; a run uses a namespace of its own and never one it did not create (set UseExistingNamespace, TAILGATE_BENCHMARK_NAMESPACE_EXISTS=true, to run in a namespace given to you)", ref.ns)
+			}
+			return nil, fmt.Errorf("cluster: create namespace %s: %w", ref.ns, err)
+		}
+		created = append(created, objs.Namespace)
+		r.progress("created namespace %s", ref.ns)
+	}
 	for _, o := range objs.Namespaced() {
-		if err := res.Create(ctx, o); err != nil {
-			return nil, fmt.Errorf("cluster: create %T %s/%s: %w", o, ns, o.GetName(), err)
+		if err := k.res.Create(ctx, o); err != nil {
+			return created, fmt.Errorf("cluster: create %T %s/%s: %w", o, ref.ns, o.GetName(), err)
 		}
+		created = append(created, o)
 	}
-	job := objs.Job
-	r.progress("created job %s/%s (image %s)", ns, job.Name, job.Spec.Template.Spec.Containers[0].Image)
+	r.progress("created job %s/%s (image %s)", ref.ns, ref.name, objs.Job.Spec.Template.Spec.Containers[0].Image)
+	return created, nil
+}
 
-	var outcome JobOutcome
+// cleanup removes what provision created (the namespace, which takes everything in it
+// along, or else each object), even when ctx was cancelled (interrupt, timeout).
+func (r *JobRunner) cleanup(ctx context.Context, k *kube, ref jobRef, created []k8s.Object) error {
+	if r.Keep {
+		r.progress("keeping namespace %s (Keep)", ref.ns)
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if _, ok := created[0].(*corev1.Namespace); ok {
+		if err := DeleteNamespace(cctx, k.res, ref.ns); err != nil {
+			return err
+		}
+		r.progress("deleted namespace %s", ref.ns)
+		return nil
+	}
+	if err := deleteObjects(cctx, k.res, created); err != nil {
+		return err
+	}
+	r.progress("deleted the run's objects in %s", ref.ns)
+	return nil
+}
+
+// waitJob waits until the Job is Complete or Failed; a failure, timeout or interrupt is
+// a *RunError carrying the pod's last log lines.
+func (r *JobRunner) waitJob(ctx context.Context, k *kube, ref jobRef, prep preparedRun) error {
 	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = max(2*prep.plannedDuration+15*time.Minute, 15*time.Minute)
 	}
-	poll := r.PollInterval
-	if poll <= 0 {
-		poll = 2 * time.Second
-	}
-	werr := wait.For(jobFinished(res, job, &outcome), wait.WithContext(ctx), wait.WithTimeout(timeout),
+	poll := cmp.Or(r.PollInterval, 2*time.Second)
+	var outcome JobOutcome
+	werr := wait.For(jobFinished(k, ref, &outcome), wait.WithContext(ctx), wait.WithTimeout(timeout),
 		wait.WithInterval(poll), wait.WithImmediate())
-	clients, cerr := kubernetes.NewForConfig(r.Client.RESTConfig())
-	if cerr != nil {
-		return nil, fmt.Errorf("cluster: %w", cerr)
-	}
-	lines := r.LogLines
-	if lines <= 0 {
-		lines = 50
-	}
 	if werr != nil {
-		tail, _ := r.podLogTail(context.WithoutCancel(ctx), clients, ns, job.Name, lines)
+		tail, _ := r.podLogTail(context.WithoutCancel(ctx), k.clients, ref)
 		reason := "did not finish within " + timeout.String()
 		if ctx.Err() != nil {
 			reason = "interrupted before the job finished"
 			werr = errors.Join(werr, ctx.Err())
+		} else if apierrors.IsForbidden(errors.Unwrap(werr)) || apierrors.IsForbidden(werr) {
+			reason = "cannot watch the job (the kubeconfig's account lacks get on jobs or list on pods in " + ref.ns + ")"
 		}
-		return nil, &RunError{Namespace: ns, Job: job.Name, Reason: reason, Logs: tail, Err: werr}
+		return &RunError{Namespace: ref.ns, Job: ref.name, Reason: reason, Logs: tail, Err: werr}
 	}
 	if outcome.Failed {
-		tail, _ := r.podLogTail(ctx, clients, ns, job.Name, lines)
-		r.progress("job %s/%s failed: %s", ns, job.Name, outcome.Reason)
-		return nil, &RunError{Namespace: ns, Job: job.Name, Reason: "failed: " + outcome.Reason, Logs: tail}
+		tail, _ := r.podLogTail(ctx, k.clients, ref)
+		r.progress("job %s/%s failed: %s", ref.ns, ref.name, outcome.Reason)
+		return &RunError{Namespace: ref.ns, Job: ref.name, Reason: "failed: " + outcome.Reason, Logs: tail}
 	}
-	r.progress("job %s/%s complete", ns, job.Name)
+	r.progress("job %s/%s complete", ref.ns, ref.name)
+	return nil
+}
 
+// collectReport collects the report files, parses them and checks every planned stage is there.
+func (r *JobRunner) collectReport(ctx context.Context, k *kube, ref jobRef, prep preparedRun, cfg scenarios.Config) (*report.Report, error) {
 	dir := r.ReportDir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "tailgate-report-")
@@ -198,28 +252,16 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster: report dir: %w", err)
 	}
-
-	var source string
-	if prep.s3 != nil {
-		n, err := DownloadS3Reports(ctx, r.S3, *prep.s3, dir)
-		if err != nil {
-			tail, _ := r.podLogTail(ctx, clients, ns, job.Name, lines)
-			return nil, &RunError{Namespace: ns, Job: job.Name, Reason: "collect the report from S3", Logs: tail, Err: err}
-		}
-		source = fmt.Sprintf("s3://%s/%s (%d files, job %s/%s)", prep.s3.Bucket, prep.s3.Prefix, n, ns, job.Name)
-	} else {
-		names, tail, err := r.collectFromLog(ctx, clients, ns, job.Name, dir, lines)
-		if err != nil {
-			return nil, &RunError{Namespace: ns, Job: job.Name, Reason: "collect the report from the pod log", Logs: tail, Err: err}
-		}
-		if len(names) == 0 {
-			return nil, &RunError{Namespace: ns, Job: job.Name, Reason: "the pod log holds no report files", Logs: tail}
-		}
-		source = fmt.Sprintf("pod log of job %s/%s (%s)", ns, job.Name, strings.Join(names, ", "))
-	}
-	rep, err = report.ReadDir(dir)
+	source, err := r.collectFiles(ctx, k, ref, prep, dir)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: report of job %s/%s: %w", ns, job.Name, err)
+		return nil, err
+	}
+	if err := scrubSecrets(dir, r.secrets(prep)...); err != nil {
+		return nil, err
+	}
+	rep, err := report.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: report of job %s/%s: %w", ref.ns, ref.name, err)
 	}
 	rep.Source = source
 	markMissingStages(rep, cfg)
@@ -260,17 +302,17 @@ func markMissingStages(rep *report.Report, cfg scenarios.Config) {
 // Render returns the objects Run would create for cfg in namespace ns, without creating
 // anything (for inspection or a server-side dry-run).
 func (r *JobRunner) Render(cfg scenarios.Config, ns string) (*BenchmarkObjects, error) {
-	objs, _, err := r.render(cfg, ns)
+	objs, _, err := r.render(cfg, jobRef{ns: ns, runID: ns})
 	return objs, err
 }
 
-func (r *JobRunner) render(cfg scenarios.Config, ns string) (*BenchmarkObjects, preparedRun, error) {
-	prep, err := prepareScenario(cfg, ns)
+func (r *JobRunner) render(cfg scenarios.Config, ref jobRef) (*BenchmarkObjects, preparedRun, error) {
+	prep, err := prepareScenario(cfg, ref.runID)
 	if err != nil {
 		return nil, prep, err
 	}
 	in := r.Benchmark
-	in.Namespace, in.RunID, in.Config = ns, ns, prep.config
+	in.Namespace, in.RunID, in.Config = ref.ns, ref.runID, prep.config
 	if in.Engine == EngineNative {
 		// The native engine reads the API key and HF token from the environment.
 		if len(prep.otherSecrets) > 0 {
@@ -278,15 +320,19 @@ func (r *JobRunner) render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 		}
 	} else {
 		in.SecretConfig = prep.secretConfig
+		if in.Config, err = adaptConfig(in.Config, cmp.Or(in.Image, DefaultInferencePerfImage)); err != nil {
+			return nil, prep, err
+		}
 	}
-	if in.APIKey == "" {
-		in.APIKey = prep.apiKey
-	}
-	if in.HFToken == "" {
-		in.HFToken = prep.hfToken
-	}
+	in.APIKey = cmp.Or(in.APIKey, prep.apiKey)
+	in.HFToken = cmp.Or(in.HFToken, prep.hfToken)
 	objs, err := RenderBenchmark(in)
 	return objs, prep, err
+}
+
+// secrets lists every secret value of the run, for redaction.
+func (r *JobRunner) secrets(prep preparedRun) []string {
+	return append([]string{r.Benchmark.APIKey, r.Benchmark.HFToken}, prep.secretValues...)
 }
 
 // redactSecrets replaces every non-empty secret in text with <redacted>, and
@@ -307,104 +353,6 @@ func (r *JobRunner) progress(format string, args ...any) {
 	}
 }
 
-// latestPod returns the job's most recently created pod.
-func latestPod(ctx context.Context, clients kubernetes.Interface, ns, job string) (*corev1.Pod, error) {
-	pods, err := clients.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + job})
-	if err != nil {
-		return nil, fmt.Errorf("list pods of job %s/%s: %w", ns, job, err)
-	}
-	if len(pods.Items) == 0 {
-		return nil, fmt.Errorf("job %s/%s has no pod", ns, job)
-	}
-	sort.Slice(pods.Items, func(i, j int) bool {
-		return pods.Items[i].CreationTimestamp.Before(&pods.Items[j].CreationTimestamp)
-	})
-	return &pods.Items[len(pods.Items)-1], nil
-}
-
-func (r *JobRunner) openLog(ctx context.Context, clients kubernetes.Interface, ns, job string) (io.ReadCloser, *corev1.Pod, error) {
-	pod, err := latestPod(ctx, clients, ns, job)
-	if err != nil {
-		return nil, nil, err
-	}
-	rc, err := clients.CoreV1().Pods(ns).GetLogs(pod.Name, &corev1.PodLogOptions{Container: benchContainer}).Stream(ctx)
-	if err != nil {
-		return nil, pod, fmt.Errorf("log of pod %s/%s: %w", ns, pod.Name, err)
-	}
-	return rc, pod, nil
-}
-
-// podLogTail returns the last n lines of the job's latest pod's log, followed by the
-// container's termination state; on error it says why the log is unavailable.
-func (r *JobRunner) podLogTail(ctx context.Context, clients kubernetes.Interface, ns, job string, n int) (string, error) {
-	rc, pod, err := r.openLog(ctx, clients, ns, job)
-	if err != nil {
-		return "(log unavailable: " + err.Error() + ")" + terminationNote(pod), err
-	}
-	defer rc.Close()
-	t := &tailLines{n: n}
-	sc := bufio.NewScanner(rc)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		t.add(sc.Text())
-	}
-	return t.String() + terminationNote(pod), sc.Err()
-}
-
-// terminationNote says how the pod's benchmark container ended, or why it has not run:
-// unschedulable, waiting for its image, and so on.
-func terminationNote(pod *corev1.Pod) string {
-	if pod == nil {
-		return ""
-	}
-	for _, cs := range pod.Status.ContainerStatuses {
-		if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
-			return fmt.Sprintf("\n(pod %s: container %s exited with code %d, reason %s %s)", pod.Name, cs.Name, t.ExitCode, t.Reason, t.Message)
-		}
-		if w := cs.State.Waiting; w != nil {
-			return fmt.Sprintf("\n(pod %s: container %s waiting: %s %s)", pod.Name, cs.Name, w.Reason, w.Message)
-		}
-	}
-	if pod.Status.Phase == corev1.PodPending {
-		for _, c := range pod.Status.Conditions {
-			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-				return fmt.Sprintf("\n(pod %s: pending, not scheduled: %s: %s)", pod.Name, c.Reason, c.Message)
-			}
-		}
-		return fmt.Sprintf("\n(pod %s: pending)", pod.Name)
-	}
-	return ""
-}
-
-// collectFromLog extracts the report files from the job's latest pod's log into dir.
-func (r *JobRunner) collectFromLog(ctx context.Context, clients kubernetes.Interface, ns, job, dir string, n int) ([]string, string, error) {
-	rc, pod, err := r.openLog(ctx, clients, ns, job)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rc.Close()
-	t := &tailLines{n: n}
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(rc)
-		sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
-		for sc.Scan() {
-			t.add(sc.Text())
-			if _, err := pw.Write(append(sc.Bytes(), '\n')); err != nil {
-				return
-			}
-		}
-		pw.CloseWithError(sc.Err())
-	}()
-	names, err := ExtractReportFiles(pr, dir)
-	pr.Close() // extraction stopped early: unblock the copier's write...
-	rc.Close() // ...and its read
-	<-done
-	return names, t.String() + terminationNote(pod), err
-}
-
 // DeleteNamespace deletes a namespace and waits until it is gone, so a run leaves nothing
 // behind (its Job, pods, ConfigMap and Secret go with it).
 func DeleteNamespace(ctx context.Context, res *resources.Resources, name string) error {
@@ -423,10 +371,10 @@ func DeleteNamespace(ctx context.Context, res *resources.Resources, name string)
 
 // checkAffinityTarget refuses an affinity that no running pod satisfies, instead of leaving
 // the benchmark pod Pending until the timeout.
-func checkAffinityTarget(ctx context.Context, res *resources.Resources, a *TargetAffinity) error {
-	var pods corev1.PodList
+func checkAffinityTarget(ctx context.Context, clients kubernetes.Interface, a *TargetAffinity) error {
 	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: a.Labels})
-	if err := res.WithNamespace(a.Namespace).List(ctx, &pods, resources.WithLabelSelector(sel)); err != nil {
+	pods, err := clients.CoreV1().Pods(a.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
 		return fmt.Errorf("cluster: affinity: list target pods %s in %s: %w", sel, a.Namespace, err)
 	}
 	for _, p := range pods.Items {

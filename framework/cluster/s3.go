@@ -28,6 +28,9 @@ type S3Options struct {
 	Credentials aws.CredentialsProvider
 }
 
+// ErrNoS3Reports means the bucket could be read but holds no report file for the run.
+var ErrNoS3Reports = errors.New("no report files")
+
 // S3Location is where a benchmark stores its report files in S3.
 type S3Location struct {
 	Bucket string
@@ -94,7 +97,7 @@ func DownloadS3Reports(ctx context.Context, opts S3Options, loc S3Location, dir 
 		}
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("s3: no report files under s3://%s/%s (did the upload fail? inference-perf only logs upload errors)", loc.Bucket, prefix)
+		return 0, fmt.Errorf("s3: %w under s3://%s/%s (did the upload fail? inference-perf only logs upload errors)", ErrNoS3Reports, loc.Bucket, prefix)
 	}
 	return n, nil
 }

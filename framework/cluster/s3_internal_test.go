@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -90,6 +91,30 @@ var _ = Describe("the S3 collector, against an S3-compatible server on loopback"
 		Expect(err).NotTo(HaveOccurred())
 		_, err = DownloadS3Reports(ctx, opts, *prep.s3, GinkgoT().TempDir())
 		Expect(err).To(MatchError(ContainSubstring("no report files under s3://inference-perf-results/production-sim/results/tailgate-bench-empty/")))
+	})
+
+	It("tells a host without access to the bucket from a Job that uploaded nothing", func(ctx SpecContext) {
+		denied := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`))
+		}))
+		DeferCleanup(denied.Close)
+		loc := S3Location{Bucket: "inference-perf-results", Prefix: "runs/tailgate-bench-1/"}
+		r := &JobRunner{Benchmark: BenchmarkInput{ServiceAccountName: "bench-sa"}}
+		ref := jobRef{ns: "tailgate-bench-1", name: "inference-perf"}
+
+		_, err := DownloadS3Reports(ctx, S3Options{Endpoint: denied.URL, Region: "us-east-1", UsePathStyle: true, Credentials: opts.Credentials}, loc, GinkgoT().TempDir())
+		Expect(err).To(HaveOccurred())
+		Expect(hostLacksAccess(err)).To(BeTrue(), "%v", err)
+		Expect(r.s3Diagnosis(ref, loc, err, "")).To(HavePrefix("this host cannot read s3://inference-perf-results/runs/tailgate-bench-1/"))
+
+		_, err = DownloadS3Reports(ctx, opts, loc, GinkgoT().TempDir())
+		Expect(err).To(MatchError(ErrNoS3Reports))
+		Expect(hostLacksAccess(err)).To(BeFalse())
+		msg := r.s3Diagnosis(ref, loc, err, "INFO running stage 0\nbotocore.exceptions.NoCredentialsError: Unable to locate credentials")
+		Expect(msg).To(ContainSubstring("the Job wrote nothing to s3://inference-perf-results/runs/tailgate-bench-1/: its pod (ServiceAccount tailgate-bench-1/bench-sa, no IRSA role"))
+		Expect(msg).To(ContainSubstring("the pod log says: botocore.exceptions.NoCredentialsError: Unable to locate credentials"))
 	})
 
 	It("names the bucket setting when it is missing", func(ctx SpecContext) {

@@ -8,9 +8,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/e2e-framework/klient/k8s"
-	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
-	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // JobOutcome is how a benchmark Job ended.
@@ -24,36 +22,24 @@ type JobOutcome struct {
 var fatalWaiting = []string{"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
 	"CreateContainerConfigError", "CreateContainerError"}
 
-// jobFinished is a klient/wait condition that is done when the Job is Complete or Failed
-// (conditions.JobCompleted alone would wait out its timeout on a failed Job), or when one of
-// its pods is stuck on an error that waiting cannot fix (an image that cannot be pulled).
-// The outcome is stored in out.
-func jobFinished(r *resources.Resources, job *batchv1.Job, out *JobOutcome) func(context.Context) (bool, error) {
-	match := conditions.New(r).ResourceMatch(job, func(obj k8s.Object) bool {
-		j := obj.(*batchv1.Job)
-		for _, c := range j.Status.Conditions {
-			if c.Status != corev1.ConditionTrue {
-				continue
-			}
-			switch c.Type {
-			case batchv1.JobComplete:
-				*out = JobOutcome{Complete: true}
-				return true
-			case batchv1.JobFailed:
-				*out = JobOutcome{Failed: true, Reason: strings.TrimSpace(c.Reason + ": " + c.Message)}
-				return true
-			}
-		}
-		return false
-	})
+// jobFinished is a klient/wait condition that is done when the run's Job is Complete or
+// Failed (conditions.JobCompleted alone would wait out its timeout on a failed Job), or
+// when one of its pods is stuck on an error that waiting cannot fix (an image that cannot
+// be pulled). It reads only the run's namespace and the pods with the run's labels. The
+// outcome is stored in out.
+func jobFinished(k *kube, ref jobRef, out *JobOutcome) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		done, err := match(ctx)
-		if done || err != nil {
-			return done, err
+		j, err := k.clients.BatchV1().Jobs(ref.ns).Get(ctx, ref.name, metav1.GetOptions{})
+		if err != nil {
+			return false, fmt.Errorf("get job %s/%s: %w", ref.ns, ref.name, err)
 		}
-		var pods corev1.PodList
-		if err := r.List(ctx, &pods, resources.WithLabelSelector("batch.kubernetes.io/job-name="+job.Name)); err != nil {
-			return false, fmt.Errorf("list pods of job %s/%s: %w", job.Namespace, job.Name, err)
+		if o, done := jobOutcome(j); done {
+			*out = o
+			return true, nil
+		}
+		pods, err := k.clients.CoreV1().Pods(ref.ns).List(ctx, metav1.ListOptions{LabelSelector: ref.podSelector()})
+		if err != nil {
+			return false, fmt.Errorf("list pods of job %s/%s: %w", ref.ns, ref.name, err)
 		}
 		for _, p := range pods.Items {
 			for _, cs := range p.Status.ContainerStatuses {
@@ -65,4 +51,20 @@ func jobFinished(r *resources.Resources, job *batchv1.Job, out *JobOutcome) func
 		}
 		return false, nil
 	}
+}
+
+// jobOutcome reads the Job's Complete or Failed condition.
+func jobOutcome(j *batchv1.Job) (JobOutcome, bool) {
+	for _, c := range j.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobComplete:
+			return JobOutcome{Complete: true}, true
+		case batchv1.JobFailed:
+			return JobOutcome{Failed: true, Reason: strings.TrimSpace(c.Reason + ": " + c.Message)}, true
+		}
+	}
+	return JobOutcome{}, false
 }

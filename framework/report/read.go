@@ -83,6 +83,7 @@ func ReadDir(dir string) (*Report, error) {
 			r.PartialReason = joinReason(r.PartialReason, s.Name()+" is partial")
 		}
 	}
+	correctGenerations(r) // known defects of the inference-perf release that wrote the files
 	return r, readTimelines(dir, r)
 }
 

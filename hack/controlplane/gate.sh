@@ -3,10 +3,13 @@
 # (hack/controlplane/up.sh), twice: kwok serves a real inference-perf report
 # (framework/cluster/testdata/one-stage-92rps: one stage at 92.19 req/s) as the benchmark
 # pod's log; the suite collects, parses and judges it.
-#   1. with the suite's own SLA (suites/production/sla.yaml): the gate must pass;
+#   1. with gate/v020-sla.yaml (the production promises an inference-perf v0.2.0 report can
+#      be judged on: TTFT, corrected TPOT, request latency, errors): the gate must pass;
 #   2. with gate/strict-sla.yaml (P99 TTFT < 100 ms; the report has 182 ms): it must fail;
 #   3. with a benchmark pod that crashes (kwok's chaos stage; its log is a Python traceback):
-#      the Job fails (backoff exhausted) and the gate must fail with the log lines shown.
+#      the Job fails (backoff exhausted) and the gate must fail with the log lines shown;
+#   4. with the suite's own SLA (suites/production/sla.yaml), whose ITL promise v0.2.0's
+#      per-line timestamps cannot support: the gate must refuse, naming v0.3.0 as the fix.
 # Exits non-zero when either verdict is not the expected one. Reports go to
 # ${TAILGATE_REPORT_DIR:-reports}/gate-{pass,fail}.
 set -uo pipefail
@@ -41,7 +44,7 @@ gate() { # name sla-file(optional) crash(optional)
 }
 
 status=0
-if gate pass; then
+if gate pass "${here}/gate/v020-sla.yaml"; then
   echo "gate.sh: production suite passed on the fixture report, as expected"
 else
   echo "gate.sh: FAIL: the production suite should pass on the fixture report" >&2
@@ -64,5 +67,14 @@ elif ! grep -q "OSError: We could not connect to https://huggingface.co" "${out}
   status=1
 else
   echo "gate.sh: production suite failed on the crashed benchmark Job and showed its log, as expected"
+fi
+if gate itl "${root}/suites/production/sla.yaml"; then
+  echo "gate.sh: FAIL: the production suite passed an ITL promise on a v0.2.0 report" >&2
+  status=1
+elif ! grep -q "inference-perf:v0.3.0" "${out}/gate-itl.log"; then
+  echo "gate.sh: FAIL: the refused ITL promise does not say which image fixes it" >&2
+  status=1
+else
+  echo "gate.sh: production suite refused the ITL promise on the v0.2.0 report, as expected"
 fi
 exit "${status}"
