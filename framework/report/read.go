@@ -33,8 +33,23 @@ func StageFile(id int) string { return fmt.Sprintf(stageFileFmt, id) }
 // file is absent from Distributions. Other files (prometheus, per-request,
 // per-adapter, config) are ignored. A missing summary marks the report
 // partial. A file that is empty, truncated, not JSON or has a value of the
-// wrong type is an error naming the file and the problem.
+// wrong type is an error naming the file and the problem. Known measurement
+// defects of the inference-perf release that wrote the files are corrected,
+// or the figures they spoil refused (see CorrectLineStamping).
 func ReadDir(dir string) (*Report, error) {
+	r, err := ReadDirAsWritten(dir)
+	if err != nil {
+		return nil, err
+	}
+	correctGenerations(r) // known defects of the inference-perf release that wrote the files
+	return r, nil
+}
+
+// ReadDirAsWritten reads dir as ReadDir does but keeps every figure as the
+// files hold it, without correcting known defects of the release that wrote
+// them. It is for tools that model those defects themselves (calibration
+// against a real run); a gate judges ReadDir's report.
+func ReadDirAsWritten(dir string) (*Report, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read report dir: %w", err)
@@ -83,7 +98,6 @@ func ReadDir(dir string) (*Report, error) {
 			r.PartialReason = joinReason(r.PartialReason, s.Name()+" is partial")
 		}
 	}
-	correctGenerations(r) // known defects of the inference-perf release that wrote the files
 	return r, readTimelines(dir, r)
 }
 
