@@ -29,7 +29,7 @@ var _ = Describe("tailgate report --sla", func() {
 		code, out, errOut := runReportCmd("--sla", slaFile("latency: {ttft: {p99: 250ms}, request_latency: {p99: 1500ms}}\n"), stage3)
 		Expect(code).To(Equal(0), errOut+out)
 		Expect(out).To(ContainSubstring("PASS  TTFT p99 < 250ms"))
-		Expect(out).To(ContainSubstring("all 3 promises hold"))
+		Expect(out).To(ContainSubstring("all 4 promises hold")) // with the implied error-rate promise
 	})
 
 	It("judges TPOT on the corrected value of an inference-perf v0.2.0 report (exit 1)", func() {

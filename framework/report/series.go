@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -184,6 +185,11 @@ func stagePercentiles(s Stage, ps []float64) (obj, error) {
 		o := obj{{"count", d.Count()}}
 		for _, p := range ps {
 			v, err := d.Percentile(p)
+			if errors.Is(err, ErrLineStamped) {
+				// No percentile of this metric means anything; say why, keep the others.
+				o = append(o, kv{"refused", err.Error()})
+				break
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s, %s: %w", s.Name(), m, err)
 			}
