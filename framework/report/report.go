@@ -129,6 +129,8 @@ type Stage struct {
 	Goodput *Goodput
 	// Generator holds the native engine's self-checks; nil for other sources.
 	Generator *GeneratorStats
+	// Server holds the model server's own metrics over the stage; nil when none were collected.
+	Server *ServerMetrics
 }
 
 // Report is the outcome of a run: the summary over all stages and each stage.

@@ -290,5 +290,5 @@ func WriteDir(dir string, r *Report) error {
 			return err
 		}
 	}
-	return nil
+	return writeServerMetrics(dir, r)
 }
