@@ -142,6 +142,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	g := &Gate{Settings: s}
 
 	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
+	native.ServerMetrics = s.ServerMetrics
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
 		if !ok {

@@ -41,8 +41,13 @@ type NativeRunner struct {
 	Requests func([]loadgen.RequestRecord)
 	// SkipPreflight skips the GET /v1/models check of the target before the load.
 	SkipPreflight bool
-	// HTTPClient, when set, is used for the preflight check.
+	// HTTPClient, when set, is used for the preflight check and the /metrics scrapes.
 	HTTPClient *http.Client
+	// ServerMetrics is the server metrics mode: ServerMetricsAuto (""),
+	// ServerMetricsScrape or ServerMetricsOff.
+	ServerMetrics string
+	// ServerMetricsInterval is the /metrics scrape interval; 0 means 1 s.
+	ServerMetricsInterval time.Duration
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer
@@ -58,7 +63,12 @@ func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (*report.R
 	if err != nil {
 		return nil, redactTarget(err, cfg)
 	}
+	finishServerMetrics, err := r.startServerMetrics(ctx, &opts)
+	if err != nil {
+		return nil, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
+	}
 	res, err := loadgen.Run(ctx, opts)
+	finishServerMetrics(res)
 	if res != nil && r.Requests != nil && len(res.Requests) > 0 {
 		r.Requests(res.Requests)
 	}

@@ -29,6 +29,8 @@ const (
 	EnvRate      = "TAILGATE_RATE"
 	EnvRunner    = "TAILGATE_RUNNER"
 	EnvReportDir = "TAILGATE_REPORT_DIR"
+	// EnvServerMetrics is scrape or off; empty scrapes /metrics when it serves vLLM's families.
+	EnvServerMetrics = "TAILGATE_SERVER_METRICS"
 )
 
 // Runner names accepted by Settings.Runner.
@@ -66,6 +68,8 @@ type Settings struct {
 	Runner string
 	// ReportDir is where report files, the JUnit file and the summary go.
 	ReportDir string
+	// ServerMetrics is the server metrics mode: "" (scrape when /metrics serves vLLM), scrape or off.
+	ServerMetrics string
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -80,7 +84,7 @@ func (s Settings) String() string {
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir string
+	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -101,6 +105,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.rate, "rate", EnvRate, "override every stage's rate in requests per second")
 	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
 	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
+	bind(&f.serverMetrics, "server-metrics", EnvServerMetrics, "scrape or off: collect the server's /metrics during the run")
 	return f
 }
 
@@ -109,6 +114,7 @@ func (f *Flags) Settings() (Settings, error) {
 	return parseSettings(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
+		EnvServerMetrics: f.serverMetrics,
 	}, "-tailgate.")
 }
 
@@ -118,7 +124,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir} {
+	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvServerMetrics} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -139,6 +145,8 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		SLA:       strings.TrimSpace(raw[EnvSLA]),
 		Runner:    strings.TrimSpace(raw[EnvRunner]),
 		ReportDir: strings.TrimSpace(raw[EnvReportDir]),
+
+		ServerMetrics: strings.TrimSpace(raw[EnvServerMetrics]),
 	}
 	if v := strings.TrimSpace(raw[EnvDuration]); v != "" {
 		d, err := time.ParseDuration(v)
@@ -166,6 +174,9 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:
 	default:
 		return s, fmt.Errorf("%s=%q: want native, inference-perf-job or native-job", name(EnvRunner, "runner"), s.Runner)
+	}
+	if s.ServerMetrics != "" && s.ServerMetrics != "scrape" && s.ServerMetrics != "off" {
+		return s, fmt.Errorf("%s=%q: want scrape or off (or leave it empty to scrape when /metrics serves vLLM)", name(EnvServerMetrics, "server-metrics"), s.ServerMetrics)
 	}
 	if err := checkTargetURL(s.TargetURL); err != nil {
 		return s, fmt.Errorf("%s=%q: %w", name(EnvTargetURL, "target-url"), RedactURL(s.TargetURL), err)
