@@ -142,7 +142,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	g := &Gate{Settings: s}
 
 	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
-	native.ServerMetrics = s.ServerMetrics
+	native.configureServerMetrics(s)
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
 		if !ok {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/framework/report"
+	"github.com/tailgate-dev/tailgate/framework/servermetrics"
 	"github.com/tailgate-dev/tailgate/framework/tokenizer"
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
@@ -48,6 +49,9 @@ type NativeRunner struct {
 	ServerMetrics string
 	// ServerMetricsInterval is the /metrics scrape interval; 0 means 1 s.
 	ServerMetricsInterval time.Duration
+	// Prometheus, when its URL is set, is queried for the server metrics
+	// instead of scraping /metrics.
+	Prometheus servermetrics.Prometheus
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer

@@ -44,6 +44,9 @@ func (r *NativeRunner) startServerMetrics(ctx context.Context, o *loadgen.Option
 	if r.ServerMetrics == ServerMetricsOff {
 		return none, nil
 	}
+	if r.Prometheus.URL != "" {
+		return r.queryPrometheusAfter(ctx, o), nil
+	}
 	sc, err := servermetrics.Start(ctx, servermetrics.Target{
 		URL: o.BaseURL + "/metrics", APIKey: o.APIKey, Headers: o.Headers,
 		Interval: r.ServerMetricsInterval, Client: r.HTTPClient,
@@ -59,10 +62,11 @@ func (r *NativeRunner) startServerMetrics(ctx context.Context, o *loadgen.Option
 	}
 	marks := &stageMarks{}
 	r.trackStages(o, marks)
+	start := time.Now()
 	return func(res *loadgen.Result) {
 		sc.Stop(ctx)
 		if res != nil && res.Report != nil {
-			attachServerMetrics(res.Report, sc, marks)
+			attachServerMetrics(res.Report, sc, marks, start, time.Now())
 		}
 	}, nil
 }
@@ -91,9 +95,14 @@ func (r *NativeRunner) trackStages(o *loadgen.Options, marks *stageMarks) {
 	}
 }
 
-// attachServerMetrics sets Server on each stage and the summary of rep.
-func attachServerMetrics(rep *report.Report, sc *servermetrics.Scraper, marks *stageMarks) {
-	first, last := sc.Span()
+// windower computes server figures over a time window.
+type windower interface {
+	Window(from, to time.Time) *report.ServerMetrics
+}
+
+// attachServerMetrics sets Server on each stage of rep (from its start as
+// the progress ticks saw it to the next stage's) and on the summary.
+func attachServerMetrics(rep *report.Report, w windower, marks *stageMarks, first, last time.Time) {
 	marks.mu.Lock()
 	starts := append([]time.Time(nil), marks.starts...)
 	marks.mu.Unlock()
@@ -106,7 +115,50 @@ func attachServerMetrics(rep *report.Report, sc *servermetrics.Scraper, marks *s
 		if id+1 < len(starts) {
 			to = starts[id+1]
 		}
-		rep.Stages[i].Server = sc.Window(from, to)
+		rep.Stages[i].Server = w.Window(from, to)
 	}
-	rep.Summary.Server = sc.Window(first, last)
+	rep.Summary.Server = w.Window(first, last)
+}
+
+// queryPrometheusAfter notes the run's stage times and returns the function
+// that, once the run is over and Prometheus has scraped it, queries the
+// server figures of each stage and of the run.
+func (r *NativeRunner) queryPrometheusAfter(ctx context.Context, o *loadgen.Options) func(*loadgen.Result) {
+	marks := &stageMarks{}
+	r.trackStages(o, marks)
+	p := r.Prometheus
+	if p.Step <= 0 {
+		p.Step = DefaultPrometheusScrapeInterval
+	}
+	start := time.Now()
+	return func(res *loadgen.Result) {
+		if res == nil || res.Report == nil {
+			return
+		}
+		end := time.Now()
+		// Wait for a scrape that sees the final counters, and for its ingestion.
+		select {
+		case <-time.After(2 * p.Step):
+		case <-ctx.Done():
+		}
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		end = end.Add(2 * p.Step) // the scrape after the run ends
+		samples, err := servermetrics.Query(qctx, p, start.Add(-2*p.Step), end)
+		if err != nil {
+			res.Report.Summary.Server = &report.ServerMetrics{Source: report.ServerFromPrometheus, Note: err.Error()}
+			return
+		}
+		attachServerMetrics(res.Report, samples, marks, start, end)
+	}
+}
+
+// DefaultPrometheusScrapeInterval is Prometheus's default scrape interval,
+// used as the query step when NativeRunner.Prometheus.Step is zero.
+const DefaultPrometheusScrapeInterval = 15 * time.Second
+
+// configureServerMetrics copies the server metrics settings onto the runner.
+func (r *NativeRunner) configureServerMetrics(s Settings) {
+	r.ServerMetrics = s.ServerMetrics
+	r.Prometheus.URL, r.Prometheus.Selector, r.Prometheus.BearerToken = s.PrometheusURL, s.PrometheusSelector, s.PrometheusToken
 }

@@ -31,6 +31,12 @@ const (
 	EnvReportDir = "TAILGATE_REPORT_DIR"
 	// EnvServerMetrics is scrape or off; empty scrapes /metrics when it serves vLLM's families.
 	EnvServerMetrics = "TAILGATE_SERVER_METRICS"
+	// EnvPrometheusURL, when set, queries this Prometheus for the server metrics instead of scraping.
+	EnvPrometheusURL = "TAILGATE_PROMETHEUS_URL"
+	// EnvPrometheusSelector picks the target's series, e.g. {namespace="default",model_name="qwen3-8b"}.
+	EnvPrometheusSelector = "TAILGATE_PROMETHEUS_SELECTOR"
+	// EnvPrometheusToken is sent to Prometheus as a bearer token; it is never printed.
+	EnvPrometheusToken = "TAILGATE_PROMETHEUS_TOKEN"
 )
 
 // Runner names accepted by Settings.Runner.
@@ -70,6 +76,8 @@ type Settings struct {
 	ReportDir string
 	// ServerMetrics is the server metrics mode: "" (scrape when /metrics serves vLLM), scrape or off.
 	ServerMetrics string
+	// PrometheusURL, PrometheusSelector and PrometheusToken name a Prometheus to query for them.
+	PrometheusURL, PrometheusSelector, PrometheusToken string
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -85,6 +93,7 @@ func (s Settings) String() string {
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
 	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics string
+	promURL, promSelector, promToken                                                           string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -106,6 +115,9 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
 	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
 	bind(&f.serverMetrics, "server-metrics", EnvServerMetrics, "scrape or off: collect the server's /metrics during the run")
+	bind(&f.promURL, "prometheus-url", EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
+	bind(&f.promSelector, "prometheus-selector", EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
+	bind(&f.promToken, "prometheus-token", EnvPrometheusToken, "bearer token for Prometheus")
 	return f
 }
 
@@ -114,7 +126,7 @@ func (f *Flags) Settings() (Settings, error) {
 	return parseSettings(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
-		EnvServerMetrics: f.serverMetrics,
+		EnvServerMetrics: f.serverMetrics, EnvPrometheusURL: f.promURL, EnvPrometheusSelector: f.promSelector, EnvPrometheusToken: f.promToken,
 	}, "-tailgate.")
 }
 
@@ -124,7 +136,8 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvServerMetrics} {
+	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvServerMetrics,
+		EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -147,6 +160,10 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		ReportDir: strings.TrimSpace(raw[EnvReportDir]),
 
 		ServerMetrics: strings.TrimSpace(raw[EnvServerMetrics]),
+		PrometheusURL: strings.TrimSpace(raw[EnvPrometheusURL]),
+
+		PrometheusSelector: strings.TrimSpace(raw[EnvPrometheusSelector]),
+		PrometheusToken:    strings.TrimSpace(raw[EnvPrometheusToken]),
 	}
 	if v := strings.TrimSpace(raw[EnvDuration]); v != "" {
 		d, err := time.ParseDuration(v)

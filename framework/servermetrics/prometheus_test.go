@@ -1,0 +1,101 @@
+package servermetrics_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+	"github.com/tailgate-dev/tailgate/framework"
+	"github.com/tailgate-dev/tailgate/framework/report"
+	"github.com/tailgate-dev/tailgate/framework/servermetrics"
+)
+
+// freePort returns a loopback port nothing listens on.
+func freePort() int {
+	GinkgoHelper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startPrometheus runs the prometheus binary on loopback, scraping target
+// (host:port) every second, and returns its base URL once it has scraped it.
+func startPrometheus(ctx context.Context, target string) string {
+	GinkgoHelper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			Fail("prometheus is not installed; .ci/run installs Debian's prometheus package")
+		}
+		Skip("prometheus is not installed (apt-get install prometheus); skipping the real-Prometheus spec")
+	}
+	dir := GinkgoT().TempDir()
+	cfg := fmt.Sprintf("global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n  - job_name: vllm\n    static_configs: [{targets: [%q]}]\n", target)
+	Expect(os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644)).To(Succeed())
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
+	Expect(cmd.Start()).To(Succeed())
+	DeferCleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := "http://" + addr
+	Eventually(ctx, func() (string, error) {
+		resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(`up{job="vllm"}`))
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return string(body), err
+	}).WithTimeout(60 * time.Second).WithPolling(500 * time.Millisecond).Should(ContainSubstring(`"1"]`))
+	return base
+}
+
+var _ = Describe("querying a real Prometheus that scrapes the simulated vLLM", func() {
+	It("gives the same figures as scraping /metrics directly", func(ctx SpecContext) {
+		sim := simulator(ctx, func(p *mockvllm.Profile) { p.MaxNumSeqs = 4 })
+		u, err := url.Parse(sim.URL())
+		Expect(err).NotTo(HaveOccurred())
+		prom := startPrometheus(ctx, u.Host)
+
+		direct, err := servermetrics.Start(ctx, servermetrics.Target{URL: sim.URL() + "/metrics", Interval: 250 * time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		from := time.Now()
+		r := &framework.NativeRunner{Prometheus: servermetrics.Prometheus{URL: prom, Selector: `{job="vllm"}`, Step: time.Second}}
+		rep, err := r.Run(ctx, burst(sim.URL(), 48, 12, 64))
+		Expect(err).NotTo(HaveOccurred())
+		direct.Stop(ctx)
+		want := direct.Window(from, time.Now())
+		got := rep.Summary.Server
+		Expect(got).NotTo(BeNil())
+		Expect(got.Note).NotTo(ContainSubstring("prometheus http"), got.Note)
+		Expect(got.Source).To(Equal(report.ServerFromPrometheus))
+		Expect(got.Series).To(Equal(1))
+		for _, f := range []struct{ name, stat string }{
+			{report.ServerRequestCount, ""}, {report.ServerPreemptions, "total"},
+			{report.ServerWaiting, "max"}, {report.ServerRunning, "max"}, {report.ServerTTFT, "count"},
+		} {
+			Expect(stat(got, f.name, f.stat)).To(Equal(stat(want, f.name, f.stat)), "%s %s", f.name, f.stat)
+		}
+		d := stat(want, report.ServerTTFT, "median")
+		Expect(stat(got, report.ServerTTFT, "median")).To(BeNumerically("~", d, bucketWidth(d)))
+		Expect(rep.Stages[0].Server).NotTo(BeNil())
+	}, SpecTimeout(3*time.Minute))
+
+	It("names the selector setting when the selector is not in braces", func(ctx SpecContext) {
+		_, err := servermetrics.Query(ctx, servermetrics.Prometheus{URL: "http://127.0.0.1:1", Selector: `job="vllm"`}, time.Now().Add(-time.Minute), time.Now())
+		Expect(err).To(MatchError(ContainSubstring("TAILGATE_PROMETHEUS_SELECTOR")))
+	})
+})
