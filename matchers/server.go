@@ -97,7 +97,16 @@ func (p *slaParser) serverBound(n *yaml.Node, path, unit string) float64 {
 // name is the promise's stable name, e.g. "server queue time p99 <= 500ms".
 func (sp ServerPromise) name() string {
 	key := serverKeys[sp.Key]
-	return fmt.Sprintf("server %s %s <= %s", key.label, sp.Stat, formatServer(sp.Max, key.unit))
+	return fmt.Sprintf("server %s <= %s", figureLabel(key, sp.Stat), formatServer(sp.Max, key.unit))
+}
+
+// figureLabel names a statistic of a figure ("queue time p99"); a count over
+// the window (preemptions) has no statistic to name.
+func figureLabel(k serverKey, stat string) string {
+	if k.figure == report.ServerPreemptions {
+		return k.label
+	}
+	return k.label + " " + stat
 }
 
 func formatServer(v float64, unit string) string {
@@ -121,7 +130,7 @@ func HaveServerFigureAtMost(key, stat string, max float64) *ScalarMatcher {
 	return &ScalarMatcher{
 		bounds:  DefaultLoadBounds(),
 		want:    strings.TrimPrefix(want, "server "),
-		notWant: fmt.Sprintf("%s %s > %s", k.label, stat, formatServer(max, k.unit)),
+		notWant: fmt.Sprintf("%s > %s", figureLabel(k, stat), formatServer(max, k.unit)),
 		measure: func(s subject) (bool, string, error) {
 			if !known {
 				return false, "", fmt.Errorf("unknown server figure %q", key)
@@ -139,9 +148,9 @@ func HaveServerFigureAtMost(key, stat string, max float64) *ScalarMatcher {
 			}
 			v, ok := m.Get(k.figure, st)
 			if !ok {
-				return false, "", fmt.Errorf("the server metrics (%s) have no %s %s", m.Source, k.label, stat)
+				return false, "", fmt.Errorf("the server metrics (%s) have no %s%s", m.Source, figureLabel(k, stat), noteOf(m))
 			}
-			return v <= max, fmt.Sprintf("server %s %s = %s%s", k.label, stat, formatServer(v, k.unit), serverState(m)), nil
+			return v <= max, fmt.Sprintf("server %s = %s%s", figureLabel(k, stat), formatServer(v, k.unit), serverState(m)), nil
 		},
 	}
 }
@@ -172,4 +181,11 @@ func (s SLA) serverPromises(load LoadBounds) []Promise {
 			Matcher: HaveServerFigureAtMost(sp.Key, sp.Stat, sp.Max).WithLoadBounds(load)})
 	}
 	return out
+}
+
+func noteOf(m *report.ServerMetrics) string {
+	if m.Note == "" {
+		return ""
+	}
+	return " (" + m.Note + ")"
 }
