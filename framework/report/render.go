@@ -165,7 +165,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		writeFailures(tw, s, "  ")
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	r.writeServerLines(w, "")
+	return nil
 }
 
 func writeFailures(w io.Writer, s Stage, indent string) {
@@ -234,6 +238,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "- %s: %d\n", l, sum.FailuresByLabel[l].Count)
 		}
 	}
+	r.writeServerLines(&b, "- ")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -110,6 +111,26 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		Expect(stat(rep.Stages[0].Server, report.ServerPreemptions, "total")).To(BeEquivalentTo(truth))
 		Expect(stat(rep.Summary.Server, report.ServerKVCacheUsage, "max")).To(BeNumerically(">", 0.9))
 	}, SpecTimeout(120*time.Second))
+
+	DescribeTable("says in the summary when first tokens lose time before the server's engine",
+		func(ctx SpecContext, frontend time.Duration, wantNote bool) {
+			sim := simulator(ctx, func(p *mockvllm.Profile) { p.FrontendDelay = frontend })
+			rep, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, burst(sim.URL(), 24, 4, 16))
+			Expect(err).NotTo(HaveOccurred())
+			var text strings.Builder
+			Expect(rep.WriteText(&text)).To(Succeed())
+			GinkgoWriter.Println(text.String())
+			Expect(text.String()).To(ContainSubstring("summary server (scrape, 1 series): up to "))
+			if !wantNote {
+				Expect(rep.Summary.TTFTCrossCheck()).To(BeEmpty())
+				return
+			}
+			Expect(rep.Summary.TTFTCrossCheck()).To(MatchRegexp(`^TTFT median: client [\d.]+ms, server ≈ [\d.]+ms \(from histogram buckets\): [\d.]+ms of each first token is spent before the server's engine`))
+			Expect(text.String()).To(ContainSubstring(rep.Summary.TTFTCrossCheck()))
+		},
+		Entry("an API frontend that takes 150 ms", 150*time.Millisecond, true, SpecTimeout(2*time.Minute)),
+		Entry("no frontend delay", time.Duration(0), false, SpecTimeout(2*time.Minute)),
+	)
 
 	It("collects nothing when switched off", func(ctx SpecContext) {
 		sim := simulator(ctx, func(*mockvllm.Profile) {})
