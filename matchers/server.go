@@ -189,3 +189,21 @@ func noteOf(m *report.ServerMetrics) string {
 	}
 	return " (" + m.Note + ")"
 }
+
+// serverWhy is the server's side of a latency failure: its state over the
+// judged stage and, when first tokens lose time before the engine, the
+// client/server TTFT cross-check; empty without server metrics, and for
+// inference-perf's own prometheus files, which hold means without peaks.
+func serverWhy(st report.Stage) string {
+	if st.Server == nil || st.Server.Source == report.ServerFromInferencePerf {
+		return ""
+	}
+	out := ""
+	if state := st.ServerState(); state != "" {
+		out = "; " + state
+	}
+	if c := st.TTFTCrossCheck(); c != "" {
+		out += "; " + c
+	}
+	return out
+}

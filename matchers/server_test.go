@@ -79,6 +79,14 @@ var _ = Describe("the SLA's server block", func() {
 		Expect(m.FailureMessage(rep)).To(MatchRegexp(`server preemptions <= 0: summary server preemptions = [1-9]\d* \(up to \d+ waiting, KV cache up to [\d.]+%, [1-9]\d* preemptions\), want preemptions <= 0`))
 	}, SpecTimeout(2*time.Minute))
 
+	It("puts the server's state in a latency failure", func(ctx SpecContext) {
+		rep := preemptingRun(ctx, framework.ServerMetricsScrape)
+		m := HaveP50TTFTBelow(time.Millisecond)
+		Expect(m.Match(rep)).To(BeFalse())
+		GinkgoWriter.Println(m.FailureMessage(rep))
+		Expect(m.FailureMessage(rep)).To(MatchRegexp(`; server \(scrape, 1 series\): up to \d+ waiting, .*KV cache up to [\d.]+%, [1-9]\d* preemptions, TTFT p99 ≈ `))
+	}, SpecTimeout(2*time.Minute))
+
 	It("is refused, not passed, when the run collected no server metrics", func(ctx SpecContext) {
 		rep := preemptingRun(ctx, framework.ServerMetricsOff)
 		sla, err := ParseSLA([]byte(serverSLA), "sla.yaml")

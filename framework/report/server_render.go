@@ -36,7 +36,11 @@ func (s Stage) ServerState() string {
 	if v, ok := m.Get(ServerTTFT, "p99"); ok {
 		parts = append(parts, "TTFT p99 ≈ "+FormatSeconds(v))
 	}
-	return fmt.Sprintf("server (%s, %d series): %s", m.Source, m.Series, strings.Join(parts, ", "))
+	source := m.Source
+	if m.Series > 0 {
+		source += fmt.Sprintf(", %d series", m.Series)
+	}
+	return fmt.Sprintf("server (%s): %s", source, strings.Join(parts, ", "))
 }
 
 // TTFTCrossCheck compares the client's TTFT median with the server's. When
