@@ -6,10 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -93,6 +95,35 @@ var _ = Describe("querying a real Prometheus that scrapes the simulated vLLM", f
 		Expect(stat(got, report.ServerTTFT, "median")).To(BeNumerically("~", d, bucketWidth(d)))
 		Expect(rep.Stages[0].Server).NotTo(BeNil())
 	}, SpecTimeout(3*time.Minute))
+
+	It("sends the bearer token or the URL's basic auth, and never prints either", func(ctx SpecContext) {
+		var seen []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen = append(seen, r.Header.Get("Authorization"))
+			if !strings.Contains(r.URL.Path, "/api/v1/query_range") {
+				http.NotFound(w, r)
+				return
+			}
+			if r.Header.Get("Authorization") == "" {
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, `{"status":"error","errorType":"unauthorized","error":"no credentials"}`)
+				return
+			}
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[]}}`)
+		}))
+		DeferCleanup(srv.Close)
+		now := time.Now()
+		_, err := servermetrics.Query(ctx, servermetrics.Prometheus{URL: srv.URL, BearerToken: "t0ken-s3cret"}, now.Add(-time.Minute), now)
+		Expect(err).NotTo(HaveOccurred())
+		withUser := strings.Replace(srv.URL, "http://", "http://amp:pa55word@", 1)
+		_, err = servermetrics.Query(ctx, servermetrics.Prometheus{URL: withUser}, now.Add(-time.Minute), now)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(seen).To(Equal([]string{"Bearer t0ken-s3cret", "Basic YW1wOnBhNTV3b3Jk"}))
+
+		_, err = servermetrics.Query(ctx, servermetrics.Prometheus{URL: "http://amp:pa55word@127.0.0.1:1"}, now.Add(-time.Minute), now)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).NotTo(ContainSubstring("pa55word"))
+	})
 
 	It("names the selector setting when the selector is not in braces", func(ctx SpecContext) {
 		_, err := servermetrics.Query(ctx, servermetrics.Prometheus{URL: "http://127.0.0.1:1", Selector: `job="vllm"`}, time.Now().Add(-time.Minute), time.Now())

@@ -95,6 +95,21 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		Expect(stat(sum, report.ServerOutputLen, "mean")).To(BeNumerically("~", 64, 1))
 	}, SpecTimeout(120*time.Second))
 
+	It("gives each stage its own window", func(ctx SpecContext) {
+		// Stage 0: 2 clients fit the batch of 4, nothing waits; stage 1: 12 clients, 8 wait.
+		sim := simulator(ctx, func(p *mockvllm.Profile) { p.MaxNumSeqs = 4 })
+		cfg := burst(sim.URL(), 0, 0, 64)
+		cfg.Load.Stages = []scenarios.Stage{{NumRequests: 16, ConcurrencyLevel: 2}, {NumRequests: 48, ConcurrencyLevel: 12}}
+		rep, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, cfg)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Stages).To(HaveLen(2))
+		Expect(stat(rep.Stages[0].Server, report.ServerWaiting, "max")).To(BeZero())
+		Expect(stat(rep.Stages[0].Server, report.ServerRunning, "max")).To(Equal(2.0))
+		Expect(stat(rep.Stages[1].Server, report.ServerWaiting, "max")).To(Equal(8.0))
+		Expect(stat(rep.Summary.Server, report.ServerRequestCount, "")).To(Equal(64.0))
+		Expect(stat(rep.Stages[0].Server, report.ServerRequestCount, "") + stat(rep.Stages[1].Server, report.ServerRequestCount, "")).To(Equal(64.0))
+	}, SpecTimeout(2*time.Minute))
+
 	It("counts every preemption of a simulator whose KV cache is too small", func(ctx SpecContext) {
 		// 16 sequences of 64+192 tokens need 4096 tokens of KV cache; it holds 1024.
 		sim := simulator(ctx, func(p *mockvllm.Profile) {
