@@ -161,4 +161,5 @@ const DefaultPrometheusScrapeInterval = 15 * time.Second
 func (r *NativeRunner) configureServerMetrics(s Settings) {
 	r.ServerMetrics = s.ServerMetrics
 	r.Prometheus.URL, r.Prometheus.Selector, r.Prometheus.BearerToken = s.PrometheusURL, s.PrometheusSelector, s.PrometheusToken
+	r.Prometheus.Step = s.PrometheusInterval
 }

@@ -37,6 +37,8 @@ const (
 	EnvPrometheusSelector = "TAILGATE_PROMETHEUS_SELECTOR"
 	// EnvPrometheusToken is sent to Prometheus as a bearer token; it is never printed.
 	EnvPrometheusToken = "TAILGATE_PROMETHEUS_TOKEN"
+	// EnvPrometheusInterval is Prometheus's scrape interval of the target (default 15s), the query step.
+	EnvPrometheusInterval = "TAILGATE_PROMETHEUS_SCRAPE_INTERVAL"
 )
 
 // Runner names accepted by Settings.Runner.
@@ -78,6 +80,8 @@ type Settings struct {
 	ServerMetrics string
 	// PrometheusURL, PrometheusSelector and PrometheusToken name a Prometheus to query for them.
 	PrometheusURL, PrometheusSelector, PrometheusToken string
+	// PrometheusInterval is Prometheus's scrape interval of the target; 0 means 15 s.
+	PrometheusInterval time.Duration
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -93,7 +97,7 @@ func (s Settings) String() string {
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
 	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics string
-	promURL, promSelector, promToken                                                           string
+	promURL, promSelector, promToken, promInterval                                             string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -118,6 +122,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.promURL, "prometheus-url", EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
 	bind(&f.promSelector, "prometheus-selector", EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
 	bind(&f.promToken, "prometheus-token", EnvPrometheusToken, "bearer token for Prometheus")
+	bind(&f.promInterval, "prometheus-scrape-interval", EnvPrometheusInterval, "Prometheus's scrape interval of the target (default 15s)")
 	return f
 }
 
@@ -127,6 +132,7 @@ func (f *Flags) Settings() (Settings, error) {
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
 		EnvServerMetrics: f.serverMetrics, EnvPrometheusURL: f.promURL, EnvPrometheusSelector: f.promSelector, EnvPrometheusToken: f.promToken,
+		EnvPrometheusInterval: f.promInterval,
 	}, "-tailgate.")
 }
 
@@ -137,7 +143,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	raw := map[string]string{}
 	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvServerMetrics,
-		EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken} {
+		EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -191,6 +197,13 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:
 	default:
 		return s, fmt.Errorf("%s=%q: want native, inference-perf-job or native-job", name(EnvRunner, "runner"), s.Runner)
+	}
+	if v := strings.TrimSpace(raw[EnvPrometheusInterval]); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return s, fmt.Errorf("%s=%q: want Prometheus's scrape interval of the target, at least 1s, such as 15s or 30s", name(EnvPrometheusInterval, "prometheus-scrape-interval"), v)
+		}
+		s.PrometheusInterval = d
 	}
 	if s.ServerMetrics != "" && s.ServerMetrics != "scrape" && s.ServerMetrics != "off" {
 		return s, fmt.Errorf("%s=%q: want scrape or off (or leave it empty to scrape when /metrics serves vLLM)", name(EnvServerMetrics, "server-metrics"), s.ServerMetrics)

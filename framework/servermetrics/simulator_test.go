@@ -172,6 +172,16 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		Expect(err).To(MatchError(And(ContainSubstring(framework.EnvServerMetrics), ContainSubstring("vllm:num_requests_running"))))
 	}, SpecTimeout(60*time.Second))
 
+	It("refuses a Prometheus scrape interval under a second, naming the setting", func() {
+		_, err := framework.SettingsFromEnv(func(k string) string {
+			if k == framework.EnvPrometheusInterval {
+				return "500ms"
+			}
+			return ""
+		})
+		Expect(err).To(MatchError(ContainSubstring("TAILGATE_PROMETHEUS_SCRAPE_INTERVAL=\"500ms\": want")))
+	})
+
 	It("refuses an unknown TAILGATE_SERVER_METRICS value, naming it", func() {
 		_, err := framework.SettingsFromEnv(func(k string) string {
 			if k == framework.EnvServerMetrics {
