@@ -150,6 +150,10 @@ func (r *NativeRunner) queryPrometheusAfter(ctx context.Context, o *loadgen.Opti
 			return
 		}
 		attachServerMetrics(res.Report, samples, marks, start, end)
+		if res.Report.Summary.Server == nil {
+			res.Report.Summary.Server = &report.ServerMetrics{Source: report.ServerFromPrometheus,
+				Note: fmt.Sprintf("Prometheus holds no vLLM series matching %s over the run; check %s and that Prometheus scrapes the target", p.Selector, EnvPrometheusSelector)}
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package servermetrics_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"github.com/tailgate-dev/tailgate/framework"
 	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/framework/servermetrics"
+	"github.com/tailgate-dev/tailgate/matchers"
 )
 
 // freePort returns a loopback port nothing listens on.
@@ -124,6 +126,23 @@ var _ = Describe("querying a real Prometheus that scrapes the simulated vLLM", f
 		Expect(err).To(HaveOccurred())
 		Expect(err.Error()).NotTo(ContainSubstring("pa55word"))
 	})
+
+	It("leaves a server promise refused, with the reason, when Prometheus has no series for the target", func(ctx SpecContext) {
+		empty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[]}}`)
+		}))
+		DeferCleanup(empty.Close)
+		sim := simulator(ctx, func(*mockvllm.Profile) {})
+		r := &framework.NativeRunner{Prometheus: servermetrics.Prometheus{URL: empty.URL, Selector: `{job="elsewhere"}`, Step: time.Second}}
+		rep, err := r.Run(ctx, burst(sim.URL(), 4, 2, 8))
+		Expect(err).NotTo(HaveOccurred())
+		sla, err := matchers.ParseSLA([]byte("server: {preemptions: {max: 0}}\n"), "sla.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		ok, err := matchers.MeetSLA(sla).Match(rep)
+		Expect(ok).To(BeFalse())
+		Expect(errors.Is(err, matchers.ErrInconclusive)).To(BeTrue())
+		Expect(err).To(MatchError(ContainSubstring(`no vLLM series matching {job="elsewhere"}`)))
+	}, SpecTimeout(time.Minute))
 
 	It("names the selector setting when the selector is not in braces", func(ctx SpecContext) {
 		_, err := servermetrics.Query(ctx, servermetrics.Prometheus{URL: "http://127.0.0.1:1", Selector: `job="vllm"`}, time.Now().Add(-time.Minute), time.Now())
