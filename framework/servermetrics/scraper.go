@@ -148,7 +148,7 @@ func (s *Scraper) Stop(ctx context.Context) {
 	}
 	close(s.stop)
 	<-s.done
-	s.scrapeOnce(ctx)
+	s.scrapeOnce(context.WithoutCancel(ctx)) // an interrupted run still gets its final counters
 }
 
 // Window returns the server figures over [from, to], or nil when fewer than
