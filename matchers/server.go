@@ -202,6 +202,9 @@ func serverWhy(st report.Stage) string {
 	if state := st.ServerState(); state != "" {
 		out = "; " + state
 	}
+	if w := st.ServerWorst(); w != "" {
+		out += "; " + w
+	}
 	if c := st.TTFTCrossCheck(); c != "" {
 		out += "; " + c
 	}

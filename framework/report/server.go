@@ -1,5 +1,7 @@
 package report
 
+import "time"
+
 // Names of the server figures, spelled as inference-perf's prometheus report
 // spells its keys under "successes". Figures tailgate adds use the same style.
 const (
@@ -61,6 +63,18 @@ type ServerMetrics struct {
 	Figures []ServerFigure
 	// BenchmarkTime is inference-perf's benchmark_time_seconds when the file has it.
 	BenchmarkTime *ServerValue
+	// Worst is the interval of the window where the server's TTFT p99 was
+	// highest, when the window held several; it is kept in memory only (the
+	// report files do not carry it).
+	Worst *ServerInterval
+}
+
+// ServerInterval is the server's view of one interval inside a window.
+type ServerInterval struct {
+	// Offset is the interval's start from the window's start; Width its length.
+	Offset, Width time.Duration
+	// Metrics holds the interval's figures.
+	Metrics *ServerMetrics
 }
 
 // ServerFigure is one named server figure.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 )
 
 // Thresholds of the client/server TTFT cross-check: the client's median
@@ -15,14 +16,39 @@ const (
 )
 
 // ServerState describes the server over the stage in one line, e.g.
-// "server (scrape, 1 series): up to 8 waiting (mean 6.1), up to 4 running,
-// KV cache up to 3.2%, 0 preemptions, TTFT p99 ≈ 1.1s"; empty without server metrics.
+// "server (scrape, 1 series): TTFT p99 ≈ 1.1s, up to 8 waiting, mean 6.1
+// waiting, up to 4 running, KV cache up to 3.2%, 0 preemptions"; empty
+// without server metrics.
 func (s Stage) ServerState() string {
 	m := s.Server
 	if m == nil || len(m.Figures) == 0 {
 		return ""
 	}
+	source := m.Source
+	if m.Series > 0 {
+		source += fmt.Sprintf(", %d series", m.Series)
+	}
+	return fmt.Sprintf("server (%s): %s", source, serverParts(m))
+}
+
+// ServerWorst describes the interval where the server's TTFT p99 was
+// highest, e.g. "worst 10s at t=310s (server): TTFT p99 ≈ 3.1s, up to 87
+// waiting, KV cache up to 98%, 12 preemptions"; empty when not known.
+func (s Stage) ServerWorst() string {
+	if s.Server == nil || s.Server.Worst == nil || s.Server.Worst.Metrics == nil {
+		return ""
+	}
+	w := s.Server.Worst
+	return fmt.Sprintf("worst %s at t=%s (server): %s", w.Width.Round(time.Millisecond), w.Offset.Round(time.Second/10), serverParts(w.Metrics))
+}
+
+// serverParts lists the TTFT p99, the waiting and running peaks, the
+// KV-cache peak and the preemptions of m, those it has.
+func serverParts(m *ServerMetrics) string {
 	var parts []string
+	if v, ok := m.Get(ServerTTFT, "p99"); ok {
+		parts = append(parts, "TTFT p99 ≈ "+FormatSeconds(v))
+	}
 	add := func(format string, figure, stat string, scale float64) {
 		if v, ok := m.Get(figure, stat); ok {
 			parts = append(parts, fmt.Sprintf(format, trimFloat(v*scale, 3)))
@@ -33,14 +59,7 @@ func (s Stage) ServerState() string {
 	add("up to %s running", ServerRunning, "max", 1)
 	add("KV cache up to %s%%", ServerKVCacheUsage, "max", 100)
 	add("%s preemptions", ServerPreemptions, "total", 1)
-	if v, ok := m.Get(ServerTTFT, "p99"); ok {
-		parts = append(parts, "TTFT p99 ≈ "+FormatSeconds(v))
-	}
-	source := m.Source
-	if m.Series > 0 {
-		source += fmt.Sprintf(", %d series", m.Series)
-	}
-	return fmt.Sprintf("server (%s): %s", source, strings.Join(parts, ", "))
+	return strings.Join(parts, ", ")
 }
 
 // TTFTCrossCheck compares the client's TTFT median with the server's. When
@@ -75,6 +94,9 @@ func (s Stage) TTFTCrossCheck() string {
 func (r *Report) writeServerLines(w io.Writer, prefix string) {
 	for _, s := range r.all() {
 		if line := s.ServerState(); line != "" {
+			fmt.Fprintf(w, "%s%s %s\n", prefix, s.Name(), line)
+		}
+		if line := s.ServerWorst(); line != "" {
 			fmt.Fprintf(w, "%s%s %s\n", prefix, s.Name(), line)
 		}
 	}

@@ -71,6 +71,41 @@ var _ = Describe("vLLM's metric names across releases", func() {
 		Expect(stat(m, report.ServerITL, "p99")).To(BeNumerically("~", 0.025+0.025*18/20, 1e-12))
 	})
 
+	It("finds the worst interval and the server's state in it", func(ctx SpecContext) {
+		// Calm (fast first tokens, nothing waiting), then a burst (slow first tokens, 40 waiting), then calm.
+		var fast, slow, waiting atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f, sl := fast.Load(), slow.Load()
+			fmt.Fprintf(w, "# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting %d\n", waiting.Load())
+			fmt.Fprintf(w, "# TYPE vllm:time_to_first_token_seconds histogram\n"+
+				"vllm:time_to_first_token_seconds_bucket{le=\"0.1\"} %d\nvllm:time_to_first_token_seconds_bucket{le=\"5.0\"} %d\n"+
+				"vllm:time_to_first_token_seconds_bucket{le=\"+Inf\"} %d\nvllm:time_to_first_token_seconds_count %d\n"+
+				"vllm:time_to_first_token_seconds_sum %g\n", f, f+sl, f+sl, f+sl, 0.05*float64(f)+4*float64(sl))
+		}))
+		DeferCleanup(srv.Close)
+		sc, err := servermetrics.Start(ctx, servermetrics.Target{URL: srv.URL, Interval: 20 * time.Millisecond, WorstWidth: 200 * time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		from := time.Now()
+		phase := func(d time.Duration, f, s, wait int64) {
+			waiting.Store(wait)
+			for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+				fast.Add(f)
+				slow.Add(s)
+			}
+		}
+		phase(time.Second, 5, 0, 0)
+		burstAt := time.Since(from)
+		phase(300*time.Millisecond, 0, 5, 40)
+		phase(time.Second, 5, 0, 0)
+		sc.Stop(ctx)
+		m := sc.Window(from, time.Now())
+		Expect(m.Worst).NotTo(BeNil())
+		Expect(m.Worst.Offset).To(BeNumerically("~", burstAt, 200*time.Millisecond))
+		Expect(stat(m.Worst.Metrics, report.ServerTTFT, "p99")).To(BeNumerically(">", 0.1))
+		Expect(stat(m.Worst.Metrics, report.ServerWaiting, "max")).To(Equal(40.0))
+		Expect(report.Stage{ID: -1, Server: m}.ServerWorst()).To(MatchRegexp(`^worst 200ms at t=[\d.]+s \(server\): TTFT p99 ≈ [\d.]+ms, up to 40 waiting`))
+	})
+
 	It("refuses a /metrics without vLLM's scheduler families", func(ctx SpecContext) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, "# TYPE sglang:num_running_reqs gauge\nsglang:num_running_reqs 1\n")

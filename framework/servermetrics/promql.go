@@ -44,7 +44,11 @@ type Samples struct{ s []sample }
 // Window returns the figures over [from, to] as a direct scrape computes
 // them, or nil when fewer than two points span it.
 func (s *Samples) Window(from, to time.Time) *report.ServerMetrics {
-	return window(s.s, from, to, report.ServerFromPrometheus)
+	m := window(s.s, from, to, report.ServerFromPrometheus)
+	if m != nil {
+		m.Worst = worst(s.s, from, to, DefaultWorstWidth, report.ServerFromPrometheus)
+	}
+	return m
 }
 
 // Query runs one range query over [from, to] for every vLLM family tailgate reports.

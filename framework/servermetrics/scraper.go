@@ -7,6 +7,7 @@
 package servermetrics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,8 @@ type Target struct {
 	Interval time.Duration
 	// Client performs the scrapes; nil uses a client with a 10 s timeout.
 	Client *http.Client
+	// WorstWidth is the width of the intervals searched for the worst one; 0 means DefaultWorstWidth.
+	WorstWidth time.Duration
 }
 
 // Scraper scrapes one target in the background and keeps every scrape,
@@ -157,6 +160,9 @@ func (s *Scraper) Window(from, to time.Time) *report.ServerMetrics {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := window(s.samples, from, to, report.ServerFromScrape)
+	if m != nil {
+		m.Worst = worst(s.samples, from, to, cmp.Or(s.t.WorstWidth, DefaultWorstWidth), report.ServerFromScrape)
+	}
 	if m != nil && s.failed > 0 {
 		m.Note += fmt.Sprintf("; %d scrapes failed (last: %v)", s.failed, s.lastErr)
 	}

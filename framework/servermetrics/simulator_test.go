@@ -135,7 +135,7 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 			var text strings.Builder
 			Expect(rep.WriteText(&text)).To(Succeed())
 			GinkgoWriter.Println(text.String())
-			Expect(text.String()).To(ContainSubstring("summary server (scrape, 1 series): up to "))
+			Expect(text.String()).To(ContainSubstring("summary server (scrape, 1 series): TTFT p99 ≈ "))
 			if !wantNote {
 				Expect(rep.Summary.TTFTCrossCheck()).To(BeEmpty())
 				return

@@ -163,3 +163,33 @@ func quantile(h hist, q float64) float64 {
 	}
 	return lower
 }
+
+// DefaultWorstWidth is the width of the intervals searched for the worst one.
+const DefaultWorstWidth = 10 * time.Second
+
+// worst finds, among the intervals of the given width starting at each
+// sample inside [from, to], the one with the highest server TTFT p99 (e2e
+// p99 when no TTFT was observed); nil when the window is not longer than
+// two widths.
+func worst(samples []sample, from, to time.Time, width time.Duration, source string) *report.ServerInterval {
+	if width <= 0 || to.Sub(from) <= 2*width {
+		return nil
+	}
+	var best *report.ServerInterval
+	bestV := -1.0
+	for _, s := range samples {
+		if s.at.Before(from) || s.at.Add(width).After(to) {
+			continue
+		}
+		m := window(samples, s.at, s.at.Add(width), source)
+		v, ok := m.Get(report.ServerTTFT, "p99")
+		if !ok {
+			v, ok = m.Get(report.ServerE2E, "p99")
+		}
+		if ok && v > bestV {
+			bestV = v
+			best = &report.ServerInterval{Offset: s.at.Sub(from), Width: width, Metrics: m}
+		}
+	}
+	return best
+}
