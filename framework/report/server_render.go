@@ -32,8 +32,8 @@ func (s Stage) ServerState() string {
 }
 
 // ServerWorst describes the interval where the server's TTFT p99 was
-// highest, e.g. "worst 10s at t=310s (server): TTFT p99 ≈ 3.1s, up to 87
-// waiting, KV cache up to 98%, 12 preemptions"; empty when not known.
+// highest, as "worst 10s at t=<offset> (server): TTFT p99 ≈ <value>, up to
+// <n> waiting, …"; empty when not known.
 func (s Stage) ServerWorst() string {
 	if s.Server == nil || s.Server.Worst == nil || s.Server.Worst.Metrics == nil {
 		return ""
