@@ -147,6 +147,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	g := &Gate{Settings: s}
 
 	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, DrainTimeout: s.DrainTimeout, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
+	native.configureServerMetrics(s)
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
 		if !ok {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/framework/report"
+	"github.com/tailgate-dev/tailgate/framework/servermetrics"
 	"github.com/tailgate-dev/tailgate/framework/tokenizer"
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
@@ -41,13 +42,21 @@ type NativeRunner struct {
 	Requests func([]loadgen.RequestRecord)
 	// SkipPreflight skips the GET /v1/models check of the target before the load.
 	SkipPreflight bool
-	// HTTPClient, when set, is used for the preflight check.
+	// HTTPClient, when set, is used for the preflight check and the /metrics scrapes.
 	HTTPClient *http.Client
 	// TimelineInterval is the report's timeline interval; 0 means 1 s.
 	TimelineInterval time.Duration
 	// DrainTimeout bounds the wait for requests in flight after a stage's
 	// last send; 0 means loadgen.DefaultDrainTimeout.
 	DrainTimeout time.Duration
+	// ServerMetrics is the server metrics mode: ServerMetricsAuto (""),
+	// ServerMetricsScrape or ServerMetricsOff.
+	ServerMetrics string
+	// ServerMetricsInterval is the /metrics scrape interval; 0 means 1 s.
+	ServerMetricsInterval time.Duration
+	// Prometheus, when its URL is set, is queried for the server metrics
+	// instead of scraping /metrics.
+	Prometheus servermetrics.Prometheus
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer
@@ -63,7 +72,12 @@ func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (*report.R
 	if err != nil {
 		return nil, redactTarget(err, cfg)
 	}
+	finishServerMetrics, err := r.startServerMetrics(ctx, &opts)
+	if err != nil {
+		return nil, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
+	}
 	res, err := loadgen.Run(ctx, opts)
+	finishServerMetrics(res)
 	if res != nil && r.Requests != nil && len(res.Requests) > 0 {
 		r.Requests(res.Requests)
 	}

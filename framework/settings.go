@@ -30,7 +30,17 @@ const (
 	EnvRate      = "TAILGATE_RATE"
 	EnvRunner    = "TAILGATE_RUNNER"
 	EnvReportDir = "TAILGATE_REPORT_DIR"
-	EnvInterval  = "TAILGATE_INTERVAL"
+	// EnvServerMetrics is scrape or off; empty scrapes /metrics when it serves vLLM's families.
+	EnvServerMetrics = "TAILGATE_SERVER_METRICS"
+	// EnvPrometheusURL, when set, queries this Prometheus for the server metrics instead of scraping.
+	EnvPrometheusURL = "TAILGATE_PROMETHEUS_URL"
+	// EnvPrometheusSelector picks the target's series, e.g. {namespace="default",model_name="qwen3-8b"}.
+	EnvPrometheusSelector = "TAILGATE_PROMETHEUS_SELECTOR"
+	// EnvPrometheusToken is sent to Prometheus as a bearer token; it is never printed.
+	EnvPrometheusToken = "TAILGATE_PROMETHEUS_TOKEN"
+	// EnvPrometheusInterval is Prometheus's scrape interval of the target (default 15s), the query step.
+	EnvPrometheusInterval = "TAILGATE_PROMETHEUS_SCRAPE_INTERVAL"
+	EnvInterval           = "TAILGATE_INTERVAL"
 	// EnvDrainTimeout bounds the wait for requests in flight after a stage's last send.
 	EnvDrainTimeout = "TAILGATE_DRAIN_TIMEOUT"
 	// EnvRequestTimeout bounds each request (overrides load.request_timeout).
@@ -86,6 +96,12 @@ type Settings struct {
 	DrainTimeout time.Duration
 	// RequestTimeout overrides load.request_timeout; 0 keeps the scenario's.
 	RequestTimeout time.Duration
+	// ServerMetrics is the server metrics mode: "" (scrape when /metrics serves vLLM), scrape or off.
+	ServerMetrics string
+	// PrometheusURL, PrometheusSelector and PrometheusToken name a Prometheus to query for them.
+	PrometheusURL, PrometheusSelector, PrometheusToken string
+	// PrometheusInterval is Prometheus's scrape interval of the target; 0 means 15 s.
+	PrometheusInterval time.Duration
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -100,8 +116,8 @@ func (s Settings) String() string {
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir string
-	interval, drainTimeout, requestTimeout                                      string
+	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics string
+	interval, drainTimeout, requestTimeout, promURL, promSelector, promToken, promInterval     string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -125,6 +141,11 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.interval, "interval", EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
 	bind(&f.drainTimeout, "drain-timeout", EnvDrainTimeout, "how long requests in flight after a stage's last send may finish (1s to 1h; default 60s)")
 	bind(&f.requestTimeout, "request-timeout", EnvRequestTimeout, "per-request timeout (1s to 1h; overrides load.request_timeout)")
+	bind(&f.serverMetrics, "server-metrics", EnvServerMetrics, "scrape or off: collect the server's /metrics during the run")
+	bind(&f.promURL, "prometheus-url", EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
+	bind(&f.promSelector, "prometheus-selector", EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
+	bind(&f.promToken, "prometheus-token", EnvPrometheusToken, "bearer token for Prometheus")
+	bind(&f.promInterval, "prometheus-scrape-interval", EnvPrometheusInterval, "Prometheus's scrape interval of the target (default 15s)")
 	return f
 }
 
@@ -135,6 +156,8 @@ func (f *Flags) Settings() (Settings, error) {
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
 		EnvInterval:     f.interval,
 		EnvDrainTimeout: f.drainTimeout, EnvRequestTimeout: f.requestTimeout,
+		EnvServerMetrics: f.serverMetrics, EnvPrometheusURL: f.promURL, EnvPrometheusSelector: f.promSelector, EnvPrometheusToken: f.promToken,
+		EnvPrometheusInterval: f.promInterval,
 	}, "-tailgate.")
 }
 
@@ -145,7 +168,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	raw := map[string]string{}
 	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval,
-		EnvDrainTimeout, EnvRequestTimeout} {
+		EnvDrainTimeout, EnvRequestTimeout, EnvServerMetrics, EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -166,6 +189,12 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		SLA:       strings.TrimSpace(raw[EnvSLA]),
 		Runner:    strings.TrimSpace(raw[EnvRunner]),
 		ReportDir: strings.TrimSpace(raw[EnvReportDir]),
+
+		ServerMetrics: strings.TrimSpace(raw[EnvServerMetrics]),
+		PrometheusURL: strings.TrimSpace(raw[EnvPrometheusURL]),
+
+		PrometheusSelector: strings.TrimSpace(raw[EnvPrometheusSelector]),
+		PrometheusToken:    strings.TrimSpace(raw[EnvPrometheusToken]),
 	}
 	if v := strings.TrimSpace(raw[EnvDuration]); v != "" {
 		d, err := time.ParseDuration(v)
@@ -211,6 +240,16 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:
 	default:
 		return s, fmt.Errorf("%s=%q: want native, inference-perf-job or native-job", name(EnvRunner, "runner"), s.Runner)
+	}
+	if v := strings.TrimSpace(raw[EnvPrometheusInterval]); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return s, fmt.Errorf("%s=%q: want Prometheus's scrape interval of the target, at least 1s, such as 15s or 30s", name(EnvPrometheusInterval, "prometheus-scrape-interval"), v)
+		}
+		s.PrometheusInterval = d
+	}
+	if s.ServerMetrics != "" && s.ServerMetrics != "scrape" && s.ServerMetrics != "off" {
+		return s, fmt.Errorf("%s=%q: want scrape or off (or leave it empty to scrape when /metrics serves vLLM)", name(EnvServerMetrics, "server-metrics"), s.ServerMetrics)
 	}
 	if err := checkTargetURL(s.TargetURL); err != nil {
 		return s, fmt.Errorf("%s=%q: %w", name(EnvTargetURL, "target-url"), RedactURL(s.TargetURL), err)

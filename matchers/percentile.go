@@ -45,7 +45,8 @@ type PercentileMatcher struct {
 	bounds    LoadBounds
 	minTail   int
 
-	res Result
+	res    Result
+	server string // the server's state over the judged stage, for failure messages
 }
 
 // Result is what a percentile matcher measured, for report entries and summaries.
@@ -137,6 +138,7 @@ func (m *PercentileMatcher) Match(actual any) (bool, error) {
 	}
 	st := s.stage
 	m.res.Stage = st.Name()
+	m.server = serverWhy(st)
 	if v := m.bounds.violations(s); len(v) > 0 {
 		return false, fmt.Errorf("%s: %w", name, loadError(v))
 	}
@@ -412,7 +414,7 @@ func firstLine(s string) string {
 }
 
 // FailureMessage implements types.GomegaMatcher.
-func (m *PercentileMatcher) FailureMessage(any) string { return m.describe(m.want(false)) }
+func (m *PercentileMatcher) FailureMessage(any) string { return m.describe(m.want(false)) + m.server }
 
 // NegatedFailureMessage implements types.GomegaMatcher.
 func (m *PercentileMatcher) NegatedFailureMessage(any) string { return m.describe(m.want(true)) }

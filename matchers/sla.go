@@ -30,6 +30,10 @@ import (
 //	throughput:                # lower bounds, per second
 //	  output_tokens_per_sec: 1000
 //	goodput_percentage: 95     # inference-perf goodput, percent
+//	server:                    # the server's own metrics, upper bounds (inclusive)
+//	  preemptions: {max: 0}
+//	  kv_cache_usage: {max: 95%}
+//	  queue_time: {p99: 500ms}
 //	load:                      # delivered-load bounds (defaults: DefaultLoadBounds)
 //	  min_achieved_ratio: 0.95
 //	  max_schedule_lag_p50: 10ms
@@ -58,6 +62,8 @@ type SLA struct {
 	Throughput []ThroughputPromise
 	// GoodputPercentage is the goodput lower bound; nil when not promised.
 	GoodputPercentage *float64
+	// Server holds the bounds on the server's own metrics (the server block).
+	Server []ServerPromise
 
 	lines map[string]int // promise key -> line, for ordering
 }
@@ -199,6 +205,7 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 			sla.GoodputPercentage = &f
 			sla.lines["goodput"] = n.Line
 		},
+		"server": func(n *yaml.Node, path string) { sla.Server = p.server(n, path) },
 		"load": func(n *yaml.Node, path string) {
 			b := &sla.Load
 			p.mapping(n, path, map[string]func(*yaml.Node, string){
@@ -216,8 +223,8 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 	if p.err != nil {
 		return SLA{}, p.err
 	}
-	if len(sla.Latency) == 0 && sla.ErrorRate == nil && len(sla.Throughput) == 0 && sla.GoodputPercentage == nil {
-		return SLA{}, fmt.Errorf("%s: the SLA promises nothing; add latency, error_rate, throughput or goodput_percentage", name)
+	if len(sla.Latency) == 0 && sla.ErrorRate == nil && len(sla.Throughput) == 0 && sla.GoodputPercentage == nil && len(sla.Server) == 0 {
+		return SLA{}, fmt.Errorf("%s: the SLA promises nothing; add latency, error_rate, throughput, goodput_percentage or server", name)
 	}
 	return sla, nil
 }
@@ -293,12 +300,7 @@ func (p *slaParser) mapping(n *yaml.Node, path string, fields map[string]func(*y
 	p.eachKey(n, path, func(k, v *yaml.Node, kp string) {
 		f, ok := fields[k.Value]
 		if !ok {
-			known := make([]string, 0, len(fields))
-			for name := range fields {
-				known = append(known, name)
-			}
-			sort.Strings(known)
-			p.fail(k, kp, "unknown key %q; known keys here: %s", k.Value, strings.Join(known, ", "))
+			p.fail(k, kp, "unknown key %q; known keys here: %s", k.Value, sortedKeys(fields))
 			return
 		}
 		f(v, kp)
@@ -442,6 +444,7 @@ func (s SLA) Promises() []Promise {
 		rest = append(rest, Promise{Name: fmt.Sprintf("goodput > %g%%", *s.GoodputPercentage), Line: s.lines["goodput"],
 			Matcher: HaveGoodputAbove(*s.GoodputPercentage).WithLoadBounds(load)})
 	}
+	rest = append(rest, s.serverPromises(load)...)
 	sort.SliceStable(rest, func(i, j int) bool { return rest[i].Line < rest[j].Line })
 	return append(out, rest...)
 }

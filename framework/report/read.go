@@ -30,8 +30,9 @@ func StageFile(id int) string { return fmt.Sprintf(stageFileFmt, id) }
 // ReadDir reads the inference-perf lifecycle report files in dir
 // (summary_lifecycle_metrics.json and stage_<N>_lifecycle_metrics.json) of any
 // schema generation. Every key is optional: a metric absent or null in the
-// file is absent from Distributions. Other files (prometheus, per-request,
-// per-adapter, config) are ignored. A missing summary marks the report
+// file is absent from Distributions. The prometheus report files
+// (summary_prometheus_metrics.json, stage_<N>_prometheus_metrics.json) fill
+// Stage.Server; other files (per-request, per-adapter, config) are ignored. A missing summary marks the report
 // partial. A file that is empty, truncated, not JSON or has a value of the
 // wrong type is an error naming the file and the problem. Known measurement
 // defects of the inference-perf release that wrote the files are corrected,
@@ -98,7 +99,10 @@ func ReadDirAsWritten(dir string) (*Report, error) {
 			r.PartialReason = joinReason(r.PartialReason, s.Name()+" is partial")
 		}
 	}
-	return r, readTimelines(dir, r)
+	if err := readTimelines(dir, r); err != nil {
+		return r, err
+	}
+	return attachServerMetrics(dir, r)
 }
 
 func joinReason(a, b string) string {

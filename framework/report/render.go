@@ -168,7 +168,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s\n", line)
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	r.writeServerLines(w, "")
+	return nil
 }
 
 // outputLengthLine describes the output-length check and any disagreement
@@ -258,6 +262,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "- %s: %d\n", l, sum.FailuresByLabel[l].Count)
 		}
 	}
+	r.writeServerLines(&b, "- ")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

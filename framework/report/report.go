@@ -134,6 +134,8 @@ type Stage struct {
 	Generator *GeneratorStats
 	// Timeline holds the stage interval by interval (native engine); nil for other sources.
 	Timeline *Timeline
+	// Server holds the model server's own metrics over the stage; nil when none were collected.
+	Server *ServerMetrics
 }
 
 // Report is the outcome of a run: the summary over all stages and each stage.

@@ -306,5 +306,8 @@ func WriteDir(dir string, r *Report) error {
 			return err
 		}
 	}
-	return writeDistributionFiles(dir, r)
+	if err := writeDistributionFiles(dir, r); err != nil {
+		return err
+	}
+	return writeServerMetrics(dir, r)
 }
