@@ -10,7 +10,6 @@ import (
 
 	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
-	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/framework/tokenizer"
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
@@ -112,13 +111,11 @@ type PrepareInput struct {
 	Scenario scenarios.Config
 	// Runners adds runners by name (e.g. the cluster Job runners); "native" is built in.
 	Runners map[string]RunnerFactory
-	// Progress, when set, gets the native engine's progress every 5 s.
-	Progress func(loadgen.Progress)
+	// Progress, when set, gets the native engine's progress every ProgressEvery (default 5 s).
+	Progress      func(loadgen.Progress)
+	ProgressEvery time.Duration
 	// Log receives what Prepare did (simulator started, tokenizer fallback); nil discards it.
 	Log io.Writer
-	// Requests, when set, receives the per-request records of a native run whose
-	// scenario asks for them (report.request_lifecycle.per_request).
-	Requests func([]loadgen.RequestRecord)
 	// UseScenarioTarget keeps the scenario's own server.base_url when the settings
 	// give no target URL (a user's config file names its target; the presets'
 	// base URL is only the chart's placeholder, so suites leave this false).
@@ -141,7 +138,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	cfg := ApplySettings(in.Scenario, s)
 	g := &Gate{Settings: s}
 
-	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
+	native := &NativeRunner{Progress: in.Progress, ProgressEvery: in.ProgressEvery, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}}
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
 		if !ok {
@@ -207,7 +204,7 @@ func runnerNames(m map[string]RunnerFactory) string {
 }
 
 // Run runs the prepared scenario.
-func (g *Gate) Run(ctx context.Context) (*report.Report, error) {
+func (g *Gate) Run(ctx context.Context) (Measurement, error) {
 	return g.Runner.Run(ctx, g.Config)
 }
 

@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 )
@@ -257,38 +256,40 @@ func (r *Report) JSON() ([]byte, error) {
 
 // WriteDir writes r into dir (created if needed) as inference-perf's current
 // lifecycle report files: summary_lifecycle_metrics.json and one
-// stage_<N>_lifecycle_metrics.json per stage with at least one request.
-// Percentiles come from each distribution (any percentile for a Histogram,
-// those present for file-backed stats).
-func WriteDir(dir string, r *Report) error {
+// stage_<N>_lifecycle_metrics.json per stage with at least one request, plus
+// the extra files given (per-request records, JUnit, summary). Percentiles
+// come from each distribution (any percentile for a Histogram, those present
+// for file-backed stats). The directory is replaced as a whole: see WriteFiles.
+func WriteDir(dir string, r *Report, extra ...File) error {
 	if r == nil {
 		return fmt.Errorf("write report: nil report")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	write := func(name string, o obj) error {
-		data, err := json.MarshalIndent(o, "", "  ")
-		if err != nil {
-			return fmt.Errorf("write report %s: %w", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), append(data, '\n'), 0o644); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
-	}
+	files := lifecycleFiles(r)
+	files = append(files, extra...)
+	return WriteFiles(dir, files...)
+}
+
+// lifecycleFiles renders the summary and every stage with a request.
+func lifecycleFiles(r *Report) []File {
 	summary := r.Summary
 	summary.ID = -1
-	if err := write(SummaryFile, stageObj(summary, r)); err != nil {
-		return err
-	}
+	files := []File{jsonFile(SummaryFile, stageObj(summary, r))}
 	for _, s := range r.Stages {
 		if s.Requests == 0 && s.Successes+s.Failures == 0 {
 			continue
 		}
-		if err := write(StageFile(s.ID), stageObj(s, nil)); err != nil {
+		files = append(files, jsonFile(StageFile(s.ID), stageObj(s, nil)))
+	}
+	return files
+}
+
+func jsonFile(name string, o obj) File {
+	return File{Name: name, Write: func(w io.Writer) error {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err != nil {
 			return err
 		}
-	}
-	return nil
+		_, err = w.Write(append(data, '\n'))
+		return err
+	}}
 }
