@@ -190,4 +190,3 @@ func progressWriter() io.Writer {
 	}
 	return os.Stderr
 }
-
