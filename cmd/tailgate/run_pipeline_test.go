@@ -43,6 +43,15 @@ func failingServer() string {
 	return "http://" + ln.Addr().String()
 }
 
+// fastSimulator starts a fixed-timing simulated vLLM serving model "m" and returns its URL.
+func fastSimulator(ctx context.Context) string {
+	prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
+	sim, err := mockvllm.Start(context.WithoutCancel(ctx), mockvllm.Options{Model: "m", CustomProfile: &prof})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(sim.Close)
+	return sim.URL()
+}
+
 type cliJUnit struct {
 	Suites []struct {
 		Cases []struct {
@@ -70,14 +79,7 @@ func validJUnit(path string) cliJUnit {
 var _ = Describe("tailgate run, judged and saved like a suite", func() {
 	var dir, url string
 
-	BeforeEach(func(ctx SpecContext) {
-		dir = GinkgoT().TempDir()
-		prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
-		sim, err := mockvllm.Start(context.WithoutCancel(ctx), mockvllm.Options{Model: "m", CustomProfile: &prof})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(sim.Close)
-		url = sim.URL()
-	})
+	BeforeEach(func(ctx SpecContext) { dir, url = GinkgoT().TempDir(), fastSimulator(ctx) })
 
 	It("exits non-zero without an SLA when every request fails", func(ctx SpecContext) {
 		implied := false
@@ -156,14 +158,7 @@ var _ = Describe("tailgate run, judged and saved like a suite", func() {
 var _ = Describe("the report directory", func() {
 	var dir, url string
 
-	BeforeEach(func(ctx SpecContext) {
-		dir = GinkgoT().TempDir()
-		prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
-		sim, err := mockvllm.Start(context.WithoutCancel(ctx), mockvllm.Options{Model: "m", CustomProfile: &prof})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(sim.Close)
-		url = sim.URL()
-	})
+	BeforeEach(func(ctx SpecContext) { dir, url = GinkgoT().TempDir(), fastSimulator(ctx) })
 
 	// plantPrevious leaves a passing report of an earlier, longer run in r.
 	plantPrevious := func(r string) {
