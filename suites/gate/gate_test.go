@@ -251,4 +251,29 @@ load: {max_schedule_lag_p50: 100ms, max_schedule_lag_p99: 2s}
 		Expect(summary.LoadSummary.Count).To(BeNumerically("<", 1200))
 		Expect(filepath.Join(dir, "production", "junit.xml")).To(BeAnExistingFile())
 	}, SpecTimeout(3*time.Minute))
+
+	It("make gate's script exits 3 for inconclusive (retried once when asked) and 1 for a broken promise", func(ctx SpecContext) {
+		root, err := filepath.Abs("../..")
+		Expect(err).NotTo(HaveOccurred())
+		target := fastTarget(ctx)
+		gateScript := func(sla string) (*gexec.Session, int) {
+			dir := GinkgoT().TempDir()
+			path := filepath.Join(dir, "sla.yaml")
+			Expect(os.WriteFile(path, []byte(sla), 0o644)).To(Succeed())
+			cmd := exec.Command("bash", "hack/gate-suites.sh", "production")
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), framework.EnvReportDir+"="+dir, framework.EnvTargetURL+"="+target, framework.EnvSLA+"="+path,
+				framework.EnvDuration+"=2s", framework.EnvRate+"=20", "TAILGATE_RETRY_INCONCLUSIVE=1")
+			s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+			Expect(err).NotTo(HaveOccurred())
+			Eventually(s).WithTimeout(5 * time.Minute).Should(gexec.Exit())
+			return s, s.ExitCode()
+		}
+		s, code := gateScript("latency:\n  ttft: {p50: 10s}\nload: {max_schedule_lag_p50: 1ns}\n")
+		Expect(code).To(Equal(framework.ExitInconclusive))
+		Expect(strings.Count(string(s.Err.Contents()), "inconclusive; retrying")).To(Equal(1), "retried exactly once")
+		s, code = gateScript("min_tail_samples: 1\nlatency:\n  ttft: {p50: 1ms}\nload: {max_schedule_lag_p50: 100ms, max_schedule_lag_p99: 2s}\n")
+		Expect(code).To(Equal(framework.ExitFail))
+		Expect(string(s.Err.Contents())).NotTo(ContainSubstring("retrying"), "a broken promise is never retried")
+	}, SpecTimeout(12*time.Minute))
 })
