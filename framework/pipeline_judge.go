@@ -57,6 +57,9 @@ func judgeOne(p matchers.Promise, rep *report.Report, cfg scenarios.Config, k in
 	default:
 		v.Outcome = report.Pass
 	}
+	if v.Measured == v.Message {
+		v.Measured = ""
+	}
 	return v
 }
 
@@ -89,11 +92,11 @@ func samplesNeeded(p float64, k int) int64 {
 // percentile had too few; empty otherwise.
 func longerRunHint(r matchers.Result, k int, cfg scenarios.Config, rep *report.Report) string {
 	need := samplesNeeded(r.P, k)
-	if r.N >= need || r.N < 0 {
-		return ""
+	if r.N >= need || r.N <= 0 {
+		return "" // judged on its samples, or refused before counting them
 	}
 	d := longerRun(r.N, need, cfg, rep)
-	if d <= 0 {
+	if d <= 0 { // the stage durations are unknown
 		return fmt.Sprintf("; a longer run gives the %d samples %s needs", need, report.PercentileName(r.P))
 	}
 	return fmt.Sprintf("; at this rate %s needs stages of at least %s (%s=%s) for %d samples", report.PercentileName(r.P), d, EnvDuration, d, need)
@@ -106,10 +109,7 @@ func longerRun(n, need int64, cfg scenarios.Config, rep *report.Report) time.Dur
 	if per <= 0 && rep != nil && len(rep.Stages) > 0 {
 		per = rep.Stages[0].SendDuration.Seconds()
 	}
-	if per <= 0 {
-		return 0
-	}
-	if n <= 0 {
+	if per <= 0 || n <= 0 {
 		return 0
 	}
 	target := float64(need) + 3*math.Sqrt(float64(need))
