@@ -1,8 +1,10 @@
 // Package gate is the Ginkgo glue every tailgate suite shares: it runs a
-// scenario once per suite, turns each promise of the suite's SLA file into
-// its own spec (so JUnit has one testcase per promise, with the measured
-// value in the failure message), and leaves the report files, a JUnit file
-// and a Markdown summary in the report directory.
+// scenario once per suite through framework.RunPipeline (the pipeline
+// `tailgate run` uses too), and turns each promise of the suite's SLA into
+// its own spec, so JUnit has one testcase per promise: a kept promise shows
+// its measured value and headroom, a broken one is a failure, one the
+// evidence cannot decide an error. The report directory gets the report
+// files, junit.xml, summary.md and verdict.json.
 package gate
 
 import (
