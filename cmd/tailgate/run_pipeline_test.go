@@ -200,6 +200,20 @@ var _ = Describe("the report directory", func() {
 		Expect(out).To(And(MatchRegexp(`INCONCLUSIVE +evidence saved: evidence not saved: .*not a directory`), ContainSubstring("writable directory")))
 	}, SpecTimeout(60*time.Second))
 
+	It("is inconclusive (exit 3) and keeps the in-progress marker when the disk is full", func(ctx SpecContext) {
+		mnt := filepath.Join(dir, "small")
+		Expect(os.Mkdir(mnt, 0o755)).To(Succeed())
+		// A 16 KiB tmpfs: room for the in-progress marker, not for the report files.
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", mnt).CombinedOutput(); err != nil {
+			Skip("mounting a small tmpfs needs root: " + strings.TrimSpace(string(out)))
+		}
+		DeferCleanup(func() { _ = exec.Command("umount", mnt).Run() })
+		code, out, errOut := runRunCmd(ctx, "--config", smallConfig(dir, url, 10, 1), "--report-dir", mnt, "--progress", "0")
+		Expect(code).To(Equal(framework.ExitInconclusive), out+errOut)
+		Expect(out).To(MatchRegexp(`INCONCLUSIVE +evidence saved: evidence not saved: .*no space left on device`))
+		Expect(filepath.Join(mnt, report.InProgressFile)).To(BeAnExistingFile())
+	}, SpecTimeout(60*time.Second))
+
 	It("after kill -9 mid-run shows the in-progress marker, not the previous passing report", func(ctx SpecContext) {
 		bin := filepath.Join(dir, "tailgate")
 		build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
