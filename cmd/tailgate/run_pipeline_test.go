@@ -43,6 +43,10 @@ func failingServer() string {
 	return "http://" + ln.Addr().String()
 }
 
+// relaxedLoad are delivered-load bounds for specs about outputs rather than
+// load delivery, which run on machines shared with other work.
+const relaxedLoad = "load: {max_schedule_lag_p50: 100ms, max_schedule_lag_p99: 2s}\n"
+
 // fastSimulator starts a fixed-timing simulated vLLM serving model "m" and returns its URL.
 func fastSimulator(ctx context.Context) string {
 	prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
@@ -96,7 +100,8 @@ var _ = Describe("tailgate run, judged and saved like a suite", func() {
 	}, SpecTimeout(60*time.Second))
 
 	It("writes junit.xml and summary.md; a broken promise is <failure> and exit 1", func(ctx SpecContext) {
-		sla := writeSLA(dir, "latency:\n  ttft: {p50: 1ms}\n  request_latency: {p50: 10s}\n")
+		// Relaxed load bounds: this spec is about the outputs, on a shared machine.
+		sla := writeSLA(dir, "latency:\n  ttft: {p50: 1ms}\n  request_latency: {p50: 10s}\n"+relaxedLoad)
 		code, out, errOut := runRunCmd(ctx, "--config", smallConfig(dir, url, 20, 2), "--sla", sla, "--report-dir", filepath.Join(dir, "r"), "--progress", "0")
 		Expect(code).To(Equal(framework.ExitFail), out+errOut)
 		Expect(out).To(MatchRegexp(`PASS +request latency p50 < 10s: \d+(\.\d+)?ms, \d+% under`))
@@ -174,7 +179,8 @@ var _ = Describe("the report directory", func() {
 	It("holds only the new run's files: stale stage files are removed, other files kept", func(ctx SpecContext) {
 		r := filepath.Join(dir, "r")
 		plantPrevious(r)
-		code, out, errOut := runRunCmd(ctx, "--config", smallConfig(dir, url, 10, 1), "--report-dir", r, "--progress", "0")
+		sla := writeSLA(dir, "error_rate: 1%\n"+relaxedLoad)
+		code, out, errOut := runRunCmd(ctx, "--config", smallConfig(dir, url, 10, 1), "--sla", sla, "--report-dir", r, "--progress", "0")
 		Expect(code).To(Equal(0), out+errOut)
 		Expect(filepath.Join(r, "stage_7_lifecycle_metrics.json")).NotTo(BeAnExistingFile())
 		Expect(filepath.Join(r, report.InProgressFile)).NotTo(BeAnExistingFile())
