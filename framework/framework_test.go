@@ -167,8 +167,9 @@ var _ = Describe("the native runner", func() {
 		DeferCleanup(sim.Close)
 		var progress []loadgen.Progress
 		r := &framework.NativeRunner{ProgressEvery: 500 * time.Millisecond, Progress: func(p loadgen.Progress) { progress = append(progress, p) }}
-		rep, err := r.Run(ctx, small(sim.URL()))
+		m, err := r.Run(ctx, small(sim.URL()))
 		Expect(err).NotTo(HaveOccurred())
+		rep := m.Report
 		Expect(rep.Summary.Requests).To(BeEquivalentTo(40))
 		Expect(rep.Summary.Failures).To(BeZero())
 		Expect(rep).To(matchers.HaveDeliveredLoad())
@@ -189,8 +190,9 @@ var _ = Describe("the native runner", func() {
 		}()
 		cfg := small(sim.URL())
 		cfg = framework.ApplySettings(cfg, framework.Settings{Duration: 3 * time.Second})
-		rep, err := (&framework.NativeRunner{}).Run(ctx, cfg)
+		m, err := (&framework.NativeRunner{}).Run(ctx, cfg)
 		Expect(err).NotTo(HaveOccurred())
+		rep := m.Report
 		Expect(rep.Summary.FailuresByLabel).To(HaveKey("Connection Error"))
 		Expect(rep).NotTo(matchers.HaveErrorRateBelow(0.01))
 	}, SpecTimeout(60*time.Second))
@@ -219,8 +221,9 @@ var _ = Describe("Prepare", func() {
 		Expect(g.Simulator).NotTo(BeNil())
 		Expect(g.Config.Server.BaseURL).To(Equal(g.Simulator.URL()))
 		Expect(g.Simulator.Profile().Name).To(Equal(framework.DefaultSimulatorProfile))
-		rep, err := g.Run(ctx)
+		m, err := g.Run(ctx)
 		Expect(err).NotTo(HaveOccurred())
+		rep := m.Report
 		Expect(rep.Summary.Successes).To(BeEquivalentTo(10))
 		Expect(rep.Summary.PromptTokensTotal).To(BeEquivalentTo(10 * 512))
 		Expect(rep.Summary.OutputTokensTotal).To(BeEquivalentTo(10 * 128))

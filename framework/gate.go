@@ -10,7 +10,6 @@ import (
 
 	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
-	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/framework/tokenizer"
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
@@ -117,13 +116,11 @@ type PrepareInput struct {
 	Scenario scenarios.Config
 	// Runners adds runners by name (e.g. the cluster Job runners); "native" is built in.
 	Runners map[string]RunnerFactory
-	// Progress, when set, gets the native engine's progress every 5 s.
-	Progress func(loadgen.Progress)
+	// Progress, when set, gets the native engine's progress every ProgressEvery (default 5 s).
+	Progress      func(loadgen.Progress)
+	ProgressEvery time.Duration
 	// Log receives what Prepare did (simulator started, tokenizer fallback); nil discards it.
 	Log io.Writer
-	// Requests, when set, receives the per-request records of a native run whose
-	// scenario asks for them (report.request_lifecycle.per_request).
-	Requests func([]loadgen.RequestRecord)
 	// UseScenarioTarget keeps the scenario's own server.base_url when the settings
 	// give no target URL (a user's config file names its target; the presets'
 	// base URL is only the chart's placeholder, so suites leave this false).
@@ -146,7 +143,8 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	cfg := ApplySettings(in.Scenario, s)
 	g := &Gate{Settings: s}
 
-	native := &NativeRunner{Progress: in.Progress, Requests: in.Requests, DrainTimeout: s.DrainTimeout, TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
+	native := &NativeRunner{Progress: in.Progress, ProgressEvery: in.ProgressEvery, DrainTimeout: s.DrainTimeout,
+		TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
 	native.configureServerMetrics(s)
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]
@@ -213,7 +211,7 @@ func runnerNames(m map[string]RunnerFactory) string {
 }
 
 // Run runs the prepared scenario.
-func (g *Gate) Run(ctx context.Context) (*report.Report, error) {
+func (g *Gate) Run(ctx context.Context) (Measurement, error) {
 	return g.Runner.Run(ctx, g.Config)
 }
 

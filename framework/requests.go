@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
+	"github.com/tailgate-dev/tailgate/framework/report"
 )
 
 // PerRequestFile is the name inference-perf gives its per-request report.
@@ -42,49 +42,45 @@ type requestErrorJ struct {
 	ErrorMsg  string `json:"error_msg"`
 }
 
-// WriteRequests writes per-request records to dir/per_request_lifecycle_metrics.json,
-// shaped like inference-perf's per-request report (times in seconds on the
-// run's monotonic clock) plus the scheduled send time and the request id the
-// server saw in X-Request-Id.
-func WriteRequests(dir string, recs []loadgen.RequestRecord) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write per-request report: %w", err)
-	}
-	f, err := os.Create(filepath.Join(dir, PerRequestFile))
-	if err != nil {
-		return fmt.Errorf("write per-request report: %w", err)
-	}
-	w := bufio.NewWriter(f)
+// RequestsFile renders per-request records as
+// per_request_lifecycle_metrics.json, shaped like inference-perf's per-request
+// report (times in seconds on the run's monotonic clock) plus the scheduled
+// send time and the request id the server saw in X-Request-Id.
+func RequestsFile(recs []loadgen.RequestRecord) report.File {
+	return report.File{Name: PerRequestFile, Write: func(out io.Writer) error { return writeRequests(out, recs) }}
+}
+
+func writeRequests(out io.Writer, recs []loadgen.RequestRecord) error {
+	w := bufio.NewWriter(out)
 	enc := json.NewEncoder(w)
 	_, _ = w.WriteString("[\n")
 	for i, r := range recs {
-		j := requestJSON{
-			RequestID: r.ID, StageID: r.Stage,
-			ScheduledTime: r.Scheduled.Seconds(), StartTime: r.Start.Seconds(), EndTime: r.End.Seconds(),
-			Info: requestInfo{InputTokens: r.InputLength, MaxTokens: r.MaxTokens, OutputChunks: r.Chunks},
-		}
-		if r.Chunks > 0 {
-			ft, lt := r.FirstToken.Seconds(), r.LastToken.Seconds()
-			j.Info.FirstTokenTime, j.Info.LastTokenTime = &ft, &lt
-		}
-		if r.PromptTokens > 0 || r.OutputTokens > 0 {
-			j.Info.ServerUsage = &serverUsage{PromptTokens: r.PromptTokens, CompletionTokens: r.OutputTokens}
-		}
-		if r.Label != "" {
-			j.Error = &requestErrorJ{ErrorType: r.Label, ErrorMsg: r.Error}
-		}
 		if i > 0 {
 			_, _ = w.WriteString(",")
 		}
-		if err := enc.Encode(j); err != nil {
-			f.Close()
-			return fmt.Errorf("write per-request report: %w", err)
+		if err := enc.Encode(requestOf(r)); err != nil {
+			return fmt.Errorf("per-request report: %w", err)
 		}
 	}
 	_, _ = w.WriteString("]\n")
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("write per-request report: %w", err)
+	return w.Flush()
+}
+
+func requestOf(r loadgen.RequestRecord) requestJSON {
+	j := requestJSON{
+		RequestID: r.ID, StageID: r.Stage,
+		ScheduledTime: r.Scheduled.Seconds(), StartTime: r.Start.Seconds(), EndTime: r.End.Seconds(),
+		Info: requestInfo{InputTokens: r.InputLength, MaxTokens: r.MaxTokens, OutputChunks: r.Chunks},
 	}
-	return f.Close()
+	if r.Chunks > 0 {
+		ft, lt := r.FirstToken.Seconds(), r.LastToken.Seconds()
+		j.Info.FirstTokenTime, j.Info.LastTokenTime = &ft, &lt
+	}
+	if r.PromptTokens > 0 || r.OutputTokens > 0 {
+		j.Info.ServerUsage = &serverUsage{PromptTokens: r.PromptTokens, CompletionTokens: r.OutputTokens}
+	}
+	if r.Label != "" {
+		j.Error = &requestErrorJ{ErrorType: r.Label, ErrorMsg: r.Error}
+	}
+	return j
 }

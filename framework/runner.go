@@ -19,10 +19,33 @@ import (
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
-// Runner runs a scenario and returns its report. The native engine
-// (NativeRunner) and the Kubernetes Job runner of framework/cluster satisfy it.
+// Runner runs a scenario and returns everything it measured. The native
+// engine (NativeRunner) satisfies it; a runner that measures only a report
+// (the Kubernetes Job runners of framework/cluster) satisfies it through
+// ReportRunner.
 type Runner interface {
-	Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error)
+	Run(ctx context.Context, cfg scenarios.Config) (Measurement, error)
+}
+
+// Measurement is what a run measured: the report (nil when the run failed
+// before any load) and, when the scenario asks for them
+// (report.request_lifecycle.per_request), the per-request records.
+type Measurement struct {
+	Report   *report.Report
+	Requests []loadgen.RequestRecord
+}
+
+// ReportRunner adapts a runner that returns only a report.
+type ReportRunner struct {
+	Runs interface {
+		Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error)
+	}
+}
+
+// Run implements Runner.
+func (r ReportRunner) Run(ctx context.Context, cfg scenarios.Config) (Measurement, error) {
+	rep, err := r.Runs.Run(ctx, cfg)
+	return Measurement{Report: rep}, err
 }
 
 // RunnerFactory builds a runner for the settings; Prepare looks runners up by name.
@@ -37,9 +60,6 @@ type NativeRunner struct {
 	// Progress, when set, is called every ProgressEvery (default 5 s) while load runs.
 	Progress      func(loadgen.Progress)
 	ProgressEvery time.Duration
-	// Requests, when set, receives the per-request records of a run whose
-	// scenario asks for them (report.request_lifecycle.per_request).
-	Requests func([]loadgen.RequestRecord)
 	// SkipPreflight skips the GET /v1/models check of the target before the load.
 	SkipPreflight bool
 	// HTTPClient, when set, is used for the preflight check and the /metrics scrapes.
@@ -66,28 +86,27 @@ type NativeRunner struct {
 // Run drives cfg against its server.base_url. It fails before any load when
 // the scenario cannot run natively or the target refuses it (unreachable,
 // API key rejected, model not served); once load has started it returns the
-// report, marked Partial when ctx ended early.
-func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error) {
+// report, marked Partial when ctx ended early, and the per-request records
+// when the scenario asks for them.
+func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (Measurement, error) {
 	opts, err := r.Options(ctx, cfg)
 	if err != nil {
-		return nil, redactTarget(err, cfg)
+		return Measurement{}, redactTarget(err, cfg)
 	}
 	finishServerMetrics, err := r.startServerMetrics(ctx, &opts)
 	if err != nil {
-		return nil, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
+		return Measurement{}, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
 	res, err := loadgen.Run(ctx, opts)
 	finishServerMetrics(res)
-	if res != nil && r.Requests != nil && len(res.Requests) > 0 {
-		r.Requests(res.Requests)
-	}
 	if res == nil {
-		return nil, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
+		return Measurement{}, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
+	m := Measurement{Report: res.Report, Requests: res.Requests}
 	if err != nil {
-		return res.Report, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
+		return m, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
-	return res.Report, nil
+	return m, nil
 }
 
 // redactTarget removes the target URL's password from err, wherever the

@@ -174,13 +174,28 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	return parseSettings(raw, "")
 }
 
+// SettingsFromValues parses raw values keyed by environment variable name;
+// label names a key in errors the way the user gave it (a command's
+// "--rate", say), nil naming the environment variable.
+func SettingsFromValues(raw map[string]string, label func(env string) string) (Settings, error) {
+	return parseSettingsNamed(raw, func(env, _ string) string {
+		if label == nil {
+			return env
+		}
+		return label(env)
+	})
+}
+
 func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
-	name := func(env, flagName string) string {
+	return parseSettingsNamed(raw, func(env, flagName string) string {
 		if flagPrefix == "" {
 			return env
 		}
 		return flagPrefix + flagName + " / " + env
-	}
+	})
+}
+
+func parseSettingsNamed(raw map[string]string, name func(env, flagName string) string) (Settings, error) {
 	s := Settings{
 		TargetURL: strings.TrimSpace(raw[EnvTargetURL]),
 		Model:     strings.TrimSpace(raw[EnvModel]),

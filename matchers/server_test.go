@@ -34,7 +34,8 @@ func preemptingRun(ctx SpecContext, mode string) *report.Report {
 	cfg.Load.Stages = []scenarios.Stage{{NumRequests: 32, ConcurrencyLevel: 16}}
 	cfg.Data.InputDistribution = &scenarios.Distribution{Type: scenarios.DistFixed, Min: 64, Max: 64, Mean: 64}
 	cfg.Data.OutputDistribution = &scenarios.Distribution{Type: scenarios.DistFixed, Min: 192, Max: 192, Mean: 192}
-	rep, err := (&framework.NativeRunner{ServerMetrics: mode, ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, cfg)
+	m, err := (&framework.NativeRunner{ServerMetrics: mode, ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, cfg)
+	rep := m.Report
 	Expect(err).NotTo(HaveOccurred())
 	return rep
 }

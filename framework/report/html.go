@@ -15,6 +15,11 @@ import (
 // HTMLFile is the name of the HTML report in a report directory.
 const HTMLFile = "report.html"
 
+// HTMLReportFile renders report.html (see WriteHTML) for WriteDir and WriteFiles.
+func HTMLReportFile(r *Report, verdicts []Verdict) File {
+	return File{Name: HTMLFile, Write: func(w io.Writer) error { return WriteHTML(w, r, verdicts) }}
+}
+
 // WriteHTMLFile writes dir/report.html (see WriteHTML).
 func WriteHTMLFile(dir string, r *Report, verdicts []Verdict) error {
 	if err := writeFileWith(filepath.Join(dir, HTMLFile), func(w io.Writer) error {

@@ -228,27 +228,20 @@ func decodeOrdered(dec *json.Decoder) (any, error) {
 	return tok, nil
 }
 
-// writeServerMetrics writes the server figures of r's summary and stages as
-// inference-perf prometheus report files, when there are any.
-func writeServerMetrics(dir string, r *Report) error {
-	write := func(name string, m *ServerMetrics) error {
-		if m == nil {
-			return nil
+// serverFiles renders the server figures of r's summary and stages as
+// inference-perf's prometheus report files.
+func serverFiles(r *Report) []File {
+	var files []File
+	add := func(name string, m *ServerMetrics) {
+		if m != nil {
+			files = append(files, BytesFile(name, m.JSON()))
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), m.JSON(), 0o644); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
 	}
-	if err := write(ServerSummaryFile, r.Summary.Server); err != nil {
-		return err
-	}
+	add(ServerSummaryFile, r.Summary.Server)
 	for _, s := range r.Stages {
-		if err := write(ServerStageFile(s.ID), s.Server); err != nil {
-			return err
-		}
+		add(ServerStageFile(s.ID), s.Server)
 	}
-	return nil
+	return files
 }
 
 // JSON renders m exactly as inference-perf writes its prometheus report

@@ -39,27 +39,22 @@ type intervalLine struct {
 	AchievedRate    float64          `json:"achieved_rate"`
 }
 
-// writeTimelines writes, for every stage with a timeline, one HdrHistogram
-// interval log per metric and the per-interval counters as JSON lines.
-func writeTimelines(dir string, r *Report) error {
+// timelineFiles renders, for every stage with a timeline, one HdrHistogram
+// interval log per metric and the stage's timeline.jsonl.
+func timelineFiles(r *Report) []File {
+	var files []File
 	for _, s := range r.Stages {
 		if s.Timeline == nil || len(s.Timeline.Intervals) == 0 {
 			continue
 		}
 		for _, m := range s.Timeline.Metrics() {
-			if err := writeFileWith(filepath.Join(dir, HlogFile(s.ID, m)), func(w io.Writer) error {
-				return writeHlog(w, s.ID, m, s.Timeline)
-			}); err != nil {
-				return fmt.Errorf("write report: %w", err)
-			}
+			id, m, tl := s.ID, m, s.Timeline
+			files = append(files, File{Name: HlogFile(id, m), Write: func(w io.Writer) error { return writeHlog(w, id, m, tl) }})
 		}
-		if err := writeFileWith(filepath.Join(dir, TimelineFile(s.ID)), func(w io.Writer) error {
-			return writeTimelineLines(w, s.Timeline)
-		}); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
+		tl := s.Timeline
+		files = append(files, File{Name: TimelineFile(s.ID), Write: func(w io.Writer) error { return writeTimelineLines(w, tl) }})
 	}
-	return nil
+	return files
 }
 
 // writeFileWith creates path and fills it with fill through a buffer.
@@ -339,14 +334,4 @@ func summariseHistograms(r *Report) {
 		}
 		r.Summary.Distributions[m] = h
 	}
-}
-
-// writeDistributionFiles writes what WriteDir adds beside the
-// inference-perf files: the interval logs, the timelines and report.html
-// (without verdicts; a caller that has them rewrites it with WriteHTMLFile).
-func writeDistributionFiles(dir string, r *Report) error {
-	if err := writeTimelines(dir, r); err != nil {
-		return err
-	}
-	return WriteHTMLFile(dir, r, nil)
 }

@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 )
@@ -273,41 +272,62 @@ func (r *Report) JSON() ([]byte, error) {
 
 // WriteDir writes r into dir (created if needed) as inference-perf's current
 // lifecycle report files: summary_lifecycle_metrics.json and one
-// stage_<N>_lifecycle_metrics.json per stage with at least one request.
-// Percentiles come from each distribution (any percentile for a Histogram,
-// those present for file-backed stats).
-func WriteDir(dir string, r *Report) error {
+// stage_<N>_lifecycle_metrics.json per stage with at least one request, plus
+// the interval histogram logs and timelines, the server metrics, report.html
+// (without verdicts) and the extra files given (per-request records, JUnit,
+// summary, report.html with verdicts). Percentiles
+// come from each distribution (any percentile for a Histogram, those present
+// for file-backed stats). The directory is replaced as a whole: see WriteFiles.
+func WriteDir(dir string, r *Report, extra ...File) error {
 	if r == nil {
 		return fmt.Errorf("write report: nil report")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	files := lifecycleFiles(r)
+	files = append(files, timelineFiles(r)...)
+	files = append(files, serverFiles(r)...)
+	files = append(files, HTMLReportFile(r, nil))
+	return WriteFiles(dir, replaceFiles(files, extra)...)
+}
+
+// replaceFiles appends extra to files; an extra file replaces the file of
+// the same name (report.html with verdicts replaces the one without).
+func replaceFiles(files, extra []File) []File {
+	byName := make(map[string]int, len(files))
+	for i, f := range files {
+		byName[f.Name] = i
 	}
-	write := func(name string, o obj) error {
-		data, err := json.MarshalIndent(o, "", "  ")
-		if err != nil {
-			return fmt.Errorf("write report %s: %w", name, err)
+	for _, f := range extra {
+		if i, ok := byName[f.Name]; ok {
+			files[i] = f
+			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), append(data, '\n'), 0o644); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
+		byName[f.Name] = len(files)
+		files = append(files, f)
 	}
+	return files
+}
+
+// lifecycleFiles renders the summary and every stage with a request.
+func lifecycleFiles(r *Report) []File {
 	summary := r.Summary
 	summary.ID = -1
-	if err := write(SummaryFile, stageObj(summary, r)); err != nil {
-		return err
-	}
+	files := []File{jsonFile(SummaryFile, stageObj(summary, r))}
 	for _, s := range r.Stages {
 		if s.Requests == 0 && s.Successes+s.Failures == 0 {
 			continue
 		}
-		if err := write(StageFile(s.ID), stageObj(s, nil)); err != nil {
+		files = append(files, jsonFile(StageFile(s.ID), stageObj(s, nil)))
+	}
+	return files
+}
+
+func jsonFile(name string, o obj) File {
+	return File{Name: name, Write: func(w io.Writer) error {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err != nil {
 			return err
 		}
-	}
-	if err := writeDistributionFiles(dir, r); err != nil {
+		_, err = w.Write(append(data, '\n'))
 		return err
-	}
-	return writeServerMetrics(dir, r)
+	}}
 }

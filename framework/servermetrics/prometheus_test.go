@@ -78,8 +78,9 @@ var _ = Describe("querying a real Prometheus that scrapes the simulated vLLM", f
 		Expect(err).NotTo(HaveOccurred())
 		from := time.Now()
 		r := &framework.NativeRunner{Prometheus: servermetrics.Prometheus{URL: prom, Selector: `{job="vllm"}`, Step: time.Second}}
-		rep, err := r.Run(ctx, burst(sim.URL(), 48, 12, 64))
+		m, err := r.Run(ctx, burst(sim.URL(), 48, 12, 64))
 		Expect(err).NotTo(HaveOccurred())
+		rep := m.Report
 		direct.Stop(ctx)
 		want := direct.Window(from, time.Now())
 		got := rep.Summary.Server
@@ -134,7 +135,8 @@ var _ = Describe("querying a real Prometheus that scrapes the simulated vLLM", f
 		DeferCleanup(empty.Close)
 		sim := simulator(ctx, func(*mockvllm.Profile) {})
 		r := &framework.NativeRunner{Prometheus: servermetrics.Prometheus{URL: empty.URL, Selector: `{job="elsewhere"}`, Step: time.Second}}
-		rep, err := r.Run(ctx, burst(sim.URL(), 4, 2, 8))
+		m, err := r.Run(ctx, burst(sim.URL(), 4, 2, 8))
+		rep := m.Report
 		Expect(err).NotTo(HaveOccurred())
 		sla, err := matchers.ParseSLA([]byte("server: {preemptions: {max: 0}}\n"), "sla.yaml")
 		Expect(err).NotTo(HaveOccurred())

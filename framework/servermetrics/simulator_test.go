@@ -66,7 +66,8 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		// 12 clients against a batch of 4: 8 requests wait whenever every client is in flight.
 		sim := simulator(ctx, func(p *mockvllm.Profile) { p.MaxNumSeqs = 4 })
 		r := &framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}
-		rep, err := r.Run(ctx, burst(sim.URL(), 48, 12, 64))
+		m, err := r.Run(ctx, burst(sim.URL(), 48, 12, 64))
+		rep := m.Report
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Stages).To(HaveLen(1))
 		for _, m := range []*report.ServerMetrics{rep.Summary.Server, rep.Stages[0].Server} {
@@ -100,7 +101,8 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		sim := simulator(ctx, func(p *mockvllm.Profile) { p.MaxNumSeqs = 4 })
 		cfg := burst(sim.URL(), 0, 0, 64)
 		cfg.Load.Stages = []scenarios.Stage{{NumRequests: 16, ConcurrencyLevel: 2}, {NumRequests: 48, ConcurrencyLevel: 12}}
-		rep, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, cfg)
+		m, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, cfg)
+		rep := m.Report
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Stages).To(HaveLen(2))
 		Expect(stat(rep.Stages[0].Server, report.ServerWaiting, "max")).To(BeZero())
@@ -115,7 +117,8 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		sim := simulator(ctx, func(p *mockvllm.Profile) {
 			p.MaxNumSeqs, p.MaxModelLen, p.NumGPUBlocks = 16, 512, 64
 		})
-		rep, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, burst(sim.URL(), 32, 16, 192))
+		m, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, burst(sim.URL(), 32, 16, 192))
+		rep := m.Report
 		Expect(err).NotTo(HaveOccurred())
 		truth := 0
 		for _, t := range sim.Truths() {
@@ -130,7 +133,8 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 	DescribeTable("says in the summary when first tokens lose time before the server's engine",
 		func(ctx SpecContext, frontend time.Duration, wantNote bool) {
 			sim := simulator(ctx, func(p *mockvllm.Profile) { p.FrontendDelay = frontend })
-			rep, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, burst(sim.URL(), 24, 4, 16))
+			m, err := (&framework.NativeRunner{ServerMetricsInterval: 200 * time.Millisecond}).Run(ctx, burst(sim.URL(), 24, 4, 16))
+			rep := m.Report
 			Expect(err).NotTo(HaveOccurred())
 			var text strings.Builder
 			Expect(rep.WriteText(&text)).To(Succeed())
@@ -150,7 +154,8 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 	It("collects nothing when switched off", func(ctx SpecContext) {
 		sim := simulator(ctx, func(*mockvllm.Profile) {})
 		r := &framework.NativeRunner{ServerMetrics: framework.ServerMetricsOff}
-		rep, err := r.Run(ctx, burst(sim.URL(), 4, 2, 8))
+		m, err := r.Run(ctx, burst(sim.URL(), 4, 2, 8))
+		rep := m.Report
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Summary.Server).To(BeNil())
 		Expect(rep.Stages[0].Server).To(BeNil())

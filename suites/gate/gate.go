@@ -1,31 +1,28 @@
 // Package gate is the Ginkgo glue every tailgate suite shares: it runs a
-// scenario once per suite, turns each promise of the suite's SLA file into
-// its own spec (so JUnit has one testcase per promise, with the measured
-// value in the failure message), and leaves the report files, a JUnit file
-// and a Markdown summary in the report directory.
+// scenario once per suite through framework.RunPipeline (the pipeline
+// `tailgate run` uses too), and turns each promise of the suite's SLA into
+// its own spec, so JUnit has one testcase per promise: a kept promise shows
+// its measured value and headroom, a broken one is a failure, one the
+// evidence cannot decide an error. The report directory gets the report
+// files, junit.xml, summary.md and verdict.json.
 package gate
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/reporters"
-	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/tailgate-dev/tailgate/framework"
 	"github.com/tailgate-dev/tailgate/framework/cluster"
-	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/matchers"
-	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
 // DefaultReportDir is where a suite writes its files when TAILGATE_REPORT_DIR
@@ -48,111 +45,106 @@ type Input struct {
 }
 
 // Declare declares the gate: an Ordered container whose BeforeAll runs the
-// scenario and writes the report files, then one It per SLA promise (the
-// implied "load delivered" first). It also registers the ReportAfterSuite
-// that writes junit.xml and summary.md. Call it once, at the top level of
-// the suite: var _ = gate.Declare(gate.Input{...}).
+// scenario through framework.RunPipeline (which judges every promise and
+// saves the report directory, junit.xml and summary.md), then one It per SLA
+// promise (the implied ones first) and one saying whether the evidence was
+// saved. A kept promise's It prints its measured value; a broken one fails;
+// one that could not be judged panics with an Inconclusive value, so Ginkgo's
+// own JUnit report shows it as <error> rather than <failure>. Call it once, at
+// the top level of the suite: var _ = gate.Declare(gate.Input{...}).
 func Declare(in Input) bool {
-	state := &run{in: in}
-	ReportAfterSuite("tailgate: JUnit and summary", state.writeSuiteReports)
 	return Describe(fmt.Sprintf("%s gate", in.Scenario), Ordered, ContinueOnFailure, Label("gate", in.Scenario), func() {
 		settings, err := in.Flags.Settings()
 		// The report directory is known even when another setting is invalid,
 		// so that failure still reaches junit.xml and summary.md.
-		state.dir = filepath.Join(settings.ReportDirOr(DefaultReportDir), in.Scenario)
+		dir := filepath.Join(settings.ReportDirOr(DefaultReportDir), in.Scenario)
 		if err != nil {
-			It("has valid settings", func() { Fail(err.Error()) })
+			declareRefusal(in.Scenario, dir, "has valid settings", err)
 			return
 		}
-		state.settings = settings
-		slaPath := settings.SLA
-		if slaPath == "" {
-			slaPath = in.SLAFile
+		sla := framework.NoSLA()
+		if path := cmp.Or(settings.SLA, in.SLAFile); path != "" {
+			if sla, err = matchers.LoadSLA(path); err != nil {
+				declareRefusal(in.Scenario, dir, "has a valid SLA file", err)
+				return
+			}
 		}
-		sla, err := matchers.LoadSLA(slaPath)
-		if err != nil {
-			It("has a valid SLA file", func() { Fail(err.Error()) })
-			return
-		}
-		state.sla = sla
-
-		BeforeAll(func(ctx SpecContext) { state.runScenario(ctx) }, NodeTimeout(24*time.Hour))
-
+		var j *framework.Judgement
+		BeforeAll(func(ctx SpecContext) {
+			j = runPipeline(ctx, in, settings, sla, dir)
+		}, NodeTimeout(24*time.Hour))
+		names := []string{}
 		for _, p := range sla.Promises() {
-			It(p.Name, func() {
-				Expect(state.rep).NotTo(BeNil(), "no report: the run did not produce one")
-				Expect(state.rep).To(p.Matcher)
-			})
+			names = append(names, p.Name)
+		}
+		for _, name := range append(names, framework.EvidencePromise) {
+			It(name, func() { expectVerdict(j, name) })
 		}
 	})
 }
 
-// run is one suite's state, shared by its nodes.
-type run struct {
-	in       Input
-	settings framework.Settings
-	sla      matchers.SLA
-	dir      string
-	rep      *report.Report
-	runErr   error
-}
-
-func (r *run) runScenario(ctx SpecContext) {
-	cfg, err := framework.LoadScenario(r.in.Scenario, "", "")
+func runPipeline(ctx context.Context, in Input, s framework.Settings, sla matchers.SLA, dir string) *framework.Judgement {
+	cfg, err := framework.LoadScenario(in.Scenario, "", "")
 	Expect(err).NotTo(HaveOccurred())
-	every := r.in.ProgressEvery
-	if every <= 0 {
-		every = 5 * time.Second
-	}
-	runners := r.in.Runners
+	runners := in.Runners
 	if runners == nil {
 		runners = ClusterRunners()
 	}
-	g, err := framework.Prepare(ctx, framework.PrepareInput{
-		Settings: r.settings, Scenario: cfg, Runners: runners,
-		Progress: func(p loadgen.Progress) { fmt.Fprintln(progressWriter(), ProgressLine(r.in.Scenario, p)) },
-		Log:      progressWriter(), // tokenizer fallback and simulator start are shown live
-		Requests: func(recs []loadgen.RequestRecord) {
-			if err := framework.WriteRequests(r.dir, recs); err != nil {
-				fmt.Fprintf(GinkgoWriter, "tailgate: %v\n", err)
-			}
-		},
+	j := framework.RunPipeline(ctx, framework.PipelineInput{
+		Name: in.Scenario, Settings: s, Scenario: cfg, SLA: sla, Runners: runners, Dir: dir,
+		Log: progressWriter(), ProgressEvery: in.ProgressEvery,
 	})
-	Expect(err).NotTo(HaveOccurred(), "preparing the %s scenario", r.in.Scenario)
-	defer g.Close()
-	if nr, ok := g.Runner.(*framework.NativeRunner); ok {
-		nr.ProgressEvery = every
+	fmt.Fprintf(GinkgoWriter, "tailgate: %s\n", j.Headline())
+	for _, a := range j.Advice {
+		fmt.Fprintf(GinkgoWriter, "tailgate: change: %s\n", a)
 	}
-	fmt.Fprintf(GinkgoWriter, "tailgate: running %s (%s) against %s, model %s; reports in %s\n",
-		r.in.Scenario, describeLoad(g.Config.Load.Stages), framework.RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(r.dir))
-	rep, err := g.Run(ctx)
-	r.rep, r.runErr = rep, err
-	if rep != nil {
-		Expect(report.WriteDir(r.dir, rep)).To(Succeed(), "writing the report files")
-		var table bytes.Buffer
-		_ = rep.WriteText(&table)
-		AddReportEntry("tailgate report", table.String())
-		fmt.Fprintf(GinkgoWriter, "tailgate: report files written to %s\n", absPath(r.dir))
+	return j
+}
+
+// expectVerdict turns a promise's verdict into the spec's result.
+func expectVerdict(j *framework.Judgement, name string) {
+	if j == nil {
+		Fail("no judgement: the run did not happen")
 	}
-	Expect(err).NotTo(HaveOccurred(), "running the %s scenario", r.in.Scenario)
-	if rep.Partial {
-		Fail(fmt.Sprintf("the run is partial (%s); the partial report is in %s", rep.PartialReason, absPath(r.dir)))
+	v, ok := j.Verdict(name)
+	if !ok {
+		Fail(fmt.Sprintf("%q was not judged", name))
+	}
+	if v.Measured != "" {
+		fmt.Fprintf(GinkgoWriter, "%s: %s\n", v.Promise, v.Measured)
+	}
+	switch v.Outcome {
+	case report.Pass:
+	case report.Fail:
+		Fail(v.Message)
+	default:
+		panic(Inconclusive{Promise: v.Promise, Message: v.Message})
 	}
 }
 
-func describeLoad(stages []scenarios.Stage) string {
-	var parts []string
-	for _, s := range stages {
-		if s.ConcurrencyLevel > 0 {
-			parts = append(parts, fmt.Sprintf("%d requests at concurrency %d", s.NumRequests, s.ConcurrencyLevel))
-			continue
+// Inconclusive is the panic value of a promise the evidence could not decide.
+// Ginkgo records a panicking spec as an <error> in its JUnit report, apart
+// from the <failure> of a broken promise.
+type Inconclusive struct {
+	Promise, Message string
+}
+
+// String says that the promise was not judged, and why.
+func (i Inconclusive) String() string {
+	return "INCONCLUSIVE (not a failure of the release: the evidence cannot decide): " + i.Message
+}
+
+// declareRefusal declares the one spec of a suite that cannot run, and saves
+// its verdict as junit.xml and summary.md.
+func declareRefusal(scenario, dir, name string, err error) {
+	It(name, func() {
+		j := &framework.Judgement{Name: scenario, Dir: dir, Outcome: report.Fail,
+			Verdicts: []report.Verdict{{Promise: name, Outcome: report.Fail, Message: err.Error()}}}
+		if werr := report.WriteFiles(dir, j.Files()...); werr != nil {
+			fmt.Fprintf(GinkgoWriter, "tailgate: %v\n", werr)
 		}
-		parts = append(parts, fmt.Sprintf("%g req/s for %ds", s.Rate, s.Duration))
-	}
-	if len(parts) == 0 {
-		return "sweep"
-	}
-	return strings.Join(parts, ", ")
+		Fail(err.Error())
+	})
 }
 
 // ClusterRunners returns the Kubernetes Job runners (framework/cluster) by
@@ -169,10 +161,11 @@ func ClusterRunners() map[string]framework.RunnerFactory {
 				return nil, err
 			}
 			DeferCleanup(func(ctx SpecContext) error { return env.Teardown(ctx) }, NodeTimeout(5*time.Minute))
+			r := framework.ReportRunner{Runs: env.Runner}
 			if env.Simulated != nil {
-				return clusterTarget{JobRunner: env.Runner, url: env.Simulated.URL}, nil
+				return clusterTarget{ReportRunner: r, url: env.Simulated.URL}, nil
 			}
-			return env.Runner, nil
+			return r, nil
 		}
 	}
 	return map[string]framework.RunnerFactory{
@@ -183,7 +176,7 @@ func ClusterRunners() map[string]framework.RunnerFactory {
 
 // clusterTarget is a Job runner whose target is the simulated vLLM it deployed.
 type clusterTarget struct {
-	*cluster.JobRunner
+	framework.ReportRunner
 	url string
 }
 
@@ -198,83 +191,4 @@ func progressWriter() io.Writer {
 		return GinkgoWriter
 	}
 	return os.Stderr
-}
-
-// ProgressLine renders a progress snapshot for the console.
-func ProgressLine(name string, p loadgen.Progress) string {
-	return "tailgate " + name + ": " + p.String()
-}
-
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
-}
-
-// writeSuiteReports writes junit.xml and summary.md into the report
-// directory and appends the summary to $GITHUB_STEP_SUMMARY when set.
-func (r *run) writeSuiteReports(rep types.Report) {
-	if r.dir == "" {
-		return
-	}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		fmt.Fprintf(os.Stderr, "tailgate: %v\n", err)
-		return
-	}
-	junit := filepath.Join(r.dir, "junit.xml")
-	if err := reporters.GenerateJUnitReport(rep, junit); err != nil {
-		fmt.Fprintf(os.Stderr, "tailgate: writing %s: %v\n", junit, err)
-	}
-	var md bytes.Buffer
-	r.summary(&md, rep)
-	summary := filepath.Join(r.dir, "summary.md")
-	if err := os.WriteFile(summary, md.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "tailgate: writing %s: %v\n", summary, err)
-	}
-	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
-		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-			_, _ = f.Write(md.Bytes())
-			_ = f.Close()
-		}
-	}
-	fmt.Fprintf(os.Stdout, "tailgate: JUnit %s, summary %s\n", absPath(junit), absPath(summary))
-}
-
-// summary renders the suite's verdict, one row per promise, and the report tables.
-func (r *run) summary(w io.Writer, rep types.Report) {
-	verdict := "PASSED"
-	if !rep.SuiteSucceeded {
-		verdict = "FAILED"
-	}
-	fmt.Fprintf(w, "## tailgate %s gate: %s\n\n", r.in.Scenario, verdict)
-	if r.sla.Source != "" {
-		fmt.Fprintf(w, "SLA: `%s`\n\n", r.sla.Source)
-	}
-	fmt.Fprintln(w, "| promise | result | detail |")
-	fmt.Fprintln(w, "|---|---|---|")
-	for _, s := range rep.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		detail := ""
-		if s.State.Is(types.SpecStateFailureStates) {
-			detail = s.Failure.Message
-			if s.Failure.FailureNodeType == types.NodeTypeBeforeAll {
-				detail = "run failed: " + detail
-			}
-		}
-		fmt.Fprintf(w, "| %s | %s | %s |\n", mdCell(s.LeafNodeText), s.State, mdCell(detail))
-	}
-	fmt.Fprintln(w)
-	if r.rep != nil {
-		_ = r.rep.WriteMarkdown(w)
-		_ = report.WriteMermaidTTFT(w, r.rep, nil) // TTFT P99 over time; pass the verdicts to draw the SLA line
-	}
-}
-
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\r", "")
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "<br>")
 }

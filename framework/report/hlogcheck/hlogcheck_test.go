@@ -25,10 +25,10 @@ func productionRun(ctx SpecContext) string {
 	g, err := framework.Prepare(ctx, framework.PrepareInput{Settings: framework.Settings{Duration: 8 * time.Second}, Scenario: cfg})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(g.Close)
-	rep, err := g.Run(ctx)
+	m, err := g.Run(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	dir := GinkgoT().TempDir()
-	Expect(report.WriteDir(dir, rep)).To(Succeed())
+	Expect(report.WriteDir(dir, m.Report)).To(Succeed())
 	return dir
 }
 
