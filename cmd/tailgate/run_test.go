@@ -79,7 +79,7 @@ var _ = Describe("tailgate run", func() {
 		code, out, errOut := runRunCmd(ctx, "--config", smallConfig(dir, url, 20, 2), "--sla", sla, "--report-dir", filepath.Join(dir, "r"), "--progress", "0")
 		Expect(code).To(Equal(1), out+errOut)
 		Expect(out).To(MatchRegexp(`FAIL  TTFT p50 < 1ms: .*\d+(\.\d+)?ms`))
-		Expect(out).To(ContainSubstring("FAIL: 1 of 3 promises broken (TTFT p50 < 1ms)"))
+		Expect(out).To(ContainSubstring("FAIL: 1 of 4 promises broken (TTFT p50 < 1ms)")) // load, implied error rate, TTFT, evidence
 	}, SpecTimeout(60*time.Second))
 
 	It("fails the gate with Connection Error failures when the server dies mid-run", func(ctx SpecContext) {

@@ -46,7 +46,7 @@ var _ = Describe("the report directory", func() {
 		plant(dir, "stage_9_lifecycle_metrics.json")
 		Expect(report.BeginDir(dir, "tailgate production")).To(Succeed())
 		Expect(report.WriteDir(dir, nativeReport(), report.BytesFile("summary.md", []byte("## PASS\n")))).To(Succeed())
-		Expect(names(dir)).To(ConsistOf(report.SummaryFile, report.StageFile(0), report.StageFile(1), "summary.md"))
+		Expect(names(dir)).To(ConsistOf(report.SummaryFile, report.StageFile(0), report.StageFile(1), report.HTMLFile, "summary.md"))
 		rep, err := report.ReadDir(dir)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Stages).To(HaveLen(2))
