@@ -3,9 +3,11 @@ package cluster
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -28,7 +30,7 @@ var _ = Describe("the benchmark Job's shell script", func() {
 		Expect(os.WriteFile(paths.config, []byte("server:\n  type: vllm\n  base_url: http://target:8000\n"), 0o644)).To(Succeed())
 	})
 
-	run := func(script string, env ...string) (stdout, stderr string, code int) {
+	runScript := func(script string, env ...string) (stdout, stderr string, code int) {
 		cmd := exec.Command("/bin/sh", "-c", script)
 		cmd.Env = append(os.Environ(), env...)
 		var o, e bytes.Buffer
@@ -40,6 +42,8 @@ var _ = Describe("the benchmark Job's shell script", func() {
 		Expect(err).NotTo(HaveOccurred())
 		return o.String(), e.String(), 0
 	}
+
+	run := runScript
 
 	It("prints every report file so the collector gets them back byte for byte", func() {
 		fake := "cp testdata/inference-perf-v0.2.0/*.json " + paths.reports + "/ && echo 'INFO run done'"
@@ -63,6 +67,19 @@ var _ = Describe("the benchmark Job's shell script", func() {
 		Expect(code).To(Equal(7))
 		Expect(errOut).To(ContainSubstring("exited with status 7"))
 		Expect(out).To(ContainSubstring("=== TAILGATE_FILE_BEGIN stage_0_lifecycle_metrics.json ==="))
+	})
+
+	It("takes the in-pod tailgate run's own verdict exits (1 broken, 3 inconclusive) as a measured run, other statuses as a crash", func() {
+		for _, tc := range []struct{ status, want int }{{0, 0}, {1, 0}, {3, 0}, {2, 2}, {9, 9}} {
+			stand := filepath.Join(GinkgoT().TempDir(), "tailgate")
+			body := fmt.Sprintf("#!/bin/sh\nmkdir -p %[1]s && cp testdata/inference-perf-v0.2.0/*.json %[1]s/\nexit %[2]d\n", paths.reports, tc.status)
+			Expect(os.WriteFile(stand, []byte(body), 0o755)).To(Succeed())
+			run := strings.Replace(nativeRun(stand), reportDir, paths.reports, 1)
+			run = strings.Replace(run, runConfigFile, paths.runConfig, 1)
+			out, _, code := runScript(benchmarkScript(run, false, paths))
+			Expect(code).To(Equal(tc.want), "tailgate run exited %d", tc.status)
+			Expect(out).To(ContainSubstring("TAILGATE_FILE_BEGIN summary_lifecycle_metrics.json"), "the report is printed either way")
+		}
 	})
 
 	It("fails when the benchmark exits 0 without a summary (inference-perf v0.2.0 does that)", func() {
