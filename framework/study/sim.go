@@ -1,0 +1,99 @@
+// Package study measures the release gate as an instrument: with the
+// simulated vLLM in virtual time it repeats runs of the production scenario
+// against an unchanged server and against servers with injected regressions,
+// judges each pair with every gate method, and reports how often each method
+// fails an unchanged server (false fails) and catches a regression (power),
+// each rate with its Wilson 95% interval.
+package study
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+	"github.com/tailgate-dev/tailgate/framework/report"
+)
+
+// Production returns the production scenario's workload (Poisson arrivals at
+// 15 req/s, Gaussian prompt and output lengths, 8 workers) for the given
+// duration, its arrivals and lengths drawn from seed.
+func Production(d time.Duration, seed uint64) mockvllm.Workload {
+	return mockvllm.Workload{
+		Stages:         []mockvllm.WorkloadStage{{Rate: 15, Duration: d}},
+		PromptTokens:   gaussian(1024, 512, 128, 4096),
+		OutputTokensFn: gaussian(512, 256, 50, 2048),
+		Poisson:        true,
+		MaxConcurrency: 8 * 256,
+		Seed:           seed,
+	}
+}
+
+func gaussian(mean, sd float64, lo, hi int) func(*rand.Rand) int {
+	return func(r *rand.Rand) int {
+		v := int(math.Round(r.NormFloat64()*sd + mean))
+		return min(max(v, lo), hi)
+	}
+}
+
+// Run simulates the workload against the profile and returns the run as a
+// report with HdrHistogram distributions of TTFT and ITL.
+func Run(p mockvllm.Profile, w mockvllm.Workload) (*report.Report, error) {
+	stages, err := mockvllm.Simulate(p, w)
+	if err != nil {
+		return nil, fmt.Errorf("study: %w", err)
+	}
+	return ReportOf(stages, w), nil
+}
+
+// ReportOf turns a simulated run into the report a client would have written:
+// per stage and pooled, TTFT and ITL histograms, request counts and rates. A
+// virtual-time client sends on schedule, so schedule delay is zero.
+func ReportOf(stages []mockvllm.SimStage, w mockvllm.Workload) *report.Report {
+	r := &report.Report{Source: "simulated run"}
+	var total report.Stage
+	total.ID = -1
+	total.Distributions = map[report.Metric]report.Distribution{}
+	for i, s := range stages {
+		st := stageOf(i, s, w.Stages[i].Duration)
+		r.Stages = append(r.Stages, st)
+		total.Requests += st.Requests
+		total.Successes += st.Successes
+		total.Throughput.RequestsPerSec += st.Throughput.RequestsPerSec
+		for m, d := range st.Distributions {
+			h, ok := total.Distributions[m].(*report.Histogram)
+			if !ok {
+				h = report.NewHistogram()
+				total.Distributions[m] = h
+			}
+			h.Merge(d.(*report.Histogram))
+		}
+	}
+	if len(stages) == 1 {
+		total.RequestedRate, total.AchievedRate = r.Stages[0].RequestedRate, r.Stages[0].AchievedRate
+	}
+	r.Summary = total
+	return r
+}
+
+func stageOf(i int, s mockvllm.SimStage, d time.Duration) report.Stage {
+	st := report.Stage{ID: i, RequestedRate: s.RequestedRate, AchievedRate: s.AchievedRate,
+		Requests: int64(s.Requests), Successes: int64(s.Requests), SendDuration: d,
+		Distributions: map[report.Metric]report.Distribution{}}
+	st.Throughput.RequestsPerSec = float64(s.Requests) / d.Seconds()
+	ttft, itl, lag := report.NewHistogram(), report.NewHistogram(), report.NewHistogram()
+	for _, v := range s.TTFTSamples() {
+		ttft.Record(v)
+	}
+	for _, v := range s.GapSamples() {
+		itl.Record(v)
+	}
+	for range s.Requests {
+		lag.Record(0)
+	}
+	st.Distributions[report.TTFT] = ttft
+	st.Distributions[report.ITL] = itl
+	st.Distributions[report.ScheduleDelay] = lag
+	return st
+}
