@@ -30,6 +30,8 @@ const (
 	EnvRunner    = "TAILGATE_RUNNER"
 	EnvReportDir = "TAILGATE_REPORT_DIR"
 	EnvInterval  = "TAILGATE_INTERVAL"
+	// EnvBaseline is the baseline report directory; it overrides the SLA file's regression.baseline.
+	EnvBaseline = "TAILGATE_BASELINE"
 )
 
 // Runner names accepted by Settings.Runner.
@@ -70,6 +72,9 @@ type Settings struct {
 	// Interval is the length of one timeline interval (interval histogram
 	// logs, per-interval counters); 0 means 1 s.
 	Interval time.Duration
+	// Baseline is the report directory regression promises compare with; it
+	// overrides the SLA file's regression.baseline.
+	Baseline string
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -84,7 +89,7 @@ func (s Settings) String() string {
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, interval string
+	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, interval, baseline string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -106,6 +111,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
 	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
 	bind(&f.interval, "interval", EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
+	bind(&f.baseline, "baseline", EnvBaseline, "baseline report directory for the SLA's regression promises")
 	return f
 }
 
@@ -114,7 +120,7 @@ func (f *Flags) Settings() (Settings, error) {
 	return parseSettings(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
-		EnvInterval: f.interval,
+		EnvInterval: f.interval, EnvBaseline: f.baseline,
 	}, "-tailgate.")
 }
 
@@ -124,7 +130,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval} {
+	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval, EnvBaseline} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -145,6 +151,7 @@ func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
 		SLA:       strings.TrimSpace(raw[EnvSLA]),
 		Runner:    strings.TrimSpace(raw[EnvRunner]),
 		ReportDir: strings.TrimSpace(raw[EnvReportDir]),
+		Baseline:  strings.TrimSpace(raw[EnvBaseline]),
 	}
 	if v := strings.TrimSpace(raw[EnvDuration]); v != "" {
 		d, err := time.ParseDuration(v)

@@ -44,17 +44,19 @@ func (m *RegressionMatcher) comparable(cand *report.Report) error {
 		return refuse("not the same experiment: the baseline has %d stages, the candidate %d", len(b.Stages), len(cand.Stages))
 	}
 	for i, bs := range b.Stages {
-		if err := sameStage(bs, cand.Stages[i]); err != nil {
+		if err := sameStage(bs, cand.Stages[i], true); err != nil {
 			return err
 		}
 	}
-	return sameStage(b.Summary, cand.Summary)
+	// A summary read from a file pools its stages and may not state their rates.
+	return sameStage(b.Summary, cand.Summary, len(b.Stages) == 0)
 }
 
-// sameStage compares what one stage of each run shows of its scenario.
-func sameStage(b, c report.Stage) error {
+// sameStage compares what one stage of each run shows of its scenario;
+// withRate compares the requested load too.
+func sameStage(b, c report.Stage, withRate bool) error {
 	name := b.Name()
-	if !sameFloat(b.RequestedRate, c.RequestedRate) || b.Concurrency != c.Concurrency {
+	if withRate && !sameFloat(b.RequestedRate, c.RequestedRate) || b.Concurrency != c.Concurrency {
 		return refuse("not the same experiment: %s requested %s in the baseline, %s in the candidate", name, load(b), load(c))
 	}
 	_, bt := b.Distribution(report.TTFT)
@@ -206,4 +208,13 @@ func ms(s float64) string {
 		return fmt.Sprintf("%.1f ms", v)
 	}
 	return fmt.Sprintf("%.2f ms", v)
+}
+
+// Measured states both figures, the change with its interval and the tolerance
+// after a Match that got that far; empty otherwise.
+func (m *RegressionMatcher) Measured() string {
+	if math.IsNaN(m.res.Low) {
+		return ""
+	}
+	return m.summary()
 }

@@ -107,7 +107,7 @@ load:
 			Expect(err).To(MatchError(want))
 		},
 		Entry("unknown top-level key", "latency: {ttft: {p99: 1s}}\nlatncy: {}\n",
-			`sla.yaml:2: latncy: unknown key "latncy"; known keys here: error_rate, goodput_percentage, latency, load, min_tail_samples, strict, throughput`),
+			`sla.yaml:2: latncy: unknown key "latncy"; known keys here: error_rate, goodput_percentage, latency, load, min_tail_samples, regression, strict, throughput`),
 		Entry("unknown metric", "latency:\n  tfft: {p99: 1s}\n",
 			`sla.yaml:2: latency.tfft: unknown metric "tfft"; known: ttft, itl, tpot, ntpot, request_latency, ttft_from_schedule, request_latency_from_schedule, schedule_delay`),
 		Entry("unknown percentile", "latency:\n  ttft:\n    p100: 1s\n",

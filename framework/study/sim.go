@@ -95,5 +95,18 @@ func stageOf(i int, s mockvllm.SimStage, d time.Duration) report.Stage {
 	st.Distributions[report.TTFT] = ttft
 	st.Distributions[report.ITL] = itl
 	st.Distributions[report.ScheduleDelay] = lag
+	st.Timeline = wholeStage(st, d)
 	return st
+}
+
+// wholeStage is a timeline of one interval spanning the stage, so that the
+// report's directory keeps its histograms (.hlog files) for a later comparison.
+func wholeStage(st report.Stage, d time.Duration) *report.Timeline {
+	iv := report.Interval{Length: d, Sent: st.Requests, Completed: st.Requests}
+	for m, dist := range st.Distributions {
+		if err := iv.SetHistogram(m, dist.(*report.Histogram)); err != nil {
+			return nil // encoding a fresh histogram cannot fail; without a timeline the report keeps its distributions
+		}
+	}
+	return &report.Timeline{Start: time.Unix(1_700_000_000, 0), Interval: d, Intervals: []report.Interval{iv}}
 }
