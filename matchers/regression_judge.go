@@ -191,6 +191,9 @@ func pct(f float64) string {
 	if math.IsInf(f, 0) {
 		return fmt.Sprintf("%+v", f)
 	}
+	if f == 0 {
+		return "+0%"
+	}
 	if f == math.Trunc(f*100)/100 {
 		return fmt.Sprintf("%+.0f%%", 100*f)
 	}

@@ -193,3 +193,13 @@ func (b baselineOrRefusal) Match(actual any) (bool, error) {
 	}
 	return b.RegressionMatcher.Match(actual)
 }
+
+// DefaultRegression is what a comparison judges without an SLA file: P99 of
+// TTFT, ITL and request latency at most 10% worse, the error rate at most 0.5
+// points higher and throughput at most 5% lower, at Confidence.
+func DefaultRegression() *Regression {
+	lat := func(m report.Metric) RegressionPromise { return RegressionPromise{Metric: m, P: 99, Tolerance: 0.10} }
+	er, tp := 0.005, 0.05
+	return &Regression{Confidence: Confidence, ErrorRate: &er, Throughput: &tp,
+		Latency: []RegressionPromise{lat(report.TTFT), lat(report.ITL), lat(report.RequestLatency)}}
+}

@@ -38,7 +38,7 @@ func gaussian(mean, sd float64, lo, hi int) func(*rand.Rand) int {
 }
 
 // Run simulates the workload against the profile and returns the run as a
-// report with HdrHistogram distributions of TTFT and ITL.
+// report with HdrHistogram distributions of TTFT, ITL and request latency.
 func Run(p mockvllm.Profile, w mockvllm.Workload) (*report.Report, error) {
 	stages, err := mockvllm.Simulate(p, w)
 	if err != nil {
@@ -48,7 +48,7 @@ func Run(p mockvllm.Profile, w mockvllm.Workload) (*report.Report, error) {
 }
 
 // ReportOf turns a simulated run into the report a client would have written:
-// per stage and pooled, TTFT and ITL histograms, request counts and rates. A
+// per stage and pooled, TTFT, ITL and request latency histograms, request counts and rates. A
 // virtual-time client sends on schedule, so schedule delay is zero.
 func ReportOf(stages []mockvllm.SimStage, w mockvllm.Workload) *report.Report {
 	r := &report.Report{Source: "simulated run"}
@@ -82,19 +82,10 @@ func stageOf(i int, s mockvllm.SimStage, d time.Duration) report.Stage {
 		Requests: int64(s.Requests), Successes: int64(s.Requests), SendDuration: d,
 		Distributions: map[report.Metric]report.Distribution{}}
 	st.Throughput.RequestsPerSec = float64(s.Requests) / d.Seconds()
-	ttft, itl, lag := report.NewHistogram(), report.NewHistogram(), report.NewHistogram()
-	for _, v := range s.TTFTSamples() {
-		ttft.Record(v)
-	}
-	for _, v := range s.GapSamples() {
-		itl.Record(v)
-	}
-	for range s.Requests {
-		lag.Record(0)
-	}
-	st.Distributions[report.TTFT] = ttft
-	st.Distributions[report.ITL] = itl
-	st.Distributions[report.ScheduleDelay] = lag
+	st.Distributions[report.TTFT] = histogramOf(s.TTFTSamples())
+	st.Distributions[report.ITL] = histogramOf(s.GapSamples())
+	st.Distributions[report.RequestLatency] = histogramOf(s.LatencySamples())
+	st.Distributions[report.ScheduleDelay] = histogramOf(make([]float64, s.Requests))
 	st.Timeline = wholeStage(st, d)
 	return st
 }
@@ -109,4 +100,12 @@ func wholeStage(st report.Stage, d time.Duration) *report.Timeline {
 		}
 	}
 	return &report.Timeline{Start: time.Unix(1_700_000_000, 0), Interval: d, Intervals: []report.Interval{iv}}
+}
+
+func histogramOf(samples []float64) *report.Histogram {
+	h := report.NewHistogram()
+	for _, v := range samples {
+		h.Record(v)
+	}
+	return h
 }
