@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"report":    {summary: "print an inference-perf report directory (table, --json, --markdown) or --compare two", run: runReport},
 		"render":    {summary: "print the inference-perf config.yml of a preset, config file or AI-on-EKS values file (secrets redacted)", run: runRender},
 		"run":       {summary: "run a scenario against a target and judge it against an SLA file (exit 0 pass, 1 fail)", run: runRun},
+		"study":     {summary: "measure how often each gate method fails an unchanged simulated server and catches injected regressions", run: runStudy},
 		"tokenize":  {summary: "print token ids or counts of JSON-string lines, exactly as the model's tokenizer", run: runTokenize},
 	}
 }
