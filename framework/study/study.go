@@ -59,46 +59,61 @@ type Config struct {
 	Workers int
 }
 
-// runs holds, for one duration, the P99-TTFT-bearing reports of every run:
-// two unchanged runs per repetition sharing a workload (noise seeded apart),
-// and one run per injection on the same workload.
-type runs struct {
-	unchanged, again []*report.Report
-	injected         [][]*report.Report
+// outcome is what one repetition measured: for each design (0 unpaired,
+// 1 paired), server (0 unchanged, then each injection) and method, whether
+// the method failed the candidate; and each server's P99 TTFT.
+type outcome struct {
+	fails [2][][]bool
+	p99   []float64
 }
 
-// simulate makes every run of one duration; repetition i uses workload seed
-// i+1 and a distinct noise seed per run.
-func simulate(ctx context.Context, cfg Config, d time.Duration, inj []Injection) (runs, error) {
+// repetition simulates repetition i of every server at duration d and judges
+// it. The baseline U and every candidate share workload seed i+1 (paired); V
+// runs another workload for the unpaired design; each run's noise has its own seed.
+func repetition(d time.Duration, i int, inj []Injection, methods []Method) (outcome, error) {
 	base := mockvllm.Qwen3_8B_H100()
-	rs := runs{unchanged: make([]*report.Report, cfg.Reps), again: make([]*report.Report, cfg.Reps), injected: make([][]*report.Report, len(inj))}
-	type job struct {
-		p     mockvllm.Profile
-		i     int
-		noise uint64
-		out   []*report.Report
-	}
-	var jobs []job
-	for i := range cfg.Reps {
-		jobs = append(jobs, job{base, i, 1, rs.unchanged}, job{base, i, 2, rs.again})
-	}
-	for k, in := range inj {
-		rs.injected[k] = make([]*report.Report, cfg.Reps)
-		for i := range cfg.Reps {
-			jobs = append(jobs, job{in.Apply(base), i, uint64(3 + k), rs.injected[k]})
-		}
-	}
-	return rs, parallel(ctx, cfg.Workers, len(jobs), func(n int) error {
-		j := jobs[n]
-		w := Production(d, uint64(j.i+1))
-		w.NoiseSeed = uint64(j.i+1)<<16 | j.noise
-		stages, err := mockvllm.Simulate(j.p, w)
+	run := func(p mockvllm.Profile, workload uint64, noise uint64) (*report.Report, error) {
+		w := Production(d, workload)
+		w.NoiseSeed = uint64(i+1)<<16 | noise
+		stages, err := mockvllm.Simulate(p, w)
 		if err != nil {
-			return fmt.Errorf("study: %s, repetition %d: %w", d, j.i, err)
+			return nil, fmt.Errorf("study: %s, repetition %d: %w", d, i, err)
 		}
-		j.out[j.i] = ttftReport(stages, w)
-		return nil
-	})
+		return ttftReport(stages, w), nil
+	}
+	seed := uint64(i + 1)
+	u, err := run(base, seed, 1)
+	if err != nil {
+		return outcome{}, err
+	}
+	v, err := run(base, seed+1<<32, 2)
+	if err != nil {
+		return outcome{}, err
+	}
+	var o outcome
+	for k := -1; k < len(inj); k++ {
+		p, noise := base, uint64(3)
+		if k >= 0 {
+			p, noise = inj[k].Apply(base), uint64(4+k)
+		}
+		c, err := run(p, seed, noise)
+		if err != nil {
+			return outcome{}, err
+		}
+		if k < 0 {
+			o.p99 = append(o.p99, p99(u))
+		} else {
+			o.p99 = append(o.p99, p99(c))
+		}
+		for design, b := range []*report.Report{v, u} {
+			verdicts := make([]bool, len(methods))
+			for mi, m := range methods {
+				verdicts[mi] = m.Fails(b, c)
+			}
+			o.fails[design] = append(o.fails[design], verdicts)
+		}
+	}
+	return o, nil
 }
 
 // parallel runs f(0..n-1) on workers goroutines, stopping at the first error or cancellation.

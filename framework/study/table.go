@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/matchers"
 )
 
@@ -54,52 +53,61 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 	}
 	inj := Injections()
 	for _, d := range cfg.Durations {
-		rs, err := simulate(ctx, cfg, d, inj)
+		outs := make([]outcome, cfg.Reps)
+		err := parallel(ctx, cfg.Workers, cfg.Reps, func(i int) error {
+			var err error
+			outs[i], err = repetition(d, i, inj, methods)
+			return err
+		})
 		if err != nil {
 			return res, err
 		}
-		base := medianP99(rs.unchanged, rs.again)
-		for _, paired := range []bool{false, true} {
-			res.Rows = append(res.Rows, row(d, paired, "unchanged", 0, rs.unchanged, rs.again, methods))
-			for k, in := range inj {
-				change := medianP99(rs.injected[k])/base - 1
-				res.Rows = append(res.Rows, row(d, paired, in.Name, change, rs.unchanged, rs.injected[k], methods))
-			}
-		}
+		res.Rows = append(res.Rows, rows(d, outs, inj, len(methods))...)
 	}
 	return res, nil
 }
 
-// row judges candidate i against baseline i (paired: the same workload) or
-// against baseline i+1 (unpaired: another workload).
-func row(d time.Duration, paired bool, server string, change float64, base, cand []*report.Report, methods []Method) Row {
-	r := Row{Duration: d, Paired: paired, Server: server, TrueChange: change}
-	n := len(base)
-	for _, m := range methods {
-		fails := 0
-		for i := range n {
-			b := base[i]
-			if !paired {
-				b = base[(i+1)%n]
+// rows counts the fails of every design, server and method over the repetitions.
+func rows(d time.Duration, outs []outcome, inj []Injection, methods int) []Row {
+	servers := append([]string{"unchanged"}, names(inj)...)
+	baseP99 := medianP99(outs, 0)
+	var out []Row
+	for design := range 2 {
+		for sv, name := range servers {
+			r := Row{Duration: d, Paired: design == 1, Server: name}
+			if sv > 0 {
+				r.TrueChange = medianP99(outs, sv)/baseP99 - 1
 			}
-			if m.Fails(b, cand[i]) {
-				fails++
+			for m := range methods {
+				fails := 0
+				for _, o := range outs {
+					if o.fails[design][sv][m] {
+						fails++
+					}
+				}
+				lo, hi := matchers.WilsonInterval(int64(fails), int64(len(outs)), 0.95)
+				r.Rates = append(r.Rates, Rate{Fails: fails, Reps: len(outs), Low: lo, High: hi})
 			}
+			out = append(out, r)
 		}
-		lo, hi := matchers.WilsonInterval(int64(fails), int64(n), 0.95)
-		r.Rates = append(r.Rates, Rate{Fails: fails, Reps: n, Low: lo, High: hi})
 	}
-	return r
+	return out
 }
 
-// medianP99 is the median over runs of their P99 TTFT: robust to the rare
-// run whose P99 a long pause blew up.
-func medianP99(sets ...[]*report.Report) float64 {
-	var v []float64
-	for _, set := range sets {
-		for _, r := range set {
-			v = append(v, p99(r))
-		}
+func names(inj []Injection) []string {
+	out := make([]string, len(inj))
+	for i, in := range inj {
+		out[i] = in.Name
+	}
+	return out
+}
+
+// medianP99 is the median over repetitions of server sv's P99 TTFT: robust
+// to the rare run whose P99 a long pause blew up.
+func medianP99(outs []outcome, sv int) float64 {
+	v := make([]float64, len(outs))
+	for i, o := range outs {
+		v[i] = o.p99[sv]
 	}
 	slices.Sort(v)
 	return v[len(v)/2]
