@@ -45,7 +45,7 @@ calibrate: ## the simulated vLLM beside the real H100 run, stage by stage
 	$(GO) run ./cmd/tailgate calibrate --report fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100
 
 STUDY_REPS ?= 500
-study: ## how often each gate method fails an unchanged simulated server and catches injected regressions (virtual time)
+study: ## how often each gate method fails an unchanged simulated server and catches injected regressions (virtual time; about 20 min on 2 cores, STUDY_REPS=100 for 4)
 	$(GO) run ./cmd/tailgate study --reps $(STUDY_REPS)
 
 bench: ## the load generator against the simulated vLLM and vegeta (about 7 minutes), then hot-path Go benchmarks
