@@ -112,6 +112,9 @@ func (m *RegressionMatcher) latency(bs, cs report.Stage) error {
 	b, c, point, lo, hi := ratioInterval(br, cr, nb, nc, m.p/100, m.confidence)
 	m.res.Base, m.res.Candidate = b, c
 	m.res.Change, m.res.Low, m.res.High = point-1, lo-1, hi-1
+	if math.IsInf(b, 1) {
+		return refuse("the baseline's %s falls on its failed requests (%d failed): it is no baseline for latency", report.PercentileName(m.p), bs.Failures)
+	}
 	if !(b > 0) || math.IsNaN(point) {
 		return refuse("baseline %s is %g, no ratio can be formed", report.PercentileName(m.p), b)
 	}

@@ -126,6 +126,10 @@ var _ = Describe("Regression matchers against a baseline run", func() {
 			b.Summary.Distributions[report.TTFT] = s
 			return matchers.HaveNoRegressionFrom(b, report.TTFT, 99, 0.1)
 		}, "the baseline holds percentiles only (no .hlog histograms): the point change is"),
+		Entry("a baseline whose P99 is a failed request", func(b, c *report.Report) *matchers.RegressionMatcher {
+			b.Summary.Failures = 100
+			return matchers.HaveNoRegressionFrom(b, report.TTFT, 99, 0.1)
+		}, "the baseline's p99 falls on its failed requests (100 failed)"),
 		Entry("too short a run, even in strict mode", func(b, c *report.Report) *matchers.RegressionMatcher {
 			short := simulated(mockvllm.Qwen3_8B_H100(), 120*time.Second, 3)
 			h := report.NewHistogram()
