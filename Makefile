@@ -13,7 +13,7 @@ GATE_DURATION ?= 70s
 UNIT_PKGS = $$($(GO) list ./... | grep -vE '/suites/(production|baseline|saturation|sweep)$$')
 
 .PHONY: all build gate gate-all test vet test-cluster controlplane-up controlplane-down \
-        gate-cluster bench calibrate fuzz image ci clean
+        gate-cluster bench calibrate study fuzz image ci clean
 
 all: build test
 
@@ -45,6 +45,10 @@ test-cluster: ## cluster tests and the kwok gate against a local control plane
 
 calibrate: ## the simulated vLLM beside the real H100 run, stage by stage
 	$(GO) run ./cmd/tailgate calibrate --report fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100
+
+STUDY_REPS ?= 500
+study: ## how often each gate method fails an unchanged simulated server and catches injected regressions (virtual time; about 20 min on 2 cores, STUDY_REPS=100 for 4)
+	$(GO) run ./cmd/tailgate study --reps $(STUDY_REPS)
 
 bench: ## the load generator against the simulated vLLM and vegeta (about 7 minutes), then hot-path Go benchmarks
 	$(GO) run ./cmd/tailgate bench

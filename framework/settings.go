@@ -41,6 +41,8 @@ const (
 	// EnvPrometheusInterval is Prometheus's scrape interval of the target (default 15s), the query step.
 	EnvPrometheusInterval = "TAILGATE_PROMETHEUS_SCRAPE_INTERVAL"
 	EnvInterval           = "TAILGATE_INTERVAL"
+	// EnvBaseline is the baseline report directory; it overrides the SLA file's regression.baseline.
+	EnvBaseline = "TAILGATE_BASELINE"
 	// EnvDrainTimeout bounds the wait for requests in flight after a stage's last send.
 	EnvDrainTimeout = "TAILGATE_DRAIN_TIMEOUT"
 	// EnvRequestTimeout bounds each request (overrides load.request_timeout).
@@ -102,6 +104,9 @@ type Settings struct {
 	PrometheusURL, PrometheusSelector, PrometheusToken string
 	// PrometheusInterval is Prometheus's scrape interval of the target; 0 means 15 s.
 	PrometheusInterval time.Duration
+	// Baseline is the report directory regression promises compare with; it
+	// overrides the SLA file's regression.baseline.
+	Baseline string
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -116,8 +121,8 @@ func (s Settings) String() string {
 
 // Flags holds the raw flag values RegisterFlags bound; Settings parses them.
 type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics string
-	interval, drainTimeout, requestTimeout, promURL, promSelector, promToken, promInterval     string
+	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics       string
+	interval, drainTimeout, requestTimeout, promURL, promSelector, promToken, promInterval, baseline string
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -146,6 +151,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.promSelector, "prometheus-selector", EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
 	bind(&f.promToken, "prometheus-token", EnvPrometheusToken, "bearer token for Prometheus")
 	bind(&f.promInterval, "prometheus-scrape-interval", EnvPrometheusInterval, "Prometheus's scrape interval of the target (default 15s)")
+	bind(&f.baseline, "baseline", EnvBaseline, "baseline report directory for the SLA's regression promises")
 	return f
 }
 
@@ -157,7 +163,7 @@ func (f *Flags) Settings() (Settings, error) {
 		EnvInterval:     f.interval,
 		EnvDrainTimeout: f.drainTimeout, EnvRequestTimeout: f.requestTimeout,
 		EnvServerMetrics: f.serverMetrics, EnvPrometheusURL: f.promURL, EnvPrometheusSelector: f.promSelector, EnvPrometheusToken: f.promToken,
-		EnvPrometheusInterval: f.promInterval,
+		EnvPrometheusInterval: f.promInterval, EnvBaseline: f.baseline,
 	}, "-tailgate.")
 }
 
@@ -168,7 +174,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	raw := map[string]string{}
 	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval,
-		EnvDrainTimeout, EnvRequestTimeout, EnvServerMetrics, EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval} {
+		EnvDrainTimeout, EnvRequestTimeout, EnvServerMetrics, EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval, EnvBaseline} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -210,6 +216,7 @@ func parseSettingsNamed(raw map[string]string, name func(env, flagName string) s
 
 		PrometheusSelector: strings.TrimSpace(raw[EnvPrometheusSelector]),
 		PrometheusToken:    strings.TrimSpace(raw[EnvPrometheusToken]),
+		Baseline:           strings.TrimSpace(raw[EnvBaseline]),
 	}
 	if v := strings.TrimSpace(raw[EnvDuration]); v != "" {
 		d, err := time.ParseDuration(v)

@@ -64,6 +64,8 @@ type SLA struct {
 	GoodputPercentage *float64
 	// Server holds the bounds on the server's own metrics (the server block).
 	Server []ServerPromise
+	// Regression holds the promises judged against a baseline run; nil when not promised.
+	Regression *Regression
 
 	lines map[string]int // promise key -> line, for ordering
 }
@@ -159,24 +161,12 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 		"strict":           func(n *yaml.Node, path string) { sla.Strict = p.boolean(n, path) },
 		"min_tail_samples": func(n *yaml.Node, path string) { sla.MinTailSamples = p.positiveInt(n, path) },
 		"latency": func(n *yaml.Node, path string) {
-			p.eachKey(n, path, func(k, v *yaml.Node, kpath string) {
-				m, ok := metricAliases[k.Value]
-				if !ok {
-					p.fail(k, kpath, "unknown metric %q; known: ttft, itl, tpot, ntpot, request_latency, ttft_from_schedule, request_latency_from_schedule, schedule_delay", k.Value)
-					return
+			p.percentilePromises(n, path, func(m report.Metric, pc float64, pv *yaml.Node, ppath string, line int) {
+				d := p.duration(pv, ppath)
+				if d <= 0 && p.err == nil {
+					p.fail(pv, ppath, "threshold must be positive")
 				}
-				p.eachKey(v, kpath, func(pk, pv *yaml.Node, ppath string) {
-					pc, ok := parsePercentileKey(pk.Value)
-					if !ok {
-						p.fail(pk, ppath, "unknown percentile %q; write p50 (or median), p90, p95, p99, p99.9", pk.Value)
-						return
-					}
-					d := p.duration(pv, ppath)
-					if d <= 0 && p.err == nil {
-						p.fail(pv, ppath, "threshold must be positive")
-					}
-					sla.Latency = append(sla.Latency, LatencyPromise{Metric: m, P: pc, Max: d, Line: pk.Line})
-				})
+				sla.Latency = append(sla.Latency, LatencyPromise{Metric: m, P: pc, Max: d, Line: line})
 			})
 		},
 		"error_rate": func(n *yaml.Node, path string) {
@@ -205,7 +195,8 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 			sla.GoodputPercentage = &f
 			sla.lines["goodput"] = n.Line
 		},
-		"server": func(n *yaml.Node, path string) { sla.Server = p.server(n, path) },
+		"server":     func(n *yaml.Node, path string) { sla.Server = p.server(n, path) },
+		"regression": func(n *yaml.Node, path string) { sla.Regression = p.parseRegression(n, path) },
 		"load": func(n *yaml.Node, path string) {
 			b := &sla.Load
 			p.mapping(n, path, map[string]func(*yaml.Node, string){
@@ -223,8 +214,8 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 	if p.err != nil {
 		return SLA{}, p.err
 	}
-	if len(sla.Latency) == 0 && sla.ErrorRate == nil && len(sla.Throughput) == 0 && sla.GoodputPercentage == nil && len(sla.Server) == 0 {
-		return SLA{}, fmt.Errorf("%s: the SLA promises nothing; add latency, error_rate, throughput, goodput_percentage or server", name)
+	if len(sla.Latency) == 0 && sla.ErrorRate == nil && len(sla.Throughput) == 0 && sla.GoodputPercentage == nil && len(sla.Server) == 0 && sla.Regression == nil {
+		return SLA{}, fmt.Errorf("%s: the SLA promises nothing; add latency, error_rate, throughput, goodput_percentage, server or regression", name)
 	}
 	return sla, nil
 }
@@ -446,7 +437,8 @@ func (s SLA) Promises() []Promise {
 	}
 	rest = append(rest, s.serverPromises(load)...)
 	sort.SliceStable(rest, func(i, j int) bool { return rest[i].Line < rest[j].Line })
-	return append(out, rest...)
+	out = append(out, rest...)
+	return append(out, s.RegressionPromises("")...)
 }
 
 func shortName(m report.Metric) string {

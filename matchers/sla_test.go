@@ -107,7 +107,7 @@ load:
 			Expect(err).To(MatchError(want))
 		},
 		Entry("unknown top-level key", "latency: {ttft: {p99: 1s}}\nlatncy: {}\n",
-			`sla.yaml:2: latncy: unknown key "latncy"; known keys here: error_rate, goodput_percentage, latency, load, min_tail_samples, server, strict, throughput`),
+			`sla.yaml:2: latncy: unknown key "latncy"; known keys here: error_rate, goodput_percentage, latency, load, min_tail_samples, regression, server, strict, throughput`),
 		Entry("unknown metric", "latency:\n  tfft: {p99: 1s}\n",
 			`sla.yaml:2: latency.tfft: unknown metric "tfft"; known: ttft, itl, tpot, ntpot, request_latency, ttft_from_schedule, request_latency_from_schedule, schedule_delay`),
 		Entry("unknown percentile", "latency:\n  ttft:\n    p100: 1s\n",
@@ -145,7 +145,7 @@ load:
 		Entry("duplicate key", "latency:\n  ttft: {p99: 1s}\n  ttft: {p50: 1s}\n",
 			`sla.yaml:3: latency.ttft: duplicate key`),
 		Entry("no promises", "load: {allow_partial: true}\n",
-			`sla.yaml: the SLA promises nothing; add latency, error_rate, throughput, goodput_percentage or server`),
+			`sla.yaml: the SLA promises nothing; add latency, error_rate, throughput, goodput_percentage, server or regression`),
 		Entry("empty", "",
 			`sla.yaml: empty SLA file; promise at least one threshold (e.g. latency: {ttft: {p99: 1s}})`),
 		Entry("a second YAML document, whose promises would be ignored", "latency: {ttft: {p99: 1s}}\n---\nerror_rate: 1%\n",

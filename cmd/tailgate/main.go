@@ -36,8 +36,10 @@ func commands() map[string]command {
 		"calibrate": {summary: "compare a simulated vLLM profile with a real inference-perf run, stage by stage", run: runCalibrate},
 		"mock-vllm": {summary: "serve the simulated vLLM (OpenAI API, batching GPU model, faults)", run: runMockVLLM},
 		"report":    {summary: "print an inference-perf report directory (table, --json, --markdown) or --compare two", run: runReport},
+		"plan":      {summary: "print how long each stage of a scenario must run for the gate to judge each promise of an SLA file", run: runPlan},
 		"render":    {summary: "print the inference-perf config.yml of a preset, config file or AI-on-EKS values file (secrets redacted)", run: runRender},
 		"run":       {summary: "run a scenario against a target and judge it against an SLA file (exit 0 pass, 1 fail, 3 inconclusive)", run: runRun},
+		"study":     {summary: "measure how often each gate method fails an unchanged simulated server and catches injected regressions", run: runStudy},
 		"tokenize":  {summary: "print token ids or counts of JSON-string lines, exactly as the model's tokenizer", run: runTokenize},
 	}
 }

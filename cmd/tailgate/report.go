@@ -18,14 +18,14 @@ func runReport(ctx context.Context, args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	asJSON := fs.Bool("json", false, `print {"summary": …, "stages": [...]} in inference-perf's current lifecycle format (seconds), whatever generation DIR holds`)
 	asMarkdown := fs.Bool("markdown", false, "print a Markdown summary")
-	compare := fs.Bool("compare", false, "compare two report directories: tailgate report --compare BASE NEW")
+	compare := fs.Bool("compare", false, "compare two report directories and judge NEW's regressions against BASE: tailgate report [--sla FILE] --compare BASE NEW (exit 1 on a regression, 3 when it cannot be judged)")
 	views := bindViews(fs)
-	sla := fs.String("sla", "", "judge the report against this SLA file: exit 0 kept, 1 broken, 3 not judgeable (DIR may be s3://bucket/prefix)")
+	sla := fs.String("sla", "", "judge DIR against this SLA file: exit 0 kept, 1 broken, 3 not judgeable (DIR may be s3://bucket/prefix); with --compare, the SLA file whose regression block to judge (default: P99 TTFT, ITL and request latency +10%, error rate +0.5 points, throughput -5%)")
 	s3Endpoint := fs.String("s3-endpoint", os.Getenv("TAILGATE_S3_ENDPOINT"), "endpoint of an S3-compatible server for an s3:// source (env TAILGATE_S3_ENDPOINT)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tailgate report [--json | --markdown] DIR")
 		fmt.Fprintln(s.err, "       tailgate report [--json --percentiles 99.99 | --timeline | --html [--screenshot]] DIR")
-		fmt.Fprintln(s.err, "       tailgate report --compare BASE NEW")
+		fmt.Fprintln(s.err, "       tailgate report [--sla FILE] --compare BASE NEW")
 		fmt.Fprintln(s.err, "       tailgate report --sla FILE DIR|s3://bucket/prefix")
 		fmt.Fprintln(s.err)
 		fmt.Fprintln(s.err, "DIR holds inference-perf lifecycle reports (summary_lifecycle_metrics.json,")
@@ -57,7 +57,7 @@ func runReport(ctx context.Context, args []string, s stdio) int {
 			fmt.Fprintf(s.err, "report: %v\n", err)
 			return 1
 		}
-		return 0
+		return judgeComparison(fs.Arg(0), cur, *sla, s)
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(s.err, "report: want exactly one report directory")

@@ -40,6 +40,7 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 	bind("report-dir", framework.EnvReportDir, "directory for the report files, junit.xml and summary.md (default tailgate-report/<scenario>)")
 	bind("drain-timeout", framework.EnvDrainTimeout, "how long requests in flight after a stage's last send may finish, 1s to 1h; the rest fail as \"Drain Timeout\" and the run is partial (default 60s)")
 	bind("request-timeout", framework.EnvRequestTimeout, "per-request timeout, 1s to 1h (default the scenario's load.request_timeout, else 5m)")
+	bind("baseline", framework.EnvBaseline, "baseline report directory for the SLA's regression promises (overrides regression.baseline)")
 	bind("interval", framework.EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
 	bind("server-metrics", framework.EnvServerMetrics, "scrape or off: collect the server's /metrics during the run (default: scrape when it serves vLLM's families)")
 	bind("prometheus-url", framework.EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
@@ -114,6 +115,7 @@ func runInput(fs *flag.FlagSet, raw map[string]*string, flagOf map[string]string
 			return framework.PipelineInput{}, err
 		}
 	}
+	sla = sla.WithBaseline(settings.Baseline)
 	name := scenario
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(config), filepath.Ext(config))

@@ -69,6 +69,7 @@ func Declare(in Input) bool {
 				return
 			}
 		}
+		sla = sla.WithBaseline(settings.Baseline)
 		var j *framework.Judgement
 		BeforeAll(func(ctx SpecContext) {
 			j = runPipeline(ctx, in, settings, sla, dir)
