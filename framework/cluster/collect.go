@@ -26,7 +26,7 @@ var (
 	endStage     = regexp.MustCompile(`^=== END_STAGE_(\d+) ===$`)
 	startSummary = "=== START_SUMMARY ==="
 	endSummary   = "=== END_SUMMARY ==="
-	safeName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\.json$`)
+	safeName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\.(json|hlog|jsonl)$`)
 )
 
 // ExtractReportFiles reads a benchmark pod's log and writes every report file found in it
@@ -66,7 +66,7 @@ func ExtractReportFiles(log io.Reader, dir string) ([]string, error) {
 		case strings.HasPrefix(line, fileBeginMarker) && strings.HasSuffix(line, markerSuffix):
 			name := strings.TrimSuffix(strings.TrimPrefix(line, fileBeginMarker), markerSuffix)
 			if !safeName.MatchString(name) {
-				return nil, fmt.Errorf("pod log: report file name %q is not a plain *.json name", name)
+				return nil, fmt.Errorf("pod log: report file name %q is not a plain report file name (*.json, *.hlog, *.jsonl)", name)
 			}
 			current, fromIP = name, false
 		case line == startSummary:
@@ -130,16 +130,26 @@ func (t *tailLines) add(line string) {
 
 func (t *tailLines) String() string { return strings.Join(t.lines, "\n") }
 
-// WriteReportLog writes the *.json report files of dir to w the way the benchmark Job's
-// script prints them after a run (each between the TAILGATE_FILE markers), so a simulated
-// pod can serve a real report as its log. ExtractReportFiles reads it back.
+// reportLogPatterns are the report files a benchmark pod prints, in the order it prints
+// them: the bulky interval logs first, so that if a long run's log is rotated on the node
+// it loses those rather than the lifecycle reports the gate judges.
+var reportLogPatterns = []string{"*.hlog", "*.jsonl", "*.json"}
+
+// WriteReportLog writes the report files of dir to w the way the benchmark Job's script
+// prints them after a run (each between the TAILGATE_FILE markers; interval histogram logs
+// and timelines first, the *.json files last), so a simulated pod can serve a real report
+// as its log. ExtractReportFiles reads it back.
 func WriteReportLog(w io.Writer, dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return err
+	var files []string
+	for _, pattern := range reportLogPatterns {
+		matched, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		files = append(files, matched...)
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("no *.json report files in %s", dir)
+		return fmt.Errorf("no report files (*.hlog, *.jsonl, *.json) in %s", dir)
 	}
 	for _, f := range files {
 		body, err := os.ReadFile(f)

@@ -23,6 +23,7 @@ const (
 	exitNoSummary    = 3
 	exitSecretMerge  = 4
 	summaryLCFile    = "summary_lifecycle_metrics.json"
+	jobInterval      = "5s"
 	benchContainer   = "benchmark"
 )
 
@@ -63,7 +64,7 @@ fi
 		fmt.Fprintf(&b, "cp %s %s\n", p.config, p.runConfig)
 	}
 	fmt.Fprintf(&b, "(\n%s\n)\nrc=$?\n", run)
-	fmt.Fprintf(&b, `for f in %[1]s/*.json; do
+	fmt.Fprintf(&b, `for f in %[1]s/*.hlog %[1]s/*.jsonl %[1]s/*.json; do
   [ -f "$f" ] || continue
   n=$(basename "$f")
   echo "%[2]s$n%[4]s"
@@ -100,11 +101,14 @@ func inferencePerfRun() string {
 
 // nativeRun is the command line of tailgate's native engine inside the tailgate image.
 //
+// The pod records its timeline at jobInterval, which keeps the interval
+// histogram logs a 600 s run prints to a few MB of pod log.
+//
 // In the pod, `tailgate run` also judges the run against its implied promises
 // and exits 1 (a promise broke) or 3 (inconclusive) with its report written.
 // The host judges the collected report against the real SLA, so those two
 // statuses are a measured run here; any other non-zero status is a crash.
 func nativeRun(binary string) string {
-	return binary + " run --config " + runConfigFile + " --report-dir " + reportDir +
+	return binary + " run --config " + runConfigFile + " --report-dir " + reportDir + " --interval " + jobInterval +
 		`; rc=$?; if [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ]; then exit 0; fi; exit "$rc"`
 }
