@@ -64,7 +64,7 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 	if logw == nil {
 		logw = io.Discard
 	}
-	j := &Judgement{Name: in.Name, SLASource: in.SLA.Source, Dir: in.Dir}
+	j := &Judgement{Name: in.Name, SLASource: in.SLA.Source, Dir: in.Dir, Baseline: readBaseline(in.SLA)}
 	if err := report.BeginDir(in.Dir, "tailgate "+in.Name); err != nil {
 		j.notRun(in.SLA, report.Inconclusive, fmt.Errorf("%s: %w", evidenceNotSaved, err))
 		j.save(logw, nil)
@@ -225,4 +225,18 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// readBaseline reads the baseline run of the SLA's regression block for the
+// HTML report; nil without one or when it cannot be read (the regression
+// promises then refuse to judge and say why).
+func readBaseline(sla matchers.SLA) *report.Report {
+	if sla.Regression == nil {
+		return nil
+	}
+	base, err := report.ReadDir(sla.Regression.BaselineDir(""))
+	if err != nil {
+		return nil
+	}
+	return base
 }

@@ -19,6 +19,9 @@ type Judgement struct {
 	Name string
 	// SLASource is the SLA file judged; empty when only implied promises were.
 	SLASource string
+	// Baseline is the baseline run the SLA's regression promises compare
+	// with, drawn beside this run in report.html; nil without one.
+	Baseline *report.Report
 	// Dir is the report directory.
 	Dir string
 	// Report is what the run measured; nil when it produced nothing.
@@ -86,7 +89,7 @@ func (j *Judgement) Files() []report.File {
 		{Name: VerdictJSON, Write: j.writeVerdictJSON},
 	}
 	if j.Report != nil {
-		files = append(files, report.HTMLReportFile(j.Report, j.Verdicts))
+		files = append(files, report.HTMLReportFile(j.Report, j.Verdicts, j.Baseline))
 	}
 	return files
 }

@@ -16,8 +16,8 @@ import (
 const HTMLFile = "report.html"
 
 // HTMLReportFile renders report.html (see WriteHTML) for WriteDir and WriteFiles.
-func HTMLReportFile(r *Report, verdicts []Verdict) File {
-	return File{Name: HTMLFile, Write: func(w io.Writer) error { return WriteHTML(w, r, verdicts) }}
+func HTMLReportFile(r *Report, verdicts []Verdict, baseline ...*Report) File {
+	return File{Name: HTMLFile, Write: func(w io.Writer) error { return WriteHTML(w, r, verdicts, baseline...) }}
 }
 
 // WriteHTMLFile writes dir/report.html (see WriteHTML).
@@ -36,8 +36,9 @@ func WriteHTMLFile(dir string, r *Report, verdicts []Verdict) error {
 // metric's percentile spectrum with the SLA points, requested versus
 // achieved rate, in-flight requests, errors by label and, for runs of
 // several stages, latency versus achieved rate. The page loads nothing from
-// the network and runs no script.
-func WriteHTML(w io.Writer, r *Report, verdicts []Verdict) error {
+// the network and runs no script. A baseline report, when given, is drawn
+// beside the run on the percentile spectra (grey, dashed).
+func WriteHTML(w io.Writer, r *Report, verdicts []Verdict, baseline ...*Report) error {
 	if r == nil {
 		return fmt.Errorf("html report: nil report")
 	}
@@ -60,7 +61,12 @@ func WriteHTML(w io.Writer, r *Report, verdicts []Verdict) error {
 		spectrum += " Diamonds are the SLA's promises."
 	}
 	p.section("Latency over time", overTime, latencyOverTime(r, pts, verdicts))
-	p.section("Percentile spectrum", spectrum, spectra(r, verdicts))
+	var base *Report
+	if len(baseline) > 0 && baseline[0] != nil {
+		base = baseline[0]
+		spectrum += " The grey dashed curve is the baseline run (" + esc(base.Source) + ")."
+	}
+	p.section("Percentile spectrum", spectrum, spectra(r, verdicts, base))
 	p.section("Load", "What the schedule asked for, what the generator sent, and how many requests were in flight, per interval.", loadCharts(r, pts))
 	p.errorsSection(pts, r)
 	p.section("Latency versus achieved rate", "One point per stage: where the curve bends upward is the server's knee.", rateCurves(r))

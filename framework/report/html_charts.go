@@ -60,7 +60,7 @@ func spectrumStages(r *Report) []Stage {
 	return r.Stages
 }
 
-func spectra(r *Report, vs []Verdict) []*chart {
+func spectra(r *Report, vs []Verdict, base *Report) []*chart {
 	var out []*chart
 	for _, m := range []Metric{TTFT, ITL, TPOT, NTPOT, RequestLatency} {
 		c := &chart{id: "spectrum-" + string(m), title: metricTitle(m) + ": percentile spectrum", xLabel: "percentile", yLabel: "latency (ms)",
@@ -78,6 +78,11 @@ func spectra(r *Report, vs []Verdict) []*chart {
 				}
 			}
 			c.series = append(c.series, series{name: name, color: palette[i%len(palette)], pts: spectrumPoints(d)})
+		}
+		if base != nil {
+			if d, ok := base.Summary.Distribution(m); ok && d.Count() > 0 {
+				c.series = append(c.series, series{name: "baseline", color: colGrey, dash: true, pts: spectrumPoints(d)})
+			}
 		}
 		for _, v := range vs {
 			if v.Metric == m && v.Threshold > 0 && v.Percentile > 0 && v.Percentile < 100 {

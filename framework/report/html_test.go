@@ -57,4 +57,23 @@ var _ = Describe("WriteHTML", func() {
 		Expect(spectrum).To(ContainSubstring(`class="yl">latency (s)</text>`))
 		Expect(spectrum).To(ContainSubstring(`class="yt">25</text>`))
 	})
+
+	It("draws the baseline run beside this one on each percentile spectrum", func() {
+		run, base := newKnownRun(63, start, 500, 5, 100).rep, newKnownRun(64, start, 500, 5, 100).rep
+		base.Source = "baselines/production"
+		var b bytes.Buffer
+		Expect(report.WriteHTML(&b, run, nil)).To(Succeed())
+		without := b.String()
+		b.Reset()
+		Expect(report.WriteHTML(&b, run, nil, base)).To(Succeed())
+		with := b.String()
+		Expect(with).To(ContainSubstring("The grey dashed curve is the baseline run (baselines/production)"))
+		spectrum := func(page string) string {
+			i := strings.Index(page, `id="spectrum-time_to_first_token"`)
+			Expect(i).To(BeNumerically(">=", 0))
+			return page[i : i+strings.Index(page[i:], "</svg>")]
+		}
+		Expect(spectrum(with)).To(ContainSubstring(">baseline<"))
+		Expect(spectrum(without)).NotTo(ContainSubstring(">baseline<"))
+	})
 })
