@@ -26,10 +26,12 @@ func WriteMermaidTTFT(w io.Writer, r *Report, verdicts []Verdict) error {
 	}
 	sla := math.NaN()
 	var slaName string
+	// The chart is P99 per window: draw the TTFT promise nearest to P99.
+	best := math.Inf(1)
 	for _, v := range verdicts {
-		if v.Metric == TTFT && v.Threshold > 0 {
+		if v.Metric == TTFT && v.Threshold > 0 && math.Abs(v.Percentile-99) < best {
+			best = math.Abs(v.Percentile - 99)
 			sla, slaName = v.Threshold*1000, fmt.Sprintf(" vs SLA %s ≤ %s ms (flat line)", PercentileName(v.Percentile), msLabel(v.Threshold*1000))
-			break
 		}
 	}
 	top := 0.0

@@ -35,6 +35,17 @@ var _ = Describe("WriteMermaidTTFT", func() {
 	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	sla := []report.Verdict{{Promise: "TTFT p99 < 1.2s", Outcome: report.Pass, Metric: report.TTFT, Percentile: 99, Threshold: 1.2}}
 
+	It("draws the TTFT promise nearest to P99 when the SLA has several", func() {
+		k := newKnownRun(52, start, 1000, 10, 100)
+		both := []report.Verdict{
+			{Promise: "TTFT p95 < 600ms", Outcome: report.Pass, Metric: report.TTFT, Percentile: 95, Threshold: 0.6},
+			sla[0],
+		}
+		var b bytes.Buffer
+		Expect(report.WriteMermaidTTFT(&b, k.rep, both)).To(Succeed())
+		Expect(b.String()).To(ContainSubstring("vs SLA p99 ≤ 1,200 ms (flat line)"))
+	})
+
 	It("charts TTFT P99 per interval with the SLA as a flat line", func() {
 		k := newKnownRun(51, start, 1000, 10, 100)
 		var b bytes.Buffer
