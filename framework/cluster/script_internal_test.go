@@ -74,7 +74,7 @@ var _ = Describe("the benchmark Job's shell script", func() {
 			stand := filepath.Join(GinkgoT().TempDir(), "tailgate")
 			body := fmt.Sprintf("#!/bin/sh\nmkdir -p %[1]s && cp testdata/inference-perf-v0.2.0/*.json %[1]s/\nexit %[2]d\n", paths.reports, tc.status)
 			Expect(os.WriteFile(stand, []byte(body), 0o755)).To(Succeed())
-			run := strings.Replace(nativeRun(stand), reportDir, paths.reports, 1)
+			run := strings.Replace(nativeRun(stand, ""), reportDir, paths.reports, 1)
 			run = strings.Replace(run, runConfigFile, paths.runConfig, 1)
 			out, _, code := runScript(benchmarkScript(run, false, paths))
 			Expect(code).To(Equal(tc.want), "tailgate run exited %d", tc.status)
