@@ -256,7 +256,7 @@ func (r *JobRunner) provision(ctx context.Context, k *kube, ref jobRef, objs *Be
 		}
 		created = append(created, o)
 	}
-	r.progress("created job %s/%s (image %s)", ref.ns, ref.name, objs.Job.Spec.Template.Spec.Containers[0].Image)
+	r.progress("created job %s/%s (image %s%s)", ref.ns, ref.name, objs.Job.Spec.Template.Spec.Containers[0].Image, shardNote(objs.Job))
 	return created, nil
 }
 

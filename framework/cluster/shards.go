@@ -96,3 +96,11 @@ func shardJob(job *batchv1.Job, in BenchmarkInput) {
 		}},
 	}
 }
+
+// shardNote describes an Indexed Job's shards for a progress line; "" for one pod.
+func shardNote(job *batchv1.Job) string {
+	if job.Spec.Completions == nil || *job.Spec.Completions <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(", %d shards", *job.Spec.Completions)
+}
