@@ -115,7 +115,10 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 	if err := r.WaitForJob(ctx, run); err != nil {
 		var re *RunError
 		if errors.As(err, &re) && len(re.Shards) > 0 && len(re.Shards) < run.shards() {
-			rep, _ = r.CollectReport(ctx, run)
+			var cerr error
+			if rep, cerr = r.CollectReport(ctx, run); cerr != nil {
+				r.progress("the completed shards give no report: %v", cerr)
+			}
 		}
 		return rep, err
 	}
@@ -127,7 +130,8 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 type JobRun struct {
 	// Namespace, Job and RunID name the run; RunID labels its objects (RunLabel).
 	Namespace, Job, RunID string
-	// Objects are what ProvisionRun creates; a caller may adjust them before that.
+	// Objects are what ProvisionRun creates; a caller may adjust them before that,
+	// keeping their names and labels, which the later steps look them up by.
 	Objects *BenchmarkObjects
 
 	ref     jobRef
@@ -414,6 +418,9 @@ func (r *JobRunner) Render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 }
 
 func (r *JobRunner) render(cfg scenarios.Config, ref jobRef) (*BenchmarkObjects, preparedRun, error) {
+	if err := checkShardedScenario(cfg, r.Benchmark.Shards); err != nil {
+		return nil, preparedRun{}, err
+	}
 	prep, err := prepareScenario(cfg, ref.runID)
 	if err != nil {
 		return nil, prep, err

@@ -9,6 +9,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
 // EnvShards is the number of generator pods of a native-engine Job run: above 1, the
@@ -54,6 +56,16 @@ func checkShards(in BenchmarkInput) error {
 		return fmt.Errorf("benchmark: %d shards: %w", in.Shards, errShardedInferencePerf)
 	case in.StartAt.IsZero():
 		return fmt.Errorf("benchmark: %d shards need StartAt, the instant every shard starts its load", in.Shards)
+	}
+	return nil
+}
+
+// checkShardedScenario refuses a scenario that cannot be split over n shards before
+// anything is created: a sweep's saturation probe needs one generator that sees the
+// whole load.
+func checkShardedScenario(cfg scenarios.Config, n int) error {
+	if n > 1 && cfg.Load.Sweep != nil {
+		return fmt.Errorf("cluster: %s=%d: load.sweep cannot be sharded (its saturation probe needs one generator that sees the whole load); run the sweep unsharded, or give its rates as load.stages", EnvShards, n)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/tailgate-dev/tailgate/framework/cluster"
+	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
 var _ = Describe("a sharded native-engine run (TAILGATE_SHARDS)", func() {
@@ -70,6 +71,15 @@ var _ = Describe("a sharded native-engine run (TAILGATE_SHARDS)", func() {
 		in.StartAt = time.Time{}
 		_, err = cluster.RenderBenchmark(in)
 		Expect(err).To(MatchError(ContainSubstring("need StartAt")))
+	})
+
+	It("refuses to shard a sweep before creating anything: its saturation probe needs one generator", func() {
+		r := &cluster.JobRunner{Benchmark: cluster.BenchmarkInput{Engine: cluster.EngineNative, Image: "tailgate:test", Shards: 3}}
+		_, err := r.Render(withTarget(scenarios.Sweep()), "tailgate-bench-1")
+		Expect(err).To(MatchError(ContainSubstring("load.sweep cannot be sharded")))
+		r.Benchmark.Shards = 1
+		_, err = r.Render(withTarget(scenarios.Sweep()), "tailgate-bench-1")
+		Expect(err).NotTo(HaveOccurred())
 	})
 
 	It("reads TAILGATE_SHARDS and refuses a bad value or the inference-perf runner before touching a cluster", func(ctx context.Context) {
