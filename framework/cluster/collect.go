@@ -83,6 +83,13 @@ func ExtractReportFiles(log io.Reader, dir string) ([]string, error) {
 	if current != "" {
 		return nil, fmt.Errorf("pod log: report file %s starts but never ends (log truncated?)", current)
 	}
+	return writeReportFiles(dir, files, printed)
+}
+
+// writeReportFiles writes the files printed between the TAILGATE markers and those of
+// inference-perf's stdout blocks that were not printed whole into dir, and returns
+// their names, sorted.
+func writeReportFiles(dir string, files, printed map[string]string) ([]string, error) {
 	for name, body := range printed {
 		if _, ok := files[name]; !ok {
 			files[name] = body

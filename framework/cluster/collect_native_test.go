@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,19 +22,39 @@ import (
 // simulated vLLM and writes its report directory, interval logs included.
 func nativeReportDir(ctx context.Context) (string, *report.Report) {
 	GinkgoHelper()
+	dirs, reps := nativeReportDirs(ctx, 1, 20)
+	return dirs[0], reps[0]
+}
+
+// nativeReportDirs runs n native engines at the same time, each at rate req/s for
+// a few seconds, against one fast simulated vLLM (the shards of a run), and writes
+// each one's report directory.
+func nativeReportDirs(ctx context.Context, n int, rate float64) ([]string, []*report.Report) {
+	GinkgoHelper()
 	prof := mockvllm.FixedProfile(20*time.Millisecond, 2*time.Millisecond)
 	sim, err := mockvllm.Start(context.WithoutCancel(ctx), mockvllm.Options{Model: "m", CustomProfile: &prof})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(sim.Close)
 	cfg := framework.ApplySettings(scenarios.Production(), framework.Settings{TargetURL: sim.URL(), Model: "m"})
-	cfg.Load.Stages = []scenarios.Stage{{Rate: 20, Duration: 3}}
+	cfg.Load.Stages = []scenarios.Stage{{Rate: rate, Duration: 3}}
 	cfg.Data.InputDistribution = &scenarios.Distribution{Type: scenarios.DistFixed, Min: 32, Max: 32, Mean: 32}
 	cfg.Data.OutputDistribution = &scenarios.Distribution{Type: scenarios.DistFixed, Min: 8, Max: 8, Mean: 8}
-	m, err := (&framework.NativeRunner{TimelineInterval: 500 * time.Millisecond}).Run(ctx, cfg)
-	Expect(err).NotTo(HaveOccurred())
-	dir := GinkgoT().TempDir()
-	Expect(report.WriteDir(dir, m.Report)).To(Succeed())
-	return dir, m.Report
+	dirs, reps, errs := make([]string, n), make([]*report.Report, n), make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		dirs[i] = GinkgoT().TempDir()
+		wg.Go(func() {
+			m, err := (&framework.NativeRunner{TimelineInterval: 500 * time.Millisecond}).Run(ctx, cfg)
+			if errs[i] = err; err == nil {
+				reps[i], errs[i] = m.Report, report.WriteDir(dirs[i], m.Report)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		Expect(err).NotTo(HaveOccurred())
+	}
+	return dirs, reps
 }
 
 var _ = Describe("collecting a native-engine Job's report from its pod log", func() {

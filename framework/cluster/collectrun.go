@@ -19,7 +19,7 @@ var uploadFailure = regexp.MustCompile(`(?i)(AccessDenied|NoCredentialsError|Una
 // pod log, which the Job's script always prints the files into, is the fallback. When
 // both fail the error says which side lacked access.
 func (r *JobRunner) collectFiles(ctx context.Context, k *kube, ref jobRef, prep preparedRun, dir string) (string, error) {
-	if prep.s3 == nil {
+	if prep.s3 == nil || ref.shard != "" { // a shard's report is read from its pod's log
 		names, tail, err := r.collectFromLog(ctx, k.clients, ref, dir)
 		if err != nil {
 			return "", &RunError{Namespace: ref.ns, Job: ref.name, Reason: "collect the report from the pod log", Logs: tail, Err: err}

@@ -15,4 +15,10 @@
 // the Job); the namespace is deleted when the run ends, fails, times out or is interrupted,
 // unless JobRunner.Keep is set. A failed Job or a pod that cannot start returns a *RunError
 // carrying the pod's last log lines.
+//
+// Run chains steps that can also be called one by one, to act on the run between them:
+// PrepareRun (name and render, nothing created), ProvisionRun, WaitForJob, CollectReport
+// and CleanupRun. With BenchmarkInput.Shards above 1 (TAILGATE_SHARDS) the native engine
+// runs as one Indexed Job of that many pods, each sending its shard of the load from a
+// shared start; their reports are read from their pods' logs and merged.
 package cluster

@@ -120,6 +120,9 @@ func readJobSettings(engine Engine, getenv func(string) string) (jobSettings, er
 	if b.Resources, err = ParseResources(getenv(EnvBenchmarkResources)); err != nil {
 		return s, fmt.Errorf("%s: %w", EnvBenchmarkResources, err)
 	}
+	if b.Shards, err = readShards(engine, getenv); err != nil {
+		return s, err
+	}
 	if engine != EngineNative {
 		if b.Image, err = inferencePerfImage(getenv); err != nil {
 			return s, err

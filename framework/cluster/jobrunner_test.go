@@ -40,19 +40,8 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		path := os.Getenv(EnvTestKubeconfig)
-		if path == "" {
-			if os.Getenv("CI") == "true" {
-				Fail(EnvTestKubeconfig + " is unset in CI: start the control plane with hack/controlplane/up.sh and export its output")
-			}
-			Skip(EnvTestKubeconfig + " is unset: run `export " + EnvTestKubeconfig + "=$(hack/controlplane/up.sh)` to run the cluster tests")
-		}
-		var err error
-		c, err = cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: path})
-		Expect(err).NotTo(HaveOccurred())
+		c, res = testCluster(ctx)
 		Expect(c.Created()).To(BeFalse())
-		res, err = resources.New(c.RESTConfig())
-		Expect(err).NotTo(HaveOccurred())
 		By("waiting for a Ready kwok node")
 		Eventually(ctx, func(g Gomega) {
 			var nodes corev1.NodeList
@@ -90,8 +79,7 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 
 	expectGone := func(ctx context.Context, ns string) {
 		GinkgoHelper()
-		err := res.Get(ctx, ns, "", &corev1.Namespace{})
-		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "namespace %s still exists (err %v)", ns, err)
+		expectNamespaceGone(ctx, res, ns)
 	}
 
 	runner := func(ns string) *cluster.JobRunner {
@@ -408,6 +396,31 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 		Expect(secrets.Items).To(BeEmpty())
 	})
 })
+
+// testCluster connects to the control plane of TAILGATE_TEST_KUBECONFIG; without it
+// the specs are skipped, except under CI=true, where they fail.
+func testCluster(ctx context.Context) (*cluster.Cluster, *resources.Resources) {
+	GinkgoHelper()
+	path := os.Getenv(EnvTestKubeconfig)
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			Fail(EnvTestKubeconfig + " is unset in CI: start the control plane with hack/controlplane/up.sh and export its output")
+		}
+		Skip(EnvTestKubeconfig + " is unset: run `export " + EnvTestKubeconfig + "=$(hack/controlplane/up.sh)` to run the cluster tests")
+	}
+	c, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: path})
+	Expect(err).NotTo(HaveOccurred())
+	res, err := resources.New(c.RESTConfig())
+	Expect(err).NotTo(HaveOccurred())
+	return c, res
+}
+
+// expectNamespaceGone fails the spec when namespace ns still exists.
+func expectNamespaceGone(ctx context.Context, res *resources.Resources, ns string) {
+	GinkgoHelper()
+	err := res.Get(ctx, ns, "", &corev1.Namespace{})
+	Expect(apierrors.IsNotFound(err)).To(BeTrue(), "namespace %s still exists (err %v)", ns, err)
+}
 
 func nodeReady(n corev1.Node) bool {
 	for _, c := range n.Status.Conditions {

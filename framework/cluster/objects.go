@@ -2,10 +2,12 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -95,6 +97,13 @@ type BenchmarkInput struct {
 	// NodeSelector and Tolerations of the benchmark pod.
 	NodeSelector map[string]string
 	Tolerations  []corev1.Toleration
+	// Shards, above 1, makes the Job an Indexed Job of Shards pods of the native engine,
+	// each sending a disjoint share of the load (`tailgate run --shard I/N`); 0 or 1 is
+	// one pod. The inference-perf engine cannot be sharded (see checkShards).
+	Shards int
+	// StartAt is the instant every shard starts its load (`--start-at`); required when
+	// Shards is above 1.
+	StartAt time.Time
 }
 
 // BenchmarkObjects are the Kubernetes objects of one benchmark run.
@@ -118,37 +127,64 @@ func (o *BenchmarkObjects) Namespaced() []k8s.Object {
 // RenderBenchmark builds the objects of one benchmark run from the embedded manifest
 // (fixtures/manifests) and in. Errors name the field at fault.
 func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
+	in, err := withDefaults(in)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeManifest()
+	if err != nil {
+		return nil, err
+	}
+	labelRun(out, in)
+	out.ServiceAccount.Name = in.ServiceAccountName
+	if in.IRSARoleARN != "" {
+		out.ServiceAccount.Annotations = map[string]string{"eks.amazonaws.com/role-arn": in.IRSARoleARN}
+	}
+	out.ConfigMap.Data = map[string]string{"config.yml": string(in.Config)}
+	configureJob(out, in)
+	configureContainer(&out.Job.Spec.Template.Spec.Containers[0], in)
+	addSecret(out, in)
+	if in.Shards > 1 {
+		shardJob(out.Job, in)
+	}
+	return out, nil
+}
+
+// withDefaults checks in and fills its defaults; errors name the field at fault.
+func withDefaults(in BenchmarkInput) (BenchmarkInput, error) {
 	if errs := validation.IsDNS1123Label(in.Namespace); len(errs) > 0 {
-		return nil, fmt.Errorf("benchmark: namespace %q: %s", in.Namespace, strings.Join(errs, "; "))
+		return in, fmt.Errorf("benchmark: namespace %q: %s", in.Namespace, strings.Join(errs, "; "))
 	}
 	if len(bytes.TrimSpace(in.Config)) == 0 {
-		return nil, fmt.Errorf("benchmark: config is empty; render the scenario with scenarios.Render")
+		return in, fmt.Errorf("benchmark: config is empty; render the scenario with scenarios.Render")
 	}
-	if in.Engine == "" {
-		in.Engine = EngineInferencePerf
-	}
+	in.Engine = cmp.Or(in.Engine, EngineInferencePerf)
 	if in.Engine != EngineInferencePerf && in.Engine != EngineNative {
-		return nil, fmt.Errorf("benchmark: engine %q: want %q or %q", in.Engine, EngineInferencePerf, EngineNative)
+		return in, fmt.Errorf("benchmark: engine %q: want %q or %q", in.Engine, EngineInferencePerf, EngineNative)
 	}
 	if in.Image == "" {
 		if in.Engine != EngineInferencePerf {
-			return nil, fmt.Errorf("benchmark: image is required for the %s engine (the tailgate image, e.g. ghcr.io/tailgate-dev/tailgate:<version>)", in.Engine)
+			return in, fmt.Errorf("benchmark: image is required for the %s engine (the tailgate image, e.g. ghcr.io/tailgate-dev/tailgate:<version>)", in.Engine)
 		}
 		in.Image = DefaultInferencePerfImage
 	}
-	if in.RunID == "" {
-		in.RunID = in.Namespace
-	}
+	in.RunID = cmp.Or(in.RunID, in.Namespace)
 	if errs := validation.IsValidLabelValue(in.RunID); len(errs) > 0 {
-		return nil, fmt.Errorf("benchmark: run id %q: %s", in.RunID, strings.Join(errs, "; "))
+		return in, fmt.Errorf("benchmark: run id %q: %s", in.RunID, strings.Join(errs, "; "))
 	}
-	if in.ServiceAccountName == "" {
-		in.ServiceAccountName = "inference-perf"
+	in.ServiceAccountName = cmp.Or(in.ServiceAccountName, "inference-perf")
+	in.NativeBinary = cmp.Or(in.NativeBinary, "tailgate")
+	if len(in.SecretConfig) > 0 && in.Engine != EngineInferencePerf {
+		return in, fmt.Errorf("benchmark: secret config values (api.headers, tokens) are only supported for the inference-perf engine; pass the API key alone for the %s engine", in.Engine)
 	}
-	if in.NativeBinary == "" {
-		in.NativeBinary = "tailgate"
+	if a := in.Affinity; a != nil && (a.Namespace == "" || len(a.Labels) == 0) {
+		return in, fmt.Errorf("benchmark: affinity needs the target's namespace and pod labels (an affinity term without them never matches the target)")
 	}
+	return in, checkShards(in)
+}
 
+// decodeManifest decodes the embedded manifest into its ServiceAccount, ConfigMap and Job.
+func decodeManifest() (*BenchmarkObjects, error) {
 	objs, err := decoder.DecodeAll(context.Background(), bytes.NewReader(manifests.Benchmark()))
 	if err != nil {
 		return nil, fmt.Errorf("benchmark: decode embedded manifest: %w", err)
@@ -169,7 +205,11 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 	if out.ServiceAccount == nil || out.ConfigMap == nil || out.Job == nil {
 		return nil, fmt.Errorf("benchmark: embedded manifest lacks a ServiceAccount, ConfigMap or Job")
 	}
+	return out, nil
+}
 
+// labelRun creates the run's namespace and puts every object in it with the run's label.
+func labelRun(out *BenchmarkObjects, in BenchmarkInput) {
 	runLabels := map[string]string{RunLabel: in.RunID}
 	out.Namespace = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: in.Namespace, Labels: maps.Clone(runLabels)}}
 	for _, o := range []k8s.Object{out.ServiceAccount, out.ConfigMap, out.Job} {
@@ -181,13 +221,10 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 		maps.Copy(l, runLabels)
 		o.SetLabels(l)
 	}
+}
 
-	out.ServiceAccount.Name = in.ServiceAccountName
-	if in.IRSARoleARN != "" {
-		out.ServiceAccount.Annotations = map[string]string{"eks.amazonaws.com/role-arn": in.IRSARoleARN}
-	}
-	out.ConfigMap.Data = map[string]string{"config.yml": string(in.Config)}
-
+// configureJob sets the Job's limits and its pod's labels, placement and volumes.
+func configureJob(out *BenchmarkObjects, in BenchmarkInput) {
 	job := out.Job
 	pod := &job.Spec.Template
 	if in.BackoffLimit != nil {
@@ -201,7 +238,7 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 		pod.Labels = map[string]string{}
 	}
 	maps.Copy(pod.Labels, in.PodLabels)
-	maps.Copy(pod.Labels, runLabels)
+	pod.Labels[RunLabel] = in.RunID
 	if len(in.PodAnnotations) > 0 {
 		pod.Annotations = maps.Clone(in.PodAnnotations)
 	}
@@ -209,26 +246,24 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 	pod.Spec.NodeSelector = nodeSelector(pod.Spec.NodeSelector, in.Arch, in.NodeSelector)
 	pod.Spec.Tolerations = in.Tolerations
 	pod.Spec.Volumes[0].ConfigMap.Name = out.ConfigMap.Name
-
 	if in.Affinity != nil {
-		a := in.Affinity
-		if a.Namespace == "" || len(a.Labels) == 0 {
-			return nil, fmt.Errorf("benchmark: affinity needs the target's namespace and pod labels (an affinity term without them never matches the target)")
-		}
-		key := a.TopologyKey
-		if key == "" {
-			key = "topology.kubernetes.io/zone"
-		}
-		pod.Spec.Affinity = &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
-			RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
-				LabelSelector: &metav1.LabelSelector{MatchLabels: maps.Clone(a.Labels)},
-				Namespaces:    []string{a.Namespace},
-				TopologyKey:   key,
-			}},
-		}}
+		pod.Spec.Affinity = &corev1.Affinity{PodAffinity: targetAffinity(in.Affinity)}
 	}
+}
 
-	c := &pod.Spec.Containers[0]
+// targetAffinity requires the benchmark pod in the topology domain of a target pod.
+func targetAffinity(a *TargetAffinity) *corev1.PodAffinity {
+	return &corev1.PodAffinity{
+		RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
+			LabelSelector: &metav1.LabelSelector{MatchLabels: maps.Clone(a.Labels)},
+			Namespaces:    []string{a.Namespace},
+			TopologyKey:   cmp.Or(a.TopologyKey, "topology.kubernetes.io/zone"),
+		}},
+	}
+}
+
+// configureContainer sets the benchmark container's image, resources and command.
+func configureContainer(c *corev1.Container, in BenchmarkInput) {
 	c.Image = in.Image
 	if in.ImagePullPolicy != "" {
 		c.ImagePullPolicy = in.ImagePullPolicy
@@ -236,44 +271,44 @@ func RenderBenchmark(in BenchmarkInput) (*BenchmarkObjects, error) {
 	if len(in.Resources.Requests)+len(in.Resources.Limits) > 0 {
 		c.Resources = in.Resources
 	}
-	if len(in.SecretConfig) > 0 && in.Engine != EngineInferencePerf {
-		return nil, fmt.Errorf("benchmark: secret config values (api.headers, tokens) are only supported for the inference-perf engine; pass the API key alone for the %s engine", in.Engine)
-	}
-	switch in.Engine {
-	case EngineInferencePerf:
+	if in.Engine == EngineInferencePerf {
 		c.Args = []string{benchmarkScript(inferencePerfRun(), true, containerPaths())}
-	case EngineNative:
-		c.Args = []string{benchmarkScript(nativeRun(in.NativeBinary), false, containerPaths())}
-	default:
-		return nil, fmt.Errorf("benchmark: engine %q: want %q or %q", in.Engine, EngineInferencePerf, EngineNative)
+		return
 	}
+	c.Args = []string{benchmarkScript(nativeRun(in.NativeBinary, in.shardArgs()), false, containerPaths())}
+}
 
-	if in.APIKey != "" || in.HFToken != "" || len(in.SecretConfig) > 0 {
-		out.Secret = &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: "benchmark-secrets", Namespace: in.Namespace,
-				Labels: maps.Clone(out.ConfigMap.Labels)},
-			Type: corev1.SecretTypeOpaque,
-			Data: map[string][]byte{},
-		}
-		if len(in.SecretConfig) > 0 {
-			out.Secret.Data[secretConfigKey] = in.SecretConfig
-			pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: "secrets",
-				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-					SecretName: out.Secret.Name, Items: []corev1.KeyToPath{{Key: secretConfigKey, Path: secretConfigKey}}}}})
-			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "secrets", MountPath: secretDir, ReadOnly: true})
-		}
-		if in.APIKey != "" {
-			out.Secret.Data[secretAPIKey] = []byte(in.APIKey)
-			if in.Engine == EngineNative {
-				c.Env = append(c.Env, secretEnv(apiKeyEnv, out.Secret.Name, secretAPIKey))
-			}
-		}
-		if in.HFToken != "" {
-			out.Secret.Data[secretHFToken] = []byte(in.HFToken)
-			c.Env = append(c.Env, secretEnv(hfTokenEnv, out.Secret.Name, secretHFToken))
+// addSecret puts the API key, the HF token and the secret config overlay into a
+// Secret, mounted or passed as environment variables, when there is any.
+func addSecret(out *BenchmarkObjects, in BenchmarkInput) {
+	if in.APIKey == "" && in.HFToken == "" && len(in.SecretConfig) == 0 {
+		return
+	}
+	pod := &out.Job.Spec.Template.Spec
+	c := &pod.Containers[0]
+	out.Secret = &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "benchmark-secrets", Namespace: in.Namespace,
+			Labels: maps.Clone(out.ConfigMap.Labels)},
+		Type: corev1.SecretTypeOpaque,
+		Data: map[string][]byte{},
+	}
+	if len(in.SecretConfig) > 0 {
+		out.Secret.Data[secretConfigKey] = in.SecretConfig
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "secrets",
+			VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+				SecretName: out.Secret.Name, Items: []corev1.KeyToPath{{Key: secretConfigKey, Path: secretConfigKey}}}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "secrets", MountPath: secretDir, ReadOnly: true})
+	}
+	if in.APIKey != "" {
+		out.Secret.Data[secretAPIKey] = []byte(in.APIKey)
+		if in.Engine == EngineNative {
+			c.Env = append(c.Env, secretEnv(apiKeyEnv, out.Secret.Name, secretAPIKey))
 		}
 	}
-	return out, nil
+	if in.HFToken != "" {
+		out.Secret.Data[secretHFToken] = []byte(in.HFToken)
+		c.Env = append(c.Env, secretEnv(hfTokenEnv, out.Secret.Name, secretHFToken))
+	}
 }
 
 func secretEnv(name, secret, key string) corev1.EnvVar {

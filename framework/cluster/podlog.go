@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,14 +15,29 @@ import (
 
 // jobRef names one run's Job: its namespace, name and the run id its objects carry
 // (RunLabel). existing is true when the namespace was given to the run, not created.
+// shards is the Indexed Job's pod count (0 or 1: one pod); shard, when set, narrows the
+// ref to the pods of one completion index.
 type jobRef struct {
 	ns, name, runID string
 	existing        bool
+	shards          int
+	shard           string
 }
 
-// podSelector selects the run's own pods: its Job's, with its run label.
+// podSelector selects the run's own pods: its Job's, with its run label (and, for one
+// shard, its completion index).
 func (j jobRef) podSelector() string {
-	return "batch.kubernetes.io/job-name=" + j.name + "," + RunLabel + "=" + j.runID
+	sel := "batch.kubernetes.io/job-name=" + j.name + "," + RunLabel + "=" + j.runID
+	if j.shard != "" {
+		sel += "," + completionIndexLabel + "=" + j.shard
+	}
+	return sel
+}
+
+// forShard narrows the ref to the pods of shard i.
+func (j jobRef) forShard(i int) jobRef {
+	j.shard = strconv.Itoa(i)
+	return j
 }
 
 // latestPod returns the most recently created pod of the run's Job.

@@ -61,6 +61,10 @@ type JobRunner struct {
 	S3 S3Options
 	// Progress receives one line per step (namespace, Job, outcome); nil for none.
 	Progress io.Writer
+	// ShardStartDelay is how long after rendering a sharded run's pods start their load
+	// together (Benchmark.Shards above 1, unless Benchmark.StartAt is set); default
+	// DefaultShardStartDelay.
+	ShardStartDelay time.Duration
 }
 
 // RunError is the error of a benchmark run that started: it carries the pod's last log
@@ -68,6 +72,7 @@ type JobRunner struct {
 type RunError struct {
 	Namespace, Job string
 	Reason         string
+	Shards         []int  // the indices of a sharded run's shards that did not complete
 	Logs           string // the pod's last log lines, possibly empty
 	Err            error  // underlying cause, if any
 }
@@ -92,8 +97,55 @@ func (e *RunError) Unwrap() error { return e.Err }
 // Secret and Job, waits until the Job is Complete or Failed, collects the report files
 // (S3 when the scenario stores there, else or when S3 has none the pod log), parses them
 // with report.ReadDir and removes what it created (unless Keep), also when ctx is
-// cancelled. Every list and watch is scoped to the run's namespace and labels.
+// cancelled. Every list and watch is scoped to the run's namespace and labels. Each step
+// can be called on its own: PrepareRun, ProvisionRun, WaitForJob, CollectReport, CleanupRun.
+//
+// A sharded run (Benchmark.Shards above 1) whose shards did not all complete returns
+// a *RunError naming them and, when the completed shards' reports merge, their merge
+// marked partial.
 func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.Report, err error) {
+	run, err := r.PrepareRun(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, r.CleanupRun(ctx, run)) }()
+	if err := r.ProvisionRun(ctx, run); err != nil {
+		return nil, err
+	}
+	if err := r.WaitForJob(ctx, run); err != nil {
+		var re *RunError
+		if errors.As(err, &re) && len(re.Shards) > 0 && len(re.Shards) < run.shards() {
+			var cerr error
+			if rep, cerr = r.CollectReport(ctx, run); cerr != nil {
+				r.progress("the completed shards give no report: %v", cerr)
+			}
+		}
+		return rep, err
+	}
+	return r.CollectReport(ctx, run)
+}
+
+// JobRun is one benchmark run of a JobRunner: its names and objects and, once
+// provisioned, what it created. PrepareRun makes one.
+type JobRun struct {
+	// Namespace, Job and RunID name the run; RunID labels its objects (RunLabel).
+	Namespace, Job, RunID string
+	// Objects are what ProvisionRun creates; a caller may adjust them before that,
+	// keeping their names and labels, which the later steps look them up by.
+	Objects *BenchmarkObjects
+
+	ref     jobRef
+	prep    preparedRun
+	cfg     scenarios.Config
+	kube    *kube
+	created []k8s.Object
+}
+
+// shards is the number of pods the run's Job runs to completion.
+func (run *JobRun) shards() int { return max(1, run.ref.shards) }
+
+// PrepareRun names a run of cfg and renders its objects; it creates nothing.
+func (r *JobRunner) PrepareRun(cfg scenarios.Config) (*JobRun, error) {
 	if r.Client == nil {
 		return nil, errors.New("cluster: JobRunner.Client is nil; use Setup(...).Client")
 	}
@@ -105,42 +157,69 @@ func (r *JobRunner) Run(ctx context.Context, cfg scenarios.Config) (rep *report.
 	if err != nil {
 		return nil, err
 	}
-	ref.name = objs.Job.Name
-	// The pod's log goes into the error (and from there into JUnit); never let it carry
-	// the API key or the Hugging Face token, whatever the benchmark printed.
-	defer func() {
-		var re *RunError
-		if errors.As(err, &re) {
-			re.Logs = redactSecrets(re.Logs, r.secrets(prep)...)
-		}
-	}()
+	ref.name, ref.shards = objs.Job.Name, r.Benchmark.Shards
 	k, err := newKube(r.Client)
 	if err != nil {
 		return nil, err
 	}
+	return &JobRun{Namespace: ref.ns, Job: ref.name, RunID: ref.runID, Objects: objs,
+		ref: ref, prep: prep, cfg: cfg, kube: k}, nil
+}
+
+// ProvisionRun checks the run's affinity target and creates its namespace (unless it
+// exists by design) and objects. What it created, even on error, is CleanupRun's to remove.
+func (r *JobRunner) ProvisionRun(ctx context.Context, run *JobRun) error {
 	if a := r.Benchmark.Affinity; a != nil {
-		if err := checkAffinityTarget(ctx, k.clients, a); err != nil {
-			return nil, err
+		if err := checkAffinityTarget(ctx, run.kube.clients, a); err != nil {
+			return err
 		}
 	}
-	if prep.apiKey != "" && r.Benchmark.Engine != EngineNative {
+	if run.prep.apiKey != "" && r.Benchmark.Engine != EngineNative {
 		where := "the pod log"
-		if prep.s3 != nil {
+		if run.prep.s3 != nil {
 			where += " and, as config.yaml, the S3 bucket"
 		}
 		r.progress("warning: inference-perf takes the API key only in its config, which it logs at INFO; the key will be in %s (tailgate redacts it from what it collects); use a key made for benchmarks", where)
 	}
-	created, err := r.provision(ctx, k, ref, objs)
-	if len(created) > 0 {
-		defer func() { err = errors.Join(err, r.cleanup(ctx, k, ref, created)) }()
+	created, err := r.provision(ctx, run.kube, run.ref, run.Objects)
+	run.created = append(run.created, created...)
+	return err
+}
+
+// WaitForJob waits until the run's Job is Complete or Failed; a failure, timeout or
+// interrupt is a *RunError carrying the pod's last log lines (secrets redacted), and
+// for a sharded run the failed shards.
+func (r *JobRunner) WaitForJob(ctx context.Context, run *JobRun) error {
+	return r.redact(run, r.waitJob(ctx, run.kube, run.ref, run.prep))
+}
+
+// CollectReport collects the run's report files, parses them and checks every planned
+// stage is there; a sharded run's reports are merged.
+func (r *JobRunner) CollectReport(ctx context.Context, run *JobRun) (*report.Report, error) {
+	rep, err := r.collectReport(ctx, run)
+	return rep, r.redact(run, err)
+}
+
+// CleanupRun removes what ProvisionRun created (unless Keep), also when ctx was cancelled.
+func (r *JobRunner) CleanupRun(ctx context.Context, run *JobRun) error {
+	if len(run.created) == 0 {
+		return nil
 	}
-	if err != nil {
-		return nil, err
+	err := r.cleanup(ctx, run.kube, run.ref, run.created)
+	if err == nil {
+		run.created = nil
 	}
-	if err := r.waitJob(ctx, k, ref, prep); err != nil {
-		return nil, err
+	return err
+}
+
+// redact removes the run's secrets from the log lines of a *RunError: the pod's log goes
+// into the error (and from there into JUnit) whatever the benchmark printed.
+func (r *JobRunner) redact(run *JobRun, err error) error {
+	var re *RunError
+	if errors.As(err, &re) {
+		re.Logs = redactSecrets(re.Logs, r.secrets(run.prep)...)
 	}
-	return r.collectReport(ctx, k, ref, prep, cfg)
+	return err
 }
 
 // runRef names the run: its namespace and the id its objects are labelled with.
@@ -181,7 +260,7 @@ func (r *JobRunner) provision(ctx context.Context, k *kube, ref jobRef, objs *Be
 		}
 		created = append(created, o)
 	}
-	r.progress("created job %s/%s (image %s)", ref.ns, ref.name, objs.Job.Spec.Template.Spec.Containers[0].Image)
+	r.progress("created job %s/%s (image %s%s)", ref.ns, ref.name, objs.Job.Spec.Template.Spec.Containers[0].Image, shardNote(objs.Job))
 	return created, nil
 }
 
@@ -230,6 +309,9 @@ func (r *JobRunner) waitJob(ctx context.Context, k *kube, ref jobRef, prep prepa
 		}
 		return &RunError{Namespace: ref.ns, Job: ref.name, Reason: reason, Logs: tail, Err: werr}
 	}
+	if outcome.Failed && ref.shards > 1 {
+		return r.shardsFailed(ctx, k, ref, outcome)
+	}
 	if outcome.Failed {
 		tail, _ := r.podLogTail(ctx, k.clients, ref)
 		r.progress("job %s/%s failed: %s", ref.ns, ref.name, outcome.Reason)
@@ -240,23 +322,49 @@ func (r *JobRunner) waitJob(ctx context.Context, k *kube, ref jobRef, prep prepa
 }
 
 // collectReport collects the report files, parses them and checks every planned stage is there.
-func (r *JobRunner) collectReport(ctx context.Context, k *kube, ref jobRef, prep preparedRun, cfg scenarios.Config) (*report.Report, error) {
-	dir := r.ReportDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "tailgate-report-")
-		if err != nil {
-			return nil, fmt.Errorf("cluster: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cluster: report dir: %w", err)
-	}
-	source, err := r.collectFiles(ctx, k, ref, prep, dir)
+func (r *JobRunner) collectReport(ctx context.Context, run *JobRun) (*report.Report, error) {
+	dir, done, err := r.reportDir()
 	if err != nil {
 		return nil, err
 	}
-	if err := scrubSecrets(dir, r.secrets(prep)...); err != nil {
+	defer done()
+	var rep *report.Report
+	if run.ref.shards > 1 {
+		rep, err = r.collectShards(ctx, run, dir)
+	} else {
+		rep, err = r.readReport(ctx, run, run.ref, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	markMissingStages(rep, run.cfg)
+	return rep, nil
+}
+
+// reportDir is where the collected files go: ReportDir, or a temporary directory that
+// done removes.
+func (r *JobRunner) reportDir() (dir string, done func(), err error) {
+	if r.ReportDir == "" {
+		tmp, err := os.MkdirTemp("", "tailgate-report-")
+		if err != nil {
+			return "", nil, fmt.Errorf("cluster: %w", err)
+		}
+		return tmp, func() { os.RemoveAll(tmp) }, nil
+	}
+	if err := os.MkdirAll(r.ReportDir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("cluster: report dir: %w", err)
+	}
+	return r.ReportDir, func() {}, nil
+}
+
+// readReport collects the report files of ref's pod into dir, scrubs secrets from them
+// and parses them.
+func (r *JobRunner) readReport(ctx context.Context, run *JobRun, ref jobRef, dir string) (*report.Report, error) {
+	source, err := r.collectFiles(ctx, run.kube, ref, run.prep, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := scrubSecrets(dir, r.secrets(run.prep)...); err != nil {
 		return nil, err
 	}
 	rep, err := report.ReadDir(dir)
@@ -264,7 +372,6 @@ func (r *JobRunner) collectReport(ctx context.Context, k *kube, ref jobRef, prep
 		return nil, fmt.Errorf("cluster: report of job %s/%s: %w", ref.ns, ref.name, err)
 	}
 	rep.Source = source
-	markMissingStages(rep, cfg)
 	return rep, nil
 }
 
@@ -289,8 +396,12 @@ func markMissingStages(rep *report.Report, cfg scenarios.Config) {
 	if len(missing) == 0 {
 		return
 	}
-	reason := fmt.Sprintf("the report has no file for stage %s of the %d the scenario planned",
-		strings.Join(missing, ", "), len(cfg.Load.Stages))
+	markPartial(rep, fmt.Sprintf("the report has no file for stage %s of the %d the scenario planned",
+		strings.Join(missing, ", "), len(cfg.Load.Stages)))
+}
+
+// markPartial marks rep partial, adding reason to any reason it has.
+func markPartial(rep *report.Report, reason string) {
 	rep.Partial = true
 	if rep.PartialReason == "" {
 		rep.PartialReason = reason
@@ -307,6 +418,9 @@ func (r *JobRunner) Render(cfg scenarios.Config, ns string) (*BenchmarkObjects, 
 }
 
 func (r *JobRunner) render(cfg scenarios.Config, ref jobRef) (*BenchmarkObjects, preparedRun, error) {
+	if err := checkShardedScenario(cfg, r.Benchmark.Shards); err != nil {
+		return nil, preparedRun{}, err
+	}
 	prep, err := prepareScenario(cfg, ref.runID)
 	if err != nil {
 		return nil, prep, err
@@ -323,6 +437,9 @@ func (r *JobRunner) render(cfg scenarios.Config, ref jobRef) (*BenchmarkObjects,
 		if in.Config, err = adaptConfig(in.Config, cmp.Or(in.Image, DefaultInferencePerfImage)); err != nil {
 			return nil, prep, err
 		}
+	}
+	if in.Shards > 1 && in.StartAt.IsZero() {
+		in.StartAt = time.Now().Add(cmp.Or(r.ShardStartDelay, DefaultShardStartDelay)).Truncate(time.Second).Add(time.Second)
 	}
 	in.APIKey = cmp.Or(in.APIKey, prep.apiKey)
 	in.HFToken = cmp.Or(in.HFToken, prep.hfToken)

@@ -99,7 +99,8 @@ func inferencePerfRun() string {
 	return "inference-perf --config_file " + runConfigFile
 }
 
-// nativeRun is the command line of tailgate's native engine inside the tailgate image.
+// nativeRun is the command line of tailgate's native engine inside the tailgate image;
+// extra is appended to its arguments (a shard's --shard and --start-at).
 //
 // The pod records its timeline at jobInterval, which keeps the interval
 // histogram logs a 600 s run prints to a few MB of pod log.
@@ -108,7 +109,7 @@ func inferencePerfRun() string {
 // and exits 1 (a promise broke) or 3 (inconclusive) with its report written.
 // The host judges the collected report against the real SLA, so those two
 // statuses are a measured run here; any other non-zero status is a crash.
-func nativeRun(binary string) string {
-	return binary + " run --config " + runConfigFile + " --report-dir " + reportDir + " --interval " + jobInterval +
+func nativeRun(binary, extra string) string {
+	return binary + " run --config " + runConfigFile + " --report-dir " + reportDir + " --interval " + jobInterval + extra +
 		`; rc=$?; if [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ]; then exit 0; fi; exit "$rc"`
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -74,12 +75,23 @@ var _ = Describe("the benchmark Job's shell script", func() {
 			stand := filepath.Join(GinkgoT().TempDir(), "tailgate")
 			body := fmt.Sprintf("#!/bin/sh\nmkdir -p %[1]s && cp testdata/inference-perf-v0.2.0/*.json %[1]s/\nexit %[2]d\n", paths.reports, tc.status)
 			Expect(os.WriteFile(stand, []byte(body), 0o755)).To(Succeed())
-			run := strings.Replace(nativeRun(stand), reportDir, paths.reports, 1)
+			run := strings.Replace(nativeRun(stand, ""), reportDir, paths.reports, 1)
 			run = strings.Replace(run, runConfigFile, paths.runConfig, 1)
 			out, _, code := runScript(benchmarkScript(run, false, paths))
 			Expect(code).To(Equal(tc.want), "tailgate run exited %d", tc.status)
 			Expect(out).To(ContainSubstring("TAILGATE_FILE_BEGIN summary_lifecycle_metrics.json"), "the report is printed either way")
 		}
+	})
+
+	It("runs a shard of an Indexed Job with the index the Job controller gives its pod and the shared start", func() {
+		stand := filepath.Join(GinkgoT().TempDir(), "tailgate")
+		body := fmt.Sprintf("#!/bin/sh\necho \"args: $*\"\nmkdir -p %[1]s && cp testdata/inference-perf-v0.2.0/*.json %[1]s/\n", paths.reports)
+		Expect(os.WriteFile(stand, []byte(body), 0o755)).To(Succeed())
+		in := BenchmarkInput{Shards: 3, StartAt: time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)}
+		run := strings.Replace(nativeRun(stand, in.shardArgs()), reportDir, paths.reports, 1)
+		out, _, code := runScript(benchmarkScript(run, false, paths), "JOB_COMPLETION_INDEX=2")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("--shard 2/3 --start-at 2026-12-01T15:00:00Z"))
 	})
 
 	It("fails when the benchmark exits 0 without a summary (inference-perf v0.2.0 does that)", func() {

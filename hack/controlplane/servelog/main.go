@@ -7,7 +7,9 @@
 //	    -namespace tailgate-gate-pass -report-dir framework/cluster/testdata/one-stage-92rps
 //
 // It writes the log (CRI format, which kwok reads) next to the kubeconfig and creates or
-// replaces the kwok ClusterLogs object "tailgate-<namespace>"; -delete removes it.
+// replaces the kwok ClusterLogs object "tailgate-<namespace>"; -delete removes it. With
+// -pod it serves the log of that one pod only (object "tailgate-<namespace>-<pod>"), so
+// each pod of a sharded run's Indexed Job can print its own shard's report.
 package main
 
 import (
@@ -44,7 +46,8 @@ func run(ctx context.Context, args []string) error {
 	ns := fs.String("namespace", "", "namespace whose pods serve the log")
 	reportDir := fs.String("report-dir", "", "directory of inference-perf report files (*.json)")
 	extra := fs.String("text", "", "log text to serve instead of a report (e.g. a crash), lines separated by \\n")
-	del := fs.Bool("delete", false, "remove the ClusterLogs object of -namespace and its log file")
+	del := fs.Bool("delete", false, "remove the ClusterLogs object of -namespace (and -pod) and its log file")
+	pod := fs.String("pod", "", "serve the log of this pod of -namespace only (one shard of an Indexed Job)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,13 +63,18 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	name := "tailgate-" + *ns
-	logFile := filepath.Join(filepath.Dir(*kubeconfig), "logs", *ns+".log")
+	selector := map[string]any{"matchNamespaces": []any{*ns}}
+	if *pod != "" {
+		name += "-" + *pod
+		selector["matchNames"] = []any{*pod}
+	}
+	logFile := filepath.Join(filepath.Dir(*kubeconfig), "logs", strings.TrimPrefix(name, "tailgate-")+".log")
 	obj := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "kwok.x-k8s.io/v1alpha1",
 		"kind":       "ClusterLogs",
 		"metadata":   map[string]any{"name": name},
 		"spec": map[string]any{
-			"selector": map[string]any{"matchNamespaces": []any{*ns}},
+			"selector": selector,
 			"logs":     []any{map[string]any{"logsFile": logFile}},
 		},
 	}}
@@ -100,6 +108,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	if err := res.Create(ctx, obj); err != nil {
 		return fmt.Errorf("create ClusterLogs %s: %w", name, err)
+	}
+	if *pod != "" {
+		fmt.Printf("pod %s/%s now logs %s\n", *ns, *pod, logFile)
+		return nil
 	}
 	fmt.Printf("pods in namespace %s now log %s\n", *ns, logFile)
 	return nil
