@@ -44,7 +44,7 @@ test-cluster: ## cluster tests and the kwok gate against a local control plane
 	  $(GO) test -count=1 ./framework/cluster/... && hack/controlplane/gate.sh
 
 calibrate: ## the simulated vLLM beside the real H100 run, stage by stage
-	$(GO) run ./cmd/tailgate calibrate --report fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100
+	$(GO) run ./cmd/tailgate calibrate --report framework/calibration/testdata/vllm-v0.11-llama3-8b-h100
 
 STUDY_REPS ?= 500
 study: ## how often each gate method fails an unchanged simulated server and catches injected regressions (virtual time; about 20 min on 2 cores, STUDY_REPS=100 for 4)
