@@ -346,69 +346,22 @@ func parsePreTokenizer(what string, raw json.RawMessage, last bool) (preTokenize
 	}
 	switch typ {
 	case "Sequence":
-		var j struct {
-			Pretokenizers []json.RawMessage `json:"pretokenizers"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, false, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var seq preSequence
-		byteLevel := false
-		for i, r := range j.Pretokenizers {
-			p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(j.Pretokenizers)-1)
-			if err != nil {
-				return nil, false, err
-			}
-			byteLevel = byteLevel || bl
-			if p != nil {
-				seq = append(seq, p)
-			}
-		}
-		if len(seq) == 1 {
-			return seq[0], byteLevel, nil
-		}
-		return seq, byteLevel, nil
+		return parsePreSequence(what, raw, last)
 	case "Split":
-		var j struct {
-			Pattern  patternJSON `json:"pattern"`
-			Behavior string      `json:"behavior"`
-			Invert   bool        `json:"invert"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, false, fmt.Errorf("%s (Split): %w", what, err)
-		}
-		b, err := parseBehavior(j.Behavior)
+		p, err := parseSplitPre(raw)
 		if err != nil {
 			return nil, false, fmt.Errorf("%s (Split): %w", what, err)
-		}
-		p := &splitPre{behavior: b, invert: j.Invert}
-		switch {
-		case j.Pattern.Regex != nil:
-			p.find, p.full, err = compileSplitRegex(*j.Pattern.Regex)
-			if err != nil {
-				return nil, false, fmt.Errorf("%s (Split): %w", what, err)
-			}
-		case j.Pattern.String != nil:
-			p.find = literalFinder(*j.Pattern.String)
-		default:
-			return nil, false, fmt.Errorf("%s (Split): missing pattern (String or Regex)", what)
 		}
 		return p, false, nil
 	case "ByteLevel":
 		if !last {
 			return nil, false, fmt.Errorf("%s: a ByteLevel pre-tokenizer followed by other pre-tokenizers is not supported", what)
 		}
-		j := struct {
-			AddPrefixSpace bool `json:"add_prefix_space"`
-			UseRegex       bool `json:"use_regex"`
-		}{UseRegex: true}
-		if err := json.Unmarshal(raw, &j); err != nil {
+		p, err := parseByteLevelPre(raw)
+		if err != nil {
 			return nil, false, fmt.Errorf("%s (ByteLevel): %w", what, err)
 		}
-		if !j.AddPrefixSpace && !j.UseRegex {
-			return nil, true, nil // the mapping alone: done by the model
-		}
-		return &byteLevelPre{addPrefixSpace: j.AddPrefixSpace, useRegex: j.UseRegex}, true, nil
+		return p, true, nil
 	case "Digits":
 		var j struct {
 			Individual bool `json:"individual_digits"`
@@ -429,6 +382,76 @@ func parsePreTokenizer(what string, raw json.RawMessage, last bool) (preTokenize
 		return whitespaceSplitPre{}, false, nil
 	}
 	return nil, false, fmt.Errorf("%s: unsupported type %q (supported: Sequence, Split, ByteLevel, Digits, Metaspace, Whitespace, WhitespaceSplit)", what, typ)
+}
+
+// parsePreSequence builds a Sequence pre-tokenizer; a sequence of one is that one.
+func parsePreSequence(what string, raw json.RawMessage, last bool) (preTokenizer, bool, error) {
+	var j struct {
+		Pretokenizers []json.RawMessage `json:"pretokenizers"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, false, fmt.Errorf("%s (Sequence): %w", what, err)
+	}
+	var seq preSequence
+	byteLevel := false
+	for i, r := range j.Pretokenizers {
+		p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(j.Pretokenizers)-1)
+		if err != nil {
+			return nil, false, err
+		}
+		byteLevel = byteLevel || bl
+		if p != nil {
+			seq = append(seq, p)
+		}
+	}
+	if len(seq) == 1 {
+		return seq[0], byteLevel, nil
+	}
+	return seq, byteLevel, nil
+}
+
+// parseSplitPre builds a Split pre-tokenizer on a regex or a literal pattern.
+func parseSplitPre(raw json.RawMessage) (*splitPre, error) {
+	var j struct {
+		Pattern  patternJSON `json:"pattern"`
+		Behavior string      `json:"behavior"`
+		Invert   bool        `json:"invert"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, err
+	}
+	b, err := parseBehavior(j.Behavior)
+	if err != nil {
+		return nil, err
+	}
+	p := &splitPre{behavior: b, invert: j.Invert}
+	switch {
+	case j.Pattern.Regex != nil:
+		if p.find, p.full, err = compileSplitRegex(*j.Pattern.Regex); err != nil {
+			return nil, err
+		}
+	case j.Pattern.String != nil:
+		p.find = literalFinder(*j.Pattern.String)
+	default:
+		return nil, errors.New("missing pattern (String or Regex)")
+	}
+	return p, nil
+}
+
+// parseByteLevelPre builds a ByteLevel pre-tokenizer, or nil when it only maps bytes
+// (the model does that).
+func parseByteLevelPre(raw json.RawMessage) (preTokenizer, error) {
+	j := struct {
+		AddPrefixSpace bool `json:"add_prefix_space"`
+		UseRegex       bool `json:"use_regex"`
+	}{UseRegex: true}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, err
+	}
+	if !j.AddPrefixSpace && !j.UseRegex {
+		return nil, nil // the mapping alone: done by the model
+	}
+	return &byteLevelPre{addPrefixSpace: j.AddPrefixSpace, useRegex: j.UseRegex}, nil
 }
 
 type metaspaceOpts struct {
@@ -468,101 +491,125 @@ func parseMetaspace(raw json.RawMessage) (metaspaceOpts, error) {
 	return o, nil
 }
 
+// parsePostProcessor reads the special tokens a post-processor puts around a single
+// sequence.
 func parsePostProcessor(what string, raw json.RawMessage) (postProcessor, error) {
 	typ, err := componentType(what, raw)
 	if err != nil {
 		return postProcessor{}, err
 	}
+	var p postProcessor
 	switch typ {
 	case "ByteLevel":
 		return postProcessor{}, nil
 	case "Sequence":
-		var j struct {
-			Processors []json.RawMessage `json:"processors"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return postProcessor{}, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var out postProcessor
-		for i, r := range j.Processors {
-			p, err := parsePostProcessor(fmt.Sprintf("%s.processors[%d]", what, i), r)
-			if err != nil {
-				return postProcessor{}, err
-			}
-			out.prefix = append(append([]int(nil), p.prefix...), out.prefix...)
-			out.suffix = append(out.suffix, p.suffix...)
-		}
-		return out, nil
+		return parsePostSequence(what, raw)
 	case "TemplateProcessing":
-		var j struct {
-			Single []struct {
-				SpecialToken *struct {
-					ID string `json:"id"`
-				} `json:"SpecialToken"`
-				Sequence *struct {
-					ID string `json:"id"`
-				} `json:"Sequence"`
-			} `json:"single"`
-			SpecialTokens map[string]struct {
-				IDs []int `json:"ids"`
-			} `json:"special_tokens"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): %w", what, err)
-		}
-		var out postProcessor
-		seen := false
-		for i, item := range j.Single {
-			switch {
-			case item.Sequence != nil:
-				if seen {
-					return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: the sequence appears twice", what, i)
-				}
-				seen = true
-			case item.SpecialToken != nil:
-				st, ok := j.SpecialTokens[item.SpecialToken.ID]
-				if !ok {
-					return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: special token %q missing from special_tokens", what, i, item.SpecialToken.ID)
-				}
-				if seen {
-					out.suffix = append(out.suffix, st.IDs...)
-				} else {
-					out.prefix = append(out.prefix, st.IDs...)
-				}
-			default:
-				return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: want SpecialToken or Sequence", what, i)
-			}
-		}
-		if !seen {
-			return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single has no Sequence", what)
-		}
-		return out, nil
+		p, err = parseTemplateProcessing(raw)
 	case "RobertaProcessing", "BertProcessing":
-		var j struct {
-			Sep []json.RawMessage `json:"sep"`
-			Cls []json.RawMessage `json:"cls"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return postProcessor{}, fmt.Errorf("%s (%s): %w", what, typ, err)
-		}
-		get := func(name string, v []json.RawMessage) (int, error) {
-			var id int
-			if len(v) != 2 || json.Unmarshal(v[1], &id) != nil {
-				return 0, fmt.Errorf("%s (%s): %s must be [token, id]", what, typ, name)
-			}
-			return id, nil
-		}
-		cls, err := get("cls", j.Cls)
-		if err != nil {
-			return postProcessor{}, err
-		}
-		sep, err := get("sep", j.Sep)
-		if err != nil {
-			return postProcessor{}, err
-		}
-		return postProcessor{prefix: []int{cls}, suffix: []int{sep}}, nil
+		p, err = parseClsSep(raw)
+	default:
+		return postProcessor{}, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence)", what, typ)
 	}
-	return postProcessor{}, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence)", what, typ)
+	if err != nil {
+		return postProcessor{}, fmt.Errorf("%s (%s): %w", what, typ, err)
+	}
+	return p, nil
+}
+
+// parsePostSequence chains post-processors: the later ones wrap the earlier ones.
+func parsePostSequence(what string, raw json.RawMessage) (postProcessor, error) {
+	var j struct {
+		Processors []json.RawMessage `json:"processors"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return postProcessor{}, fmt.Errorf("%s (Sequence): %w", what, err)
+	}
+	var out postProcessor
+	for i, r := range j.Processors {
+		p, err := parsePostProcessor(fmt.Sprintf("%s.processors[%d]", what, i), r)
+		if err != nil {
+			return postProcessor{}, err
+		}
+		out.prefix = append(append([]int(nil), p.prefix...), out.prefix...)
+		out.suffix = append(out.suffix, p.suffix...)
+	}
+	return out, nil
+}
+
+// parseTemplateProcessing reads the single-sequence template: the special tokens
+// before the sequence are the prefix, those after it the suffix.
+func parseTemplateProcessing(raw json.RawMessage) (postProcessor, error) {
+	var j struct {
+		Single []struct {
+			SpecialToken *struct {
+				ID string `json:"id"`
+			} `json:"SpecialToken"`
+			Sequence *struct {
+				ID string `json:"id"`
+			} `json:"Sequence"`
+		} `json:"single"`
+		SpecialTokens map[string]struct {
+			IDs []int `json:"ids"`
+		} `json:"special_tokens"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return postProcessor{}, err
+	}
+	var out postProcessor
+	seen := false
+	for i, item := range j.Single {
+		switch {
+		case item.Sequence != nil:
+			if seen {
+				return postProcessor{}, fmt.Errorf("single[%d]: the sequence appears twice", i)
+			}
+			seen = true
+		case item.SpecialToken != nil:
+			st, ok := j.SpecialTokens[item.SpecialToken.ID]
+			if !ok {
+				return postProcessor{}, fmt.Errorf("single[%d]: special token %q missing from special_tokens", i, item.SpecialToken.ID)
+			}
+			if seen {
+				out.suffix = append(out.suffix, st.IDs...)
+			} else {
+				out.prefix = append(out.prefix, st.IDs...)
+			}
+		default:
+			return postProcessor{}, fmt.Errorf("single[%d]: want SpecialToken or Sequence", i)
+		}
+	}
+	if !seen {
+		return postProcessor{}, errors.New("single has no Sequence")
+	}
+	return out, nil
+}
+
+// parseClsSep reads a RobertaProcessing or BertProcessing: cls before, sep after.
+func parseClsSep(raw json.RawMessage) (postProcessor, error) {
+	var j struct {
+		Sep []json.RawMessage `json:"sep"`
+		Cls []json.RawMessage `json:"cls"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return postProcessor{}, err
+	}
+	get := func(name string, v []json.RawMessage) (int, error) {
+		var id int
+		if len(v) != 2 || json.Unmarshal(v[1], &id) != nil {
+			return 0, fmt.Errorf("%s must be [token, id]", name)
+		}
+		return id, nil
+	}
+	cls, err := get("cls", j.Cls)
+	if err != nil {
+		return postProcessor{}, err
+	}
+	sep, err := get("sep", j.Sep)
+	if err != nil {
+		return postProcessor{}, err
+	}
+	return postProcessor{prefix: []int{cls}, suffix: []int{sep}}, nil
 }
 
 func parseDecoder(what string, raw json.RawMessage) (decoder, error) {
