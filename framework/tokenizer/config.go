@@ -313,23 +313,46 @@ func parseNormalizer(what string, raw json.RawMessage) (normalizer, error) {
 		}
 		return replaceNorm{*j.Pattern.String, j.Content}, nil
 	case "Sequence":
-		var j struct {
-			Normalizers []json.RawMessage `json:"normalizers"`
+		seq, err := parseSequence(what, raw, "normalizers", parseNormalizer)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var seq normSequence
-		for i, r := range j.Normalizers {
-			n, err := parseNormalizer(fmt.Sprintf("%s.normalizers[%d]", what, i), r)
-			if err != nil {
-				return nil, err
-			}
-			seq = append(seq, n)
-		}
-		return seq, nil
+		return normSequence(seq), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported type %q (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, Sequence)", what, typ)
+}
+
+// sequenceItems returns the components listed under key in a Sequence component.
+func sequenceItems(what string, raw json.RawMessage, key string) ([]json.RawMessage, error) {
+	var j map[string]json.RawMessage
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, fmt.Errorf("%s (Sequence): %w", what, err)
+	}
+	if list, ok := j[key]; ok && string(list) != "null" {
+		if err := json.Unmarshal(list, &items); err != nil {
+			return nil, fmt.Errorf("%s (Sequence): %s: %w", what, key, err)
+		}
+	}
+	return items, nil
+}
+
+// parseSequence parses each component listed under key in a Sequence component, naming
+// each one what.key[i] in errors.
+func parseSequence[T any](what string, raw json.RawMessage, key string, parse func(string, json.RawMessage) (T, error)) ([]T, error) {
+	items, err := sequenceItems(what, raw, key)
+	if err != nil {
+		return nil, err
+	}
+	var seq []T
+	for i, r := range items {
+		v, err := parse(fmt.Sprintf("%s.%s[%d]", what, key, i), r)
+		if err != nil {
+			return nil, err
+		}
+		seq = append(seq, v)
+	}
+	return seq, nil
 }
 
 type patternJSON struct {
@@ -386,16 +409,14 @@ func parsePreTokenizer(what string, raw json.RawMessage, last bool) (preTokenize
 
 // parsePreSequence builds a Sequence pre-tokenizer; a sequence of one is that one.
 func parsePreSequence(what string, raw json.RawMessage, last bool) (preTokenizer, bool, error) {
-	var j struct {
-		Pretokenizers []json.RawMessage `json:"pretokenizers"`
-	}
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, false, fmt.Errorf("%s (Sequence): %w", what, err)
+	items, err := sequenceItems(what, raw, "pretokenizers")
+	if err != nil {
+		return nil, false, err
 	}
 	var seq preSequence
 	byteLevel := false
-	for i, r := range j.Pretokenizers {
-		p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(j.Pretokenizers)-1)
+	for i, r := range items {
+		p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(items)-1)
 		if err != nil {
 			return nil, false, err
 		}
@@ -519,14 +540,12 @@ func parsePostProcessor(what string, raw json.RawMessage) (postProcessor, error)
 
 // parsePostSequence chains post-processors: the later ones wrap the earlier ones.
 func parsePostSequence(what string, raw json.RawMessage) (postProcessor, error) {
-	var j struct {
-		Processors []json.RawMessage `json:"processors"`
-	}
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return postProcessor{}, fmt.Errorf("%s (Sequence): %w", what, err)
+	items, err := sequenceItems(what, raw, "processors")
+	if err != nil {
+		return postProcessor{}, err
 	}
 	var out postProcessor
-	for i, r := range j.Processors {
+	for i, r := range items {
 		p, err := parsePostProcessor(fmt.Sprintf("%s.processors[%d]", what, i), r)
 		if err != nil {
 			return postProcessor{}, err
@@ -662,21 +681,11 @@ func parseDecoder(what string, raw json.RawMessage) (decoder, error) {
 		}
 		return bpeDec{j.Suffix}, nil
 	case "Sequence":
-		var j struct {
-			Decoders []json.RawMessage `json:"decoders"`
+		seq, err := parseSequence(what, raw, "decoders", parseDecoder)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var seq decSequence
-		for i, r := range j.Decoders {
-			d, err := parseDecoder(fmt.Sprintf("%s.decoders[%d]", what, i), r)
-			if err != nil {
-				return nil, err
-			}
-			seq = append(seq, d)
-		}
-		return seq, nil
+		return decSequence(seq), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence)", what, typ)
 }
