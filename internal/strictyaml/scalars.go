@@ -130,3 +130,19 @@ func Duration(n *yaml.Node, path string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// Percent reads a percentage written with "%" and an optional sign ("10%", "+0.5%",
+// "-5%") as a signed fraction (0.1, 0.005, -0.05); want describes the form expected,
+// for the error.
+func Percent(n *yaml.Node, path, want string) (float64, error) {
+	s, err := Scalar(n, path, want)
+	if err != nil {
+		return 0, err
+	}
+	num, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	v, perr := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if !isPct || perr != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, Errorf(n, path, "want %s, got %q", want, s)
+	}
+	return v / 100, nil
+}

@@ -2,6 +2,7 @@ package strictyaml_test
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -121,5 +122,24 @@ var _ = Describe("scalars", func() {
 		Expect(err).To(MatchError(`line 1: x: want a finite number, got ".nan"`))
 		_, err = strictyaml.Number(value("~"), "x")
 		Expect(err).To(MatchError("line 1: x: want a number, got nothing (null)"))
+	})
+})
+
+var _ = Describe("Percent", func() {
+	value := func(v string) *yaml.Node { return node("v: " + v + "\n").Content[1] }
+
+	It("reads signed percentages as signed fractions", func() {
+		for text, want := range map[string]float64{"10%": 0.10, "+0.5%": 0.005, "-5%": -0.05, " 2 % ": 0.02} {
+			f, err := strictyaml.Percent(value(`"`+text+`"`), "tolerance", "a percentage")
+			Expect(err).NotTo(HaveOccurred(), text)
+			Expect(f).To(BeNumerically("~", want, 1e-12), text)
+		}
+	})
+
+	It("refuses a bare number, NaN and text, saying the form wanted", func() {
+		for _, text := range []string{"10", "NaN%", "inf%", "lots%"} {
+			_, err := strictyaml.Percent(value(text), "tolerance", "a percentage such as 10%")
+			Expect(err).To(MatchError(fmt.Sprintf("line 1: tolerance: want a percentage such as 10%%, got %q", text)), text)
+		}
 	})
 })
