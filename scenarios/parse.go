@@ -365,7 +365,7 @@ func (w *walker) explain(err error) error {
 			}
 			detail = fmt.Sprintf("wrong type: want %s, got %s", friendlyType(c[3]), got)
 		}
-		out = append(out, fmt.Errorf("line %d: %s: %s", line, displayPath(path), detail))
+		out = append(out, &strictyaml.Error{Line: line, Path: displayPath(path), Msg: detail})
 	}
 	return errors.Join(out...)
 }
