@@ -56,50 +56,18 @@ func componentType(what string, raw json.RawMessage) (string, error) {
 	return c.Type, nil
 }
 
+// parseJSON builds a tokenizer from a tokenizer.json file's bytes.
 func parseJSON(data []byte) (*hfTokenizer, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("tokenizer.json: empty file")
 	}
-	t := &hfTokenizer{}
-	var f fileJSON
-	// Fast path: a BPE file decodes in one pass. Anything else takes the slower path,
-	// whose errors name the component at fault.
-	var fast struct {
-		fileJSON
-		Model bpeJSON `json:"model"`
+	f, model, err := decodeFile(data)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &fast); err == nil && fast.Model.Type == "BPE" {
-		f = fast.fileJSON
-		if t.model, err = buildModel(fast.Model, nil); err != nil {
-			return nil, err
-		}
-	} else {
-		if err := json.Unmarshal(data, &f); err != nil {
-			return nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
-		}
-		if isNull(f.Model) {
-			return nil, errors.New("tokenizer.json: model: missing")
-		}
-		if t.model, err = parseModel(f.Model); err != nil {
-			return nil, err
-		}
-	}
-	var err error
-	if !isNull(f.Normalizer) {
-		if t.norm, err = parseNormalizer("normalizer", f.Normalizer); err != nil {
-			return nil, fmt.Errorf("tokenizer.json: %w", err)
-		}
-	}
-	if !isNull(f.PreTokenizer) {
-		var byteLevel bool
-		if t.pre, byteLevel, err = parsePreTokenizer("pre_tokenizer", f.PreTokenizer, true); err != nil {
-			return nil, fmt.Errorf("tokenizer.json: %w", err)
-		}
-		if byteLevel {
-			if err := t.model.useByteLevel(); err != nil {
-				return nil, fmt.Errorf("tokenizer.json: model: %w", err)
-			}
-		}
+	t := &hfTokenizer{model: model}
+	if err := t.parseInput(f); err != nil {
+		return nil, err
 	}
 	added := make([]*addedToken, 0, len(f.AddedTokens))
 	for i := range f.AddedTokens {
@@ -122,6 +90,52 @@ func parseJSON(data []byte) (*hfTokenizer, error) {
 	}
 	t.finish()
 	return t, nil
+}
+
+// decodeFile decodes the file and builds its model. A BPE file decodes in one pass;
+// anything else takes the slower path, whose errors name the component at fault.
+func decodeFile(data []byte) (fileJSON, *bpeModel, error) {
+	var fast struct {
+		fileJSON
+		Model bpeJSON `json:"model"`
+	}
+	if err := json.Unmarshal(data, &fast); err == nil && fast.Model.Type == "BPE" {
+		m, err := buildModel(fast.Model, nil)
+		return fast.fileJSON, m, err
+	}
+	var f fileJSON
+	if err := json.Unmarshal(data, &f); err != nil {
+		return f, nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
+	}
+	if isNull(f.Model) {
+		return f, nil, errors.New("tokenizer.json: model: missing")
+	}
+	m, err := parseModel(f.Model)
+	return f, m, err
+}
+
+// parseInput sets the normalizer and the pre-tokenizer; a ByteLevel pre-tokenizer
+// hands its byte mapping to the model.
+func (t *hfTokenizer) parseInput(f fileJSON) error {
+	var err error
+	if !isNull(f.Normalizer) {
+		if t.norm, err = parseNormalizer("normalizer", f.Normalizer); err != nil {
+			return fmt.Errorf("tokenizer.json: %w", err)
+		}
+	}
+	if isNull(f.PreTokenizer) {
+		return nil
+	}
+	var byteLevel bool
+	if t.pre, byteLevel, err = parsePreTokenizer("pre_tokenizer", f.PreTokenizer, true); err != nil {
+		return fmt.Errorf("tokenizer.json: %w", err)
+	}
+	if byteLevel {
+		if err := t.model.useByteLevel(); err != nil {
+			return fmt.Errorf("tokenizer.json: model: %w", err)
+		}
+	}
+	return nil
 }
 
 func parseModel(raw json.RawMessage) (*bpeModel, error) {
@@ -185,21 +199,30 @@ func buildModel(j bpeJSON, decodeErr error) (*bpeModel, error) {
 		}
 		m.unkID = id
 	}
+	if err := m.addMerges(merges); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// addMerges fills the merge table, ranked in file order; every token of a merge and
+// its result must be in the vocab.
+func (m *bpeModel) addMerges(merges [][2]string) error {
 	for i, mg := range merges {
 		a, b := mg[0], mg[1]
-		ida, oka := j.Vocab[a]
-		idb, okb := j.Vocab[b]
+		ida, oka := m.vocab[a]
+		idb, okb := m.vocab[b]
 		if !oka || !okb {
-			return nil, fmt.Errorf("tokenizer.json: model: merges[%d] (%q %q): token not in the vocab", i, a, b)
+			return fmt.Errorf("tokenizer.json: model: merges[%d] (%q %q): token not in the vocab", i, a, b)
 		}
 		merged := a + strings.TrimPrefix(b, m.contPrefix)
-		idm, ok := j.Vocab[merged]
+		idm, ok := m.vocab[merged]
 		if !ok {
-			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: merged token %q is not in the vocab", i, merged)
+			return fmt.Errorf("tokenizer.json: model: merges[%d]: merged token %q is not in the vocab", i, merged)
 		}
 		m.merges.put(int32(ida), int32(idb), mergeRule{rank: int32(i), id: int32(idm)})
 	}
-	return m, nil
+	return nil
 }
 
 // parseMerges reads the merges list in either spelling: "a b" strings (older files) or
