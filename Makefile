@@ -13,7 +13,7 @@ GATE_DURATION ?= 70s
 UNIT_PKGS = $$($(GO) list ./... | grep -vE '/suites/(production|baseline|saturation|sweep)$$')
 
 .PHONY: all build gate gate-all test vet test-cluster controlplane-up controlplane-down \
-        gate-cluster bench calibrate study fuzz image ci clean
+        gate-cluster bench calibrate study fuzz image ci clean lint-length
 
 all: build test
 
@@ -33,6 +33,9 @@ vet: ## go vet, with and without the Rust tokenizer backend's build tag
 test: vet ## every unit and integration test (cluster tests skip without TAILGATE_TEST_KUBECONFIG, fail under CI=true)
 	$(GO) test -count=1 -timeout 20m $(UNIT_PKGS)
 
+lint-length: ## the non-test functions over 80 lines: at most 8, each saying why in a "long:" line of its doc comment (also a spec in hack/longfuncs)
+	$(GO) run ./hack/longfuncs .
+
 controlplane-up: ## build (once, cached) and start kube-apiserver + etcd + kwok on loopback
 	@hack/controlplane/up.sh
 
@@ -44,7 +47,7 @@ test-cluster: ## cluster tests and the kwok gate against a local control plane
 	  $(GO) test -count=1 ./framework/cluster/... && hack/controlplane/gate.sh
 
 calibrate: ## the simulated vLLM beside the real H100 run, stage by stage
-	$(GO) run ./cmd/tailgate calibrate --report fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100
+	$(GO) run ./cmd/tailgate calibrate --report framework/calibration/testdata/vllm-v0.11-llama3-8b-h100
 
 STUDY_REPS ?= 500
 study: ## how often each gate method fails an unchanged simulated server and catches injected regressions (virtual time; about 20 min on 2 cores, STUDY_REPS=100 for 4)

@@ -5,12 +5,11 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tailgate-dev/tailgate/framework/report"
+	"github.com/tailgate-dev/tailgate/internal/strictyaml"
 )
 
 // Regression is the SLA file's regression block: promises judged against
@@ -112,21 +111,16 @@ func (p *slaParser) percentilePromises(n *yaml.Node, path string, f func(report.
 // and a tolerance written with the other sign is an error.
 func (p *slaParser) signedPercent(n *yaml.Node, path string, sign int) float64 {
 	want := map[int]string{+1: "a percentage such as 10% or +0.5%", -1: "a percentage such as -5%"}[sign]
-	s, ok := p.scalar(n, path, want)
-	if !ok {
-		return 0
-	}
-	num, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if !isPct || err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		p.fail(n, path, "want %s, got %q", want, s)
+	v, err := strictyaml.Percent(n, path, want)
+	if err != nil {
+		p.keep(err)
 		return 0
 	}
 	if v*float64(sign) < 0 {
-		p.fail(n, path, "a tolerance of %s allows an improvement only; write %s", s, want)
+		p.fail(n, path, "a tolerance of %s allows an improvement only; write %s", n.Value, want)
 		return 0
 	}
-	return math.Abs(v) / 100
+	return math.Abs(v)
 }
 
 // BaselineDir is the baseline report directory: override (TAILGATE_BASELINE)

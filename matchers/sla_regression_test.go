@@ -78,7 +78,7 @@ var _ = Describe("The SLA file's regression block", func() {
 		},
 		Entry("a throughput rise", "  baseline: b\n  throughput: +5%\n", "regression.throughput: a tolerance of +5% allows an improvement only; write a percentage such as -5%"),
 		Entry("no percent sign", "  baseline: b\n  latency: {ttft: {p99: 0.1}}\n", `regression.latency.ttft.p99: want a percentage such as 10% or +0.5%, got "0.1"`),
-		Entry("an unknown key", "  baseline: b\n  lateny: {}\n", `unknown key "lateny"`),
+		Entry("an unknown key", "  baseline: b\n  lateny: {}\n", "unknown key regression.lateny (did you mean latency?)"),
 		Entry("no promise", "  baseline: b\n", "the regression block promises nothing"),
 	)
 })

@@ -107,13 +107,13 @@ load:
 			Expect(err).To(MatchError(want))
 		},
 		Entry("unknown top-level key", "latency: {ttft: {p99: 1s}}\nlatncy: {}\n",
-			`sla.yaml:2: latncy: unknown key "latncy"; known keys here: error_rate, goodput_percentage, latency, load, min_tail_samples, regression, server, strict, throughput`),
+			`sla.yaml:2: unknown key latncy (did you mean latency?); the SLA file takes error_rate, goodput_percentage, latency, load, min_tail_samples, regression, server, strict, throughput`),
 		Entry("unknown metric", "latency:\n  tfft: {p99: 1s}\n",
 			`sla.yaml:2: latency.tfft: unknown metric "tfft"; known: ttft, itl, tpot, ntpot, request_latency, ttft_from_schedule, request_latency_from_schedule, schedule_delay`),
 		Entry("unknown percentile", "latency:\n  ttft:\n    p100: 1s\n",
 			`sla.yaml:3: latency.ttft.p100: unknown percentile "p100"; write p50 (or median), p90, p95, p99, p99.9`),
 		Entry("unknown load key", "error_rate: 1%\nload:\n  max_lag: 1ms\n",
-			`sla.yaml:3: load.max_lag: unknown key "max_lag"; known keys here: allow_partial, max_in_flight_limit_hits, max_schedule_lag_p50, max_schedule_lag_p99, min_achieved_ratio, poisson_sigmas`),
+			`sla.yaml:3: unknown key load.max_lag; load takes allow_partial, max_in_flight_limit_hits, max_schedule_lag_p50, max_schedule_lag_p99, min_achieved_ratio, poisson_sigmas`),
 		Entry("duration without unit", "latency:\n  ttft: {p99: 1200}\n",
 			`sla.yaml:2: latency.ttft.p99: 1200 has no unit; write e.g. 1200ms or 1200s`),
 		Entry("not a duration", "latency:\n  ttft: {p99: fast}\n",
@@ -143,7 +143,7 @@ load:
 		Entry("negative throughput", "throughput: {requests_per_sec: -1}\n",
 			`sla.yaml:1: throughput.requests_per_sec: must not be negative, got -1`),
 		Entry("duplicate key", "latency:\n  ttft: {p99: 1s}\n  ttft: {p50: 1s}\n",
-			`sla.yaml:3: latency.ttft: duplicate key`),
+			`sla.yaml:3: latency.ttft: is given twice (first on line 2); keep one`),
 		Entry("no promises", "load: {allow_partial: true}\n",
 			`sla.yaml: the SLA promises nothing; add latency, error_rate, throughput, goodput_percentage, server or regression`),
 		Entry("empty", "",
@@ -152,6 +152,12 @@ load:
 			`sla.yaml:2: a second YAML document starts here (---); put every promise in one document`),
 		Entry("not YAML", "latency: {ttft: [\n",
 			`sla.yaml: yaml: line 1: did not find expected node content`),
+		Entry("a fractional sample count, which would be truncated", "min_tail_samples: 2.5\nerror_rate: 1%\n",
+			`sla.yaml:1: min_tail_samples: 2.5 is not a whole number; give an integer`),
+		Entry("a list where the promises go", "- latency\n",
+			`sla.yaml:1: want a mapping, got a list`),
+		Entry("a document holding only null", "~\n",
+			`sla.yaml: empty SLA file; promise at least one threshold (e.g. latency: {ttft: {p99: 1s}})`),
 	)
 
 	It("names the file it could not read", func() {

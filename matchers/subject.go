@@ -24,6 +24,10 @@
 // Sample counts: for report-file data a metric's count is the number of
 // successful requests; for HdrHistogram data it is the number of samples
 // recorded, which for pooled ITL is the number of token gaps.
+//
+// LoadSLA and ParseSLA read an SLA file strictly, with the YAML checks the
+// scenario parser shares (internal/strictyaml): the first problem is an error
+// naming the file, line and key path and saying what to write instead.
 package matchers
 
 import (

@@ -15,6 +15,9 @@
 // on a constant load and the start-up checks of inference-perf's main (a synthetic
 // generator without distributions, an unknown circuit breaker name, …) are errors that
 // name the field and the fix.
+// The checks the SLA file shares (one document, dotted key paths, unknown and repeated
+// keys, whole numbers) come from internal/strictyaml, so both files are refused in the
+// same words.
 //
 // Three inference-perf defaults depend on the host or the clock. They are kept as markers
 // so a Config is deterministic and renders back to the same meaning:

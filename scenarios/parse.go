@@ -1,11 +1,8 @@
 package scenarios
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tailgate-dev/tailgate/internal/strictyaml"
 )
 
 // Parse reads an inference-perf config file's bytes the way inference-perf does: the
@@ -103,32 +102,17 @@ func decodeConfig(data []byte) (Config, map[string]int, error) {
 }
 
 // parseDocument parses exactly one YAML document and returns its root node (nil when the
-// input is empty).
+// input is empty); the root must be a mapping.
 func parseDocument(data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
+	root, err := strictyaml.Document(data, "section")
+	var located *strictyaml.Error
+	switch {
+	case errors.As(err, &located):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("not valid YAML: %w", err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("line %d: a second YAML document starts here; a config file holds exactly one", extra.Line)
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return nil, nil
-		}
-		root = root.Content[0]
-	}
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil, nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: the file must be a mapping of sections (api, data, load, …), not a %s", root.Line, kindName(root))
+	case root != nil && root.Kind != yaml.MappingNode:
+		return nil, fmt.Errorf("line %d: the file must be a mapping of sections (api, data, load, …), got %s", root.Line, strictyaml.KindName(root))
 	}
 	return root, nil
 }
@@ -176,7 +160,7 @@ var (
 )
 
 func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
-	w.errs = append(w.errs, fmt.Errorf("line %d: %s: %s", n.Line, displayPath(path), fmt.Sprintf(format, args...)))
+	w.errs = append(w.errs, strictyaml.Errorf(n, displayPath(path), format, args...))
 }
 
 func displayPath(p string) string {
@@ -188,110 +172,38 @@ func displayPath(p string) string {
 
 func (w *walker) walk(n *yaml.Node, v reflect.Value, path string) { w.walkMode(n, v, path, false) }
 
+// walkMode checks node n against the Go value v at path; lenient keeps unknown keys
+// (inside circuit breakers, as inference-perf does).
 func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bool) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	if path != "" {
-		w.lines[n.Line] = append(w.lines[n.Line], lineValue{path: path, tag: n.ShortTag(), value: n.Value})
-		if _, seen := w.at[path]; !seen {
-			w.at[path] = n.Line
-		}
-	}
+	w.record(n, path)
 	isNull := n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 	t := v.Type()
-	if t == circuitBreakerType {
+	switch {
+	case t == circuitBreakerType:
 		lenient = true
-	}
-	if t == lengthType {
-		if n.Kind == yaml.MappingNode {
-			w.walkMode(n, reflect.New(reflect.TypeFor[Distribution]()).Elem(), path, lenient)
-		} else if isNull {
-			w.fail(n, path, "is empty; give a token count or a distribution")
-		} else {
-			w.checkInt(n, path)
-		}
+	case t == lengthType:
+		w.walkLength(n, path, lenient)
 		return
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		if isNull {
-			return
-		}
-		if v.IsNil() && v.CanSet() {
-			v.Set(reflect.ValueOf(newWithDefaults(t.Elem())))
-		}
-		if !v.IsNil() {
-			w.walkMode(n, v.Elem(), path, lenient)
-		}
+		w.walkPointer(n, v, path, lenient)
 	case reflect.Struct:
-		if isNull {
-			w.fail(n, path, "is empty; give a mapping or remove the key")
-			return
-		}
-		if n.Kind != yaml.MappingNode {
-			return // yaml reports the type mismatch with its line
-		}
-		fields := structFields(t)
-		aliases := aliasesFor(t)
-		type given struct {
-			key  string
-			line int
-		}
-		seen := map[string]given{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			if k.ShortTag() == "!!merge" { // "<<: *defaults" merges a mapping into this one
-				merged := []*yaml.Node{val}
-				if val.Kind == yaml.SequenceNode {
-					merged = val.Content
-				}
-				for _, m := range merged {
-					w.walkMode(m, v, path, lenient)
-				}
-				continue
-			}
-			name := k.Value
-			if canon, ok := aliases[name]; ok {
-				name = canon
-			}
-			if prev, dup := seen[name]; dup {
-				if prev.key == k.Value {
-					w.fail(k, join(path, k.Value), "is given twice (first on line %d); keep one", prev.line)
-				} else {
-					w.fail(k, join(path, k.Value), "repeats %q given on line %d (an alias of the same setting)", prev.key, prev.line)
-				}
-				continue
-			}
-			seen[name] = given{k.Value, k.Line}
-			idx, ok := fields[name]
-			if !ok {
-				if !lenient {
-					hint := ""
-					if near := nearest(k.Value, fieldNames(t)); near != "" {
-						hint = fmt.Sprintf(" (did you mean %s?)", near)
-					}
-					w.errs = append(w.errs, fmt.Errorf("line %d: unknown key %s%s; %s takes %s (inference-perf rejects unknown keys)",
-						k.Line, join(path, k.Value), hint, sectionName(path, w.what), strings.Join(fieldNames(t), ", ")))
-				}
-				continue
-			}
-			k.Value = name
-			w.walkMode(val, v.Field(idx), join(path, name), lenient)
-		}
+		w.walkStruct(n, v, path, lenient)
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			return
-		}
-		for i, item := range n.Content {
-			w.walkMode(item, reflect.New(t.Elem()).Elem(), fmt.Sprintf("%s[%d]", path, i), lenient)
+		if n.Kind == yaml.SequenceNode {
+			for i, item := range n.Content {
+				w.walkMode(item, reflect.New(t.Elem()).Elem(), fmt.Sprintf("%s[%d]", path, i), lenient)
+			}
 		}
 	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			w.walkMode(n.Content[i+1], reflect.New(t.Elem()).Elem(), join(path, n.Content[i].Value), lenient)
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				w.walkMode(n.Content[i+1], reflect.New(t.Elem()).Elem(), strictyaml.Join(path, n.Content[i].Value), lenient)
+			}
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		if !isNull {
@@ -300,15 +212,110 @@ func (w *walker) walkMode(n *yaml.Node, v reflect.Value, path string, lenient bo
 	}
 }
 
+// record remembers where the value at path is, for later messages.
+func (w *walker) record(n *yaml.Node, path string) {
+	if path == "" {
+		return
+	}
+	w.lines[n.Line] = append(w.lines[n.Line], lineValue{path: path, tag: n.ShortTag(), value: n.Value})
+	if _, seen := w.at[path]; !seen {
+		w.at[path] = n.Line
+	}
+}
+
+// walkLength checks a token count or an inline distribution.
+func (w *walker) walkLength(n *yaml.Node, path string, lenient bool) {
+	switch {
+	case n.Kind == yaml.MappingNode:
+		w.walkMode(n, reflect.New(reflect.TypeFor[Distribution]()).Elem(), path, lenient)
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		w.fail(n, path, "is empty; give a token count or a distribution")
+	default:
+		w.checkInt(n, path)
+	}
+}
+
+// walkPointer fills an absent section with its defaults before checking what the file
+// gives for it; a null leaves it absent.
+func (w *walker) walkPointer(n *yaml.Node, v reflect.Value, path string, lenient bool) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return
+	}
+	if v.IsNil() && v.CanSet() {
+		v.Set(reflect.ValueOf(newWithDefaults(v.Type().Elem())))
+	}
+	if !v.IsNil() {
+		w.walkMode(n, v.Elem(), path, lenient)
+	}
+}
+
+// walkStruct checks the keys of a section against its fields (aliases, merge keys,
+// keys given twice, unknown keys) and walks each value.
+func (w *walker) walkStruct(n *yaml.Node, v reflect.Value, path string, lenient bool) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		w.fail(n, path, "is empty; give a mapping or remove the key")
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		return // yaml reports the type mismatch with its line
+	}
+	t := v.Type()
+	fields, aliases := structFields(t), aliasesFor(t)
+	var keys strictyaml.Keys
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.ShortTag() == "!!merge" { // "<<: *defaults" merges a mapping into this one
+			w.walkMerged(val, v, path, lenient)
+			continue
+		}
+		name := k.Value
+		if canon, ok := aliases[name]; ok {
+			name = canon
+		}
+		if err := keys.Add(k, name, strictyaml.Join(path, k.Value)); err != nil {
+			w.errs = append(w.errs, err)
+			continue
+		}
+		idx, ok := fields[name]
+		if !ok {
+			if !lenient {
+				w.unknownKey(k, path, t)
+			}
+			continue
+		}
+		k.Value = name
+		w.walkMode(val, v.Field(idx), strictyaml.Join(path, name), lenient)
+	}
+}
+
+// walkMerged checks the mapping (or list of mappings) a merge key brings in.
+func (w *walker) walkMerged(val *yaml.Node, v reflect.Value, path string, lenient bool) {
+	merged := []*yaml.Node{val}
+	if val.Kind == yaml.SequenceNode {
+		merged = val.Content
+	}
+	for _, m := range merged {
+		w.walkMode(m, v, path, lenient)
+	}
+}
+
+// unknownKey refuses key k of the section of type t at path.
+func (w *walker) unknownKey(k *yaml.Node, path string, t reflect.Type) {
+	err := strictyaml.UnknownKey(k, path, "the "+w.what, fieldNames(t))
+	if w.what == "config" {
+		err.Msg += " (inference-perf rejects unknown keys)"
+	}
+	w.errs = append(w.errs, err)
+}
+
 // checkInt rejects fractional numbers for integer fields (yaml would truncate 30.5 to 30;
 // inference-perf rejects it).
 func (w *walker) checkInt(n *yaml.Node, path string) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!float" {
 		return
 	}
-	f, err := strconv.ParseFloat(n.Value, 64)
-	if err == nil && f != math.Trunc(f) {
-		w.fail(n, path, "%s is not a whole number; give an integer", n.Value)
+	if _, err := strictyaml.Int(n, path); err != nil {
+		w.errs = append(w.errs, err)
 	}
 }
 
@@ -358,7 +365,7 @@ func (w *walker) explain(err error) error {
 			}
 			detail = fmt.Sprintf("wrong type: want %s, got %s", friendlyType(c[3]), got)
 		}
-		out = append(out, fmt.Errorf("line %d: %s: %s", line, displayPath(path), detail))
+		out = append(out, &strictyaml.Error{Line: line, Path: displayPath(path), Msg: detail})
 	}
 	return errors.Join(out...)
 }
@@ -377,30 +384,6 @@ func friendlyType(goType string) string {
 		return "true or false"
 	}
 	return "a string"
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.ScalarNode:
-		return "scalar"
-	}
-	return "mapping"
-}
-
-func sectionName(path, what string) string {
-	if path == "" {
-		return "the " + what
-	}
-	return path
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // structFields maps yaml keys to field indexes.
@@ -516,48 +499,4 @@ func (l *Length) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*l = Length{Fixed: v}
 	return nil
-}
-
-// nearest returns the name closest to key when it is plausibly a typo of it: the same
-// letters in another case or style (baseURL, base-url), or one edit away (two for names
-// of six letters or more).
-func nearest(key string, names []string) string {
-	squash := func(s string) string {
-		return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
-	}
-	best, bestDist := "", 3
-	for _, n := range names {
-		if squash(n) == squash(key) {
-			return n
-		}
-		limit := 2 // edits allowed: one for short names, two for longer ones
-		if len(n) < 6 {
-			limit = 1
-		}
-		if d := editDistance(key, n); d <= limit && d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

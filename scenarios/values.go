@@ -187,6 +187,8 @@ func FromValues(valuesYAML []byte) (Config, error) {
 	return applyValues(base, b)
 }
 
+// applyValues overlays the values file's benchmark block onto a copy of cfg and
+// validates the result (see ApplyValues).
 func applyValues(cfg Config, b *chartBenchmark) (Config, error) {
 	cfg = cfg.Clone()
 	if b.Scenario != nil {
@@ -197,25 +199,7 @@ func applyValues(cfg Config, b *chartBenchmark) (Config, error) {
 			return Config{}, fmt.Errorf("values: benchmark.scenario is %q but the scenario being built is %q; drop one of them", *b.Scenario, cfg.Name)
 		}
 	}
-	if t := b.Target; t != nil {
-		if cfg.Server == nil {
-			cfg.Server = defaultsFor[ServerConfig]()
-		}
-		setIf(&cfg.Server.BaseURL, t.BaseURL)
-		setIf(&cfg.Server.ModelName, t.ModelName)
-		if t.ServerType != nil {
-			cfg.Server.Type = ServerType(*t.ServerType)
-		}
-		if t.IgnoreEOS != nil {
-			cfg.Server.IgnoreEOS = ptr(*t.IgnoreEOS)
-		}
-		if t.TokenizerPath != nil {
-			if cfg.Tokenizer == nil {
-				cfg.Tokenizer = &TokenizerConfig{}
-			}
-			cfg.Tokenizer.PretrainedModelNameOrPath = *t.TokenizerPath
-		}
-	}
+	applyTarget(&cfg, b.Target)
 	if a := b.API; a != nil {
 		if a.Type != nil {
 			cfg.API.Type = APIType(*a.Type)
@@ -227,59 +211,98 @@ func applyValues(cfg Config, b *chartBenchmark) (Config, error) {
 			cfg.Data.InputDistribution = overlayDist(cfg.Data.InputDistribution, d.Input)
 			cfg.Data.OutputDistribution = overlayDist(cfg.Data.OutputDistribution, d.Output)
 		}
-		if l := sc.Load; l != nil {
-			if l.Type != nil {
-				cfg.Load.Type = LoadType(*l.Type)
-			}
-			setIf(&cfg.Load.NumWorkers, l.NumWorkers)
-			if l.Stages != nil {
-				cfg.Load.Stages = slices.Clone(*l.Stages)
-				if len(cfg.Load.Stages) == 0 {
-					cfg.Load.Stages = nil
-				}
-			}
-			if s := l.Sweep; s != nil {
-				if cfg.Load.Sweep == nil {
-					cfg.Load.Sweep = defaultsFor[SweepConfig]()
-				}
-				sw := cfg.Load.Sweep
-				if s.Type != nil {
-					sw.Type = SweepType(*s.Type)
-				}
-				setIf(&sw.NumRequests, s.NumRequests)
-				setIf(&sw.Timeout, s.Timeout)
-				setIf(&sw.NumStages, s.NumStages)
-				setIf(&sw.StageDuration, s.StageDuration)
-				setIf(&sw.SaturationPercentile, s.SaturationPercentile)
-			}
-		}
+		applyLoad(&cfg.Load, sc.Load)
 	}
 	if st := b.Storage; st != nil && st.S3 != nil {
-		bucket, prefix := chartS3Bucket, chartS3PathPrefix
-		setIf(&bucket, st.S3.BucketName)
-		setIf(&prefix, st.S3.PathPrefix)
-		if cfg.Storage == nil {
-			cfg.Storage = defaultsFor[StorageConfig]()
-		}
-		serverType, model := string(chartServerType), chartModelName
-		if cfg.Server != nil {
-			serverType, model = string(cfg.Server.Type), cfg.Server.ModelName
-		}
-		s3 := defaultsFor[S3StorageConfig]()
-		s3.BucketName = bucket
-		var parts []string
-		for _, p := range []string{prefix, cfg.Name, serverType, model} {
-			if p != "" {
-				parts = append(parts, p)
-			}
-		}
-		s3.Path = strings.Join(parts, "/")
-		cfg.Storage.SimpleStorageService = s3
+		applyS3(&cfg, st.S3)
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("values: %w", err)
 	}
 	return cfg, nil
+}
+
+// applyTarget sets the server and tokenizer from benchmark.target.
+func applyTarget(cfg *Config, t *chartTarget) {
+	if t == nil {
+		return
+	}
+	if cfg.Server == nil {
+		cfg.Server = defaultsFor[ServerConfig]()
+	}
+	setIf(&cfg.Server.BaseURL, t.BaseURL)
+	setIf(&cfg.Server.ModelName, t.ModelName)
+	if t.ServerType != nil {
+		cfg.Server.Type = ServerType(*t.ServerType)
+	}
+	if t.IgnoreEOS != nil {
+		cfg.Server.IgnoreEOS = ptr(*t.IgnoreEOS)
+	}
+	if t.TokenizerPath != nil {
+		if cfg.Tokenizer == nil {
+			cfg.Tokenizer = &TokenizerConfig{}
+		}
+		cfg.Tokenizer.PretrainedModelNameOrPath = *t.TokenizerPath
+	}
+}
+
+// applyLoad sets the load from benchmark.scenarios.<name>.load; its stages replace
+// the scenario's, its sweep keys merge into the scenario's sweep.
+func applyLoad(load *LoadConfig, l *chartLoad) {
+	if l == nil {
+		return
+	}
+	if l.Type != nil {
+		load.Type = LoadType(*l.Type)
+	}
+	setIf(&load.NumWorkers, l.NumWorkers)
+	if l.Stages != nil {
+		load.Stages = slices.Clone(*l.Stages)
+		if len(load.Stages) == 0 {
+			load.Stages = nil
+		}
+	}
+	s := l.Sweep
+	if s == nil {
+		return
+	}
+	if load.Sweep == nil {
+		load.Sweep = defaultsFor[SweepConfig]()
+	}
+	sw := load.Sweep
+	if s.Type != nil {
+		sw.Type = SweepType(*s.Type)
+	}
+	setIf(&sw.NumRequests, s.NumRequests)
+	setIf(&sw.Timeout, s.Timeout)
+	setIf(&sw.NumStages, s.NumStages)
+	setIf(&sw.StageDuration, s.StageDuration)
+	setIf(&sw.SaturationPercentile, s.SaturationPercentile)
+}
+
+// applyS3 adds the S3 upload at the path the chart builds:
+// <pathPrefix>/<scenario>/<serverType>/<modelName>, empty parts left out.
+func applyS3(cfg *Config, v *chartS3) {
+	bucket, prefix := chartS3Bucket, chartS3PathPrefix
+	setIf(&bucket, v.BucketName)
+	setIf(&prefix, v.PathPrefix)
+	if cfg.Storage == nil {
+		cfg.Storage = defaultsFor[StorageConfig]()
+	}
+	serverType, model := string(chartServerType), chartModelName
+	if cfg.Server != nil {
+		serverType, model = string(cfg.Server.Type), cfg.Server.ModelName
+	}
+	s3 := defaultsFor[S3StorageConfig]()
+	s3.BucketName = bucket
+	var parts []string
+	for _, p := range []string{prefix, cfg.Name, serverType, model} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	s3.Path = strings.Join(parts, "/")
+	cfg.Storage.SimpleStorageService = s3
 }
 
 // overlayDist sets the chart's four distribution keys on d (a new normal distribution

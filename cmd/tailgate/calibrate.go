@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
+	"github.com/tailgate-dev/tailgate/framework/calibration"
 )
 
 // runCalibrate replays a real inference-perf run's workload through a simulated
@@ -37,9 +38,9 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 		return 2
 	}
 	if *fit {
-		return printFit(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed}, *rounds, *replicas, s)
+		return printFit(calibration.Input{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed}, *rounds, *replicas, s)
 	}
-	c, err := mockvllm.Calibrate(mockvllm.CalibrationInput{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed})
+	c, err := calibration.Calibrate(calibration.Input{ReportDir: *dir, ConfigFile: *cfg, Profile: p, Seed: *seed})
 	if err != nil {
 		fmt.Fprintf(s.err, "%v\n", err)
 		return 1
@@ -55,12 +56,12 @@ func runCalibrate(_ context.Context, args []string, s stdio) int {
 
 // printFit runs the tail-model search and prints its progress to stderr and the
 // fitted constants to stdout.
-func printFit(in mockvllm.CalibrationInput, rounds, replicas int, s stdio) int {
+func printFit(in calibration.Input, rounds, replicas int, s stdio) int {
 	if rounds < 1 || replicas < 1 {
 		fmt.Fprintln(s.err, "calibrate: --fit-rounds and --fit-replicas must be >= 1")
 		return 2
 	}
-	f, err := mockvllm.FitNoise(in, rounds, replicas, s.err)
+	f, err := calibration.FitNoise(in, rounds, replicas, s.err)
 	if err != nil {
 		fmt.Fprintf(s.err, "%v\n", err)
 		return 1

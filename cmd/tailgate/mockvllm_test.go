@@ -97,7 +97,7 @@ var _ = Describe("tailgate mock-vllm", func() {
 var _ = Describe("tailgate calibrate", func() {
 	It("prints the stage-by-stage comparison with the real H100 run and passes the bars", func() {
 		var out, errOut bytes.Buffer
-		code := dispatch(context.Background(), []string{"calibrate", "--report", "../../fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100"},
+		code := dispatch(context.Background(), []string{"calibrate", "--report", "../../framework/calibration/testdata/vllm-v0.11-llama3-8b-h100"},
 			stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
 		Expect(code).To(Equal(0), errOut.String())
 		Expect(out.String()).To(MatchRegexp(`\| 3 \| 92\.2 \| 92\.2 \| 92\.2 \| 44\.5ms \|`))
@@ -109,7 +109,7 @@ var _ = Describe("tailgate calibrate", func() {
 
 	It("says MISS and exits 1 when a profile misses a bar", func() {
 		var out, errOut bytes.Buffer
-		code := dispatch(context.Background(), []string{"calibrate", "--profile", "qwen3-8b-h100", "--report", "../../fixtures/mockvllm/testdata/vllm-v0.11-llama3-8b-h100"},
+		code := dispatch(context.Background(), []string{"calibrate", "--profile", "qwen3-8b-h100", "--report", "../../framework/calibration/testdata/vllm-v0.11-llama3-8b-h100"},
 			stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
 		Expect(code).To(Equal(1))
 		Expect(out.String()).To(ContainSubstring("verdict: NOT calibrated"))

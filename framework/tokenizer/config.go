@@ -56,50 +56,18 @@ func componentType(what string, raw json.RawMessage) (string, error) {
 	return c.Type, nil
 }
 
+// parseJSON builds a tokenizer from a tokenizer.json file's bytes.
 func parseJSON(data []byte) (*hfTokenizer, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("tokenizer.json: empty file")
 	}
-	t := &hfTokenizer{}
-	var f fileJSON
-	// Fast path: a BPE file decodes in one pass. Anything else takes the slower path,
-	// whose errors name the component at fault.
-	var fast struct {
-		fileJSON
-		Model bpeJSON `json:"model"`
+	f, model, err := decodeFile(data)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &fast); err == nil && fast.Model.Type == "BPE" {
-		f = fast.fileJSON
-		if t.model, err = buildModel(fast.Model, nil); err != nil {
-			return nil, err
-		}
-	} else {
-		if err := json.Unmarshal(data, &f); err != nil {
-			return nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
-		}
-		if isNull(f.Model) {
-			return nil, errors.New("tokenizer.json: model: missing")
-		}
-		if t.model, err = parseModel(f.Model); err != nil {
-			return nil, err
-		}
-	}
-	var err error
-	if !isNull(f.Normalizer) {
-		if t.norm, err = parseNormalizer("normalizer", f.Normalizer); err != nil {
-			return nil, fmt.Errorf("tokenizer.json: %w", err)
-		}
-	}
-	if !isNull(f.PreTokenizer) {
-		var byteLevel bool
-		if t.pre, byteLevel, err = parsePreTokenizer("pre_tokenizer", f.PreTokenizer, true); err != nil {
-			return nil, fmt.Errorf("tokenizer.json: %w", err)
-		}
-		if byteLevel {
-			if err := t.model.useByteLevel(); err != nil {
-				return nil, fmt.Errorf("tokenizer.json: model: %w", err)
-			}
-		}
+	t := &hfTokenizer{model: model}
+	if err := t.parseInput(f); err != nil {
+		return nil, err
 	}
 	added := make([]*addedToken, 0, len(f.AddedTokens))
 	for i := range f.AddedTokens {
@@ -122,6 +90,52 @@ func parseJSON(data []byte) (*hfTokenizer, error) {
 	}
 	t.finish()
 	return t, nil
+}
+
+// decodeFile decodes the file and builds its model. A BPE file decodes in one pass;
+// anything else takes the slower path, whose errors name the component at fault.
+func decodeFile(data []byte) (fileJSON, *bpeModel, error) {
+	var fast struct {
+		fileJSON
+		Model bpeJSON `json:"model"`
+	}
+	if err := json.Unmarshal(data, &fast); err == nil && fast.Model.Type == "BPE" {
+		m, err := buildModel(fast.Model, nil)
+		return fast.fileJSON, m, err
+	}
+	var f fileJSON
+	if err := json.Unmarshal(data, &f); err != nil {
+		return f, nil, fmt.Errorf("tokenizer.json: malformed JSON (truncated or not a tokenizer.json file): %w", err)
+	}
+	if isNull(f.Model) {
+		return f, nil, errors.New("tokenizer.json: model: missing")
+	}
+	m, err := parseModel(f.Model)
+	return f, m, err
+}
+
+// parseInput sets the normalizer and the pre-tokenizer; a ByteLevel pre-tokenizer
+// hands its byte mapping to the model.
+func (t *hfTokenizer) parseInput(f fileJSON) error {
+	var err error
+	if !isNull(f.Normalizer) {
+		if t.norm, err = parseNormalizer("normalizer", f.Normalizer); err != nil {
+			return fmt.Errorf("tokenizer.json: %w", err)
+		}
+	}
+	if isNull(f.PreTokenizer) {
+		return nil
+	}
+	var byteLevel bool
+	if t.pre, byteLevel, err = parsePreTokenizer("pre_tokenizer", f.PreTokenizer, true); err != nil {
+		return fmt.Errorf("tokenizer.json: %w", err)
+	}
+	if byteLevel {
+		if err := t.model.useByteLevel(); err != nil {
+			return fmt.Errorf("tokenizer.json: model: %w", err)
+		}
+	}
+	return nil
 }
 
 func parseModel(raw json.RawMessage) (*bpeModel, error) {
@@ -185,21 +199,30 @@ func buildModel(j bpeJSON, decodeErr error) (*bpeModel, error) {
 		}
 		m.unkID = id
 	}
+	if err := m.addMerges(merges); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// addMerges fills the merge table, ranked in file order; every token of a merge and
+// its result must be in the vocab.
+func (m *bpeModel) addMerges(merges [][2]string) error {
 	for i, mg := range merges {
 		a, b := mg[0], mg[1]
-		ida, oka := j.Vocab[a]
-		idb, okb := j.Vocab[b]
+		ida, oka := m.vocab[a]
+		idb, okb := m.vocab[b]
 		if !oka || !okb {
-			return nil, fmt.Errorf("tokenizer.json: model: merges[%d] (%q %q): token not in the vocab", i, a, b)
+			return fmt.Errorf("tokenizer.json: model: merges[%d] (%q %q): token not in the vocab", i, a, b)
 		}
 		merged := a + strings.TrimPrefix(b, m.contPrefix)
-		idm, ok := j.Vocab[merged]
+		idm, ok := m.vocab[merged]
 		if !ok {
-			return nil, fmt.Errorf("tokenizer.json: model: merges[%d]: merged token %q is not in the vocab", i, merged)
+			return fmt.Errorf("tokenizer.json: model: merges[%d]: merged token %q is not in the vocab", i, merged)
 		}
 		m.merges.put(int32(ida), int32(idb), mergeRule{rank: int32(i), id: int32(idm)})
 	}
-	return m, nil
+	return nil
 }
 
 // parseMerges reads the merges list in either spelling: "a b" strings (older files) or
@@ -313,23 +336,46 @@ func parseNormalizer(what string, raw json.RawMessage) (normalizer, error) {
 		}
 		return replaceNorm{*j.Pattern.String, j.Content}, nil
 	case "Sequence":
-		var j struct {
-			Normalizers []json.RawMessage `json:"normalizers"`
+		seq, err := parseSequence(what, raw, "normalizers", parseNormalizer)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var seq normSequence
-		for i, r := range j.Normalizers {
-			n, err := parseNormalizer(fmt.Sprintf("%s.normalizers[%d]", what, i), r)
-			if err != nil {
-				return nil, err
-			}
-			seq = append(seq, n)
-		}
-		return seq, nil
+		return normSequence(seq), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported type %q (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, Sequence)", what, typ)
+}
+
+// sequenceItems returns the components listed under key in a Sequence component.
+func sequenceItems(what string, raw json.RawMessage, key string) ([]json.RawMessage, error) {
+	var j map[string]json.RawMessage
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, fmt.Errorf("%s (Sequence): %w", what, err)
+	}
+	if list, ok := j[key]; ok && string(list) != "null" {
+		if err := json.Unmarshal(list, &items); err != nil {
+			return nil, fmt.Errorf("%s (Sequence): %s: %w", what, key, err)
+		}
+	}
+	return items, nil
+}
+
+// parseSequence parses each component listed under key in a Sequence component, naming
+// each one what.key[i] in errors.
+func parseSequence[T any](what string, raw json.RawMessage, key string, parse func(string, json.RawMessage) (T, error)) ([]T, error) {
+	items, err := sequenceItems(what, raw, key)
+	if err != nil {
+		return nil, err
+	}
+	var seq []T
+	for i, r := range items {
+		v, err := parse(fmt.Sprintf("%s.%s[%d]", what, key, i), r)
+		if err != nil {
+			return nil, err
+		}
+		seq = append(seq, v)
+	}
+	return seq, nil
 }
 
 type patternJSON struct {
@@ -346,69 +392,22 @@ func parsePreTokenizer(what string, raw json.RawMessage, last bool) (preTokenize
 	}
 	switch typ {
 	case "Sequence":
-		var j struct {
-			Pretokenizers []json.RawMessage `json:"pretokenizers"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, false, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var seq preSequence
-		byteLevel := false
-		for i, r := range j.Pretokenizers {
-			p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(j.Pretokenizers)-1)
-			if err != nil {
-				return nil, false, err
-			}
-			byteLevel = byteLevel || bl
-			if p != nil {
-				seq = append(seq, p)
-			}
-		}
-		if len(seq) == 1 {
-			return seq[0], byteLevel, nil
-		}
-		return seq, byteLevel, nil
+		return parsePreSequence(what, raw, last)
 	case "Split":
-		var j struct {
-			Pattern  patternJSON `json:"pattern"`
-			Behavior string      `json:"behavior"`
-			Invert   bool        `json:"invert"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, false, fmt.Errorf("%s (Split): %w", what, err)
-		}
-		b, err := parseBehavior(j.Behavior)
+		p, err := parseSplitPre(raw)
 		if err != nil {
 			return nil, false, fmt.Errorf("%s (Split): %w", what, err)
-		}
-		p := &splitPre{behavior: b, invert: j.Invert}
-		switch {
-		case j.Pattern.Regex != nil:
-			p.find, p.full, err = compileSplitRegex(*j.Pattern.Regex)
-			if err != nil {
-				return nil, false, fmt.Errorf("%s (Split): %w", what, err)
-			}
-		case j.Pattern.String != nil:
-			p.find = literalFinder(*j.Pattern.String)
-		default:
-			return nil, false, fmt.Errorf("%s (Split): missing pattern (String or Regex)", what)
 		}
 		return p, false, nil
 	case "ByteLevel":
 		if !last {
 			return nil, false, fmt.Errorf("%s: a ByteLevel pre-tokenizer followed by other pre-tokenizers is not supported", what)
 		}
-		j := struct {
-			AddPrefixSpace bool `json:"add_prefix_space"`
-			UseRegex       bool `json:"use_regex"`
-		}{UseRegex: true}
-		if err := json.Unmarshal(raw, &j); err != nil {
+		p, err := parseByteLevelPre(raw)
+		if err != nil {
 			return nil, false, fmt.Errorf("%s (ByteLevel): %w", what, err)
 		}
-		if !j.AddPrefixSpace && !j.UseRegex {
-			return nil, true, nil // the mapping alone: done by the model
-		}
-		return &byteLevelPre{addPrefixSpace: j.AddPrefixSpace, useRegex: j.UseRegex}, true, nil
+		return p, true, nil
 	case "Digits":
 		var j struct {
 			Individual bool `json:"individual_digits"`
@@ -429,6 +428,74 @@ func parsePreTokenizer(what string, raw json.RawMessage, last bool) (preTokenize
 		return whitespaceSplitPre{}, false, nil
 	}
 	return nil, false, fmt.Errorf("%s: unsupported type %q (supported: Sequence, Split, ByteLevel, Digits, Metaspace, Whitespace, WhitespaceSplit)", what, typ)
+}
+
+// parsePreSequence builds a Sequence pre-tokenizer; a sequence of one is that one.
+func parsePreSequence(what string, raw json.RawMessage, last bool) (preTokenizer, bool, error) {
+	items, err := sequenceItems(what, raw, "pretokenizers")
+	if err != nil {
+		return nil, false, err
+	}
+	var seq preSequence
+	byteLevel := false
+	for i, r := range items {
+		p, bl, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", what, i), r, last && i == len(items)-1)
+		if err != nil {
+			return nil, false, err
+		}
+		byteLevel = byteLevel || bl
+		if p != nil {
+			seq = append(seq, p)
+		}
+	}
+	if len(seq) == 1 {
+		return seq[0], byteLevel, nil
+	}
+	return seq, byteLevel, nil
+}
+
+// parseSplitPre builds a Split pre-tokenizer on a regex or a literal pattern.
+func parseSplitPre(raw json.RawMessage) (*splitPre, error) {
+	var j struct {
+		Pattern  patternJSON `json:"pattern"`
+		Behavior string      `json:"behavior"`
+		Invert   bool        `json:"invert"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, err
+	}
+	b, err := parseBehavior(j.Behavior)
+	if err != nil {
+		return nil, err
+	}
+	p := &splitPre{behavior: b, invert: j.Invert}
+	switch {
+	case j.Pattern.Regex != nil:
+		if p.find, p.full, err = compileSplitRegex(*j.Pattern.Regex); err != nil {
+			return nil, err
+		}
+	case j.Pattern.String != nil:
+		p.find = literalFinder(*j.Pattern.String)
+	default:
+		return nil, errors.New("missing pattern (String or Regex)")
+	}
+	return p, nil
+}
+
+// parseByteLevelPre builds a ByteLevel pre-tokenizer, or nil when it only maps bytes
+// (the model does that).
+func parseByteLevelPre(raw json.RawMessage) (preTokenizer, error) {
+	j := struct {
+		AddPrefixSpace bool `json:"add_prefix_space"`
+		UseRegex       bool `json:"use_regex"`
+	}{UseRegex: true}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, err
+	}
+	if !j.AddPrefixSpace && !j.UseRegex {
+		return nil, nil // the mapping alone: done by the model
+	}
+	return &byteLevelPre{addPrefixSpace: j.AddPrefixSpace, useRegex: j.UseRegex}, nil
 }
 
 type metaspaceOpts struct {
@@ -468,101 +535,123 @@ func parseMetaspace(raw json.RawMessage) (metaspaceOpts, error) {
 	return o, nil
 }
 
+// parsePostProcessor reads the special tokens a post-processor puts around a single
+// sequence.
 func parsePostProcessor(what string, raw json.RawMessage) (postProcessor, error) {
 	typ, err := componentType(what, raw)
 	if err != nil {
 		return postProcessor{}, err
 	}
+	var p postProcessor
 	switch typ {
 	case "ByteLevel":
 		return postProcessor{}, nil
 	case "Sequence":
-		var j struct {
-			Processors []json.RawMessage `json:"processors"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return postProcessor{}, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var out postProcessor
-		for i, r := range j.Processors {
-			p, err := parsePostProcessor(fmt.Sprintf("%s.processors[%d]", what, i), r)
-			if err != nil {
-				return postProcessor{}, err
-			}
-			out.prefix = append(append([]int(nil), p.prefix...), out.prefix...)
-			out.suffix = append(out.suffix, p.suffix...)
-		}
-		return out, nil
+		return parsePostSequence(what, raw)
 	case "TemplateProcessing":
-		var j struct {
-			Single []struct {
-				SpecialToken *struct {
-					ID string `json:"id"`
-				} `json:"SpecialToken"`
-				Sequence *struct {
-					ID string `json:"id"`
-				} `json:"Sequence"`
-			} `json:"single"`
-			SpecialTokens map[string]struct {
-				IDs []int `json:"ids"`
-			} `json:"special_tokens"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): %w", what, err)
-		}
-		var out postProcessor
-		seen := false
-		for i, item := range j.Single {
-			switch {
-			case item.Sequence != nil:
-				if seen {
-					return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: the sequence appears twice", what, i)
-				}
-				seen = true
-			case item.SpecialToken != nil:
-				st, ok := j.SpecialTokens[item.SpecialToken.ID]
-				if !ok {
-					return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: special token %q missing from special_tokens", what, i, item.SpecialToken.ID)
-				}
-				if seen {
-					out.suffix = append(out.suffix, st.IDs...)
-				} else {
-					out.prefix = append(out.prefix, st.IDs...)
-				}
-			default:
-				return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single[%d]: want SpecialToken or Sequence", what, i)
-			}
-		}
-		if !seen {
-			return postProcessor{}, fmt.Errorf("%s (TemplateProcessing): single has no Sequence", what)
-		}
-		return out, nil
+		p, err = parseTemplateProcessing(raw)
 	case "RobertaProcessing", "BertProcessing":
-		var j struct {
-			Sep []json.RawMessage `json:"sep"`
-			Cls []json.RawMessage `json:"cls"`
-		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return postProcessor{}, fmt.Errorf("%s (%s): %w", what, typ, err)
-		}
-		get := func(name string, v []json.RawMessage) (int, error) {
-			var id int
-			if len(v) != 2 || json.Unmarshal(v[1], &id) != nil {
-				return 0, fmt.Errorf("%s (%s): %s must be [token, id]", what, typ, name)
-			}
-			return id, nil
-		}
-		cls, err := get("cls", j.Cls)
-		if err != nil {
-			return postProcessor{}, err
-		}
-		sep, err := get("sep", j.Sep)
-		if err != nil {
-			return postProcessor{}, err
-		}
-		return postProcessor{prefix: []int{cls}, suffix: []int{sep}}, nil
+		p, err = parseClsSep(raw)
+	default:
+		return postProcessor{}, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence)", what, typ)
 	}
-	return postProcessor{}, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence)", what, typ)
+	if err != nil {
+		return postProcessor{}, fmt.Errorf("%s (%s): %w", what, typ, err)
+	}
+	return p, nil
+}
+
+// parsePostSequence chains post-processors: the later ones wrap the earlier ones.
+func parsePostSequence(what string, raw json.RawMessage) (postProcessor, error) {
+	items, err := sequenceItems(what, raw, "processors")
+	if err != nil {
+		return postProcessor{}, err
+	}
+	var out postProcessor
+	for i, r := range items {
+		p, err := parsePostProcessor(fmt.Sprintf("%s.processors[%d]", what, i), r)
+		if err != nil {
+			return postProcessor{}, err
+		}
+		out.prefix = append(append([]int(nil), p.prefix...), out.prefix...)
+		out.suffix = append(out.suffix, p.suffix...)
+	}
+	return out, nil
+}
+
+// parseTemplateProcessing reads the single-sequence template: the special tokens
+// before the sequence are the prefix, those after it the suffix.
+func parseTemplateProcessing(raw json.RawMessage) (postProcessor, error) {
+	var j struct {
+		Single []struct {
+			SpecialToken *struct {
+				ID string `json:"id"`
+			} `json:"SpecialToken"`
+			Sequence *struct {
+				ID string `json:"id"`
+			} `json:"Sequence"`
+		} `json:"single"`
+		SpecialTokens map[string]struct {
+			IDs []int `json:"ids"`
+		} `json:"special_tokens"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return postProcessor{}, err
+	}
+	var out postProcessor
+	seen := false
+	for i, item := range j.Single {
+		switch {
+		case item.Sequence != nil:
+			if seen {
+				return postProcessor{}, fmt.Errorf("single[%d]: the sequence appears twice", i)
+			}
+			seen = true
+		case item.SpecialToken != nil:
+			st, ok := j.SpecialTokens[item.SpecialToken.ID]
+			if !ok {
+				return postProcessor{}, fmt.Errorf("single[%d]: special token %q missing from special_tokens", i, item.SpecialToken.ID)
+			}
+			if seen {
+				out.suffix = append(out.suffix, st.IDs...)
+			} else {
+				out.prefix = append(out.prefix, st.IDs...)
+			}
+		default:
+			return postProcessor{}, fmt.Errorf("single[%d]: want SpecialToken or Sequence", i)
+		}
+	}
+	if !seen {
+		return postProcessor{}, errors.New("single has no Sequence")
+	}
+	return out, nil
+}
+
+// parseClsSep reads a RobertaProcessing or BertProcessing: cls before, sep after.
+func parseClsSep(raw json.RawMessage) (postProcessor, error) {
+	var j struct {
+		Sep []json.RawMessage `json:"sep"`
+		Cls []json.RawMessage `json:"cls"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return postProcessor{}, err
+	}
+	get := func(name string, v []json.RawMessage) (int, error) {
+		var id int
+		if len(v) != 2 || json.Unmarshal(v[1], &id) != nil {
+			return 0, fmt.Errorf("%s must be [token, id]", name)
+		}
+		return id, nil
+	}
+	cls, err := get("cls", j.Cls)
+	if err != nil {
+		return postProcessor{}, err
+	}
+	sep, err := get("sep", j.Sep)
+	if err != nil {
+		return postProcessor{}, err
+	}
+	return postProcessor{prefix: []int{cls}, suffix: []int{sep}}, nil
 }
 
 func parseDecoder(what string, raw json.RawMessage) (decoder, error) {
@@ -615,21 +704,11 @@ func parseDecoder(what string, raw json.RawMessage) (decoder, error) {
 		}
 		return bpeDec{j.Suffix}, nil
 	case "Sequence":
-		var j struct {
-			Decoders []json.RawMessage `json:"decoders"`
+		seq, err := parseSequence(what, raw, "decoders", parseDecoder)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(raw, &j); err != nil {
-			return nil, fmt.Errorf("%s (Sequence): %w", what, err)
-		}
-		var seq decSequence
-		for i, r := range j.Decoders {
-			d, err := parseDecoder(fmt.Sprintf("%s.decoders[%d]", what, i), r)
-			if err != nil {
-				return nil, err
-			}
-			seq = append(seq, d)
-		}
-		return seq, nil
+		return decSequence(seq), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported type %q (supported: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence)", what, typ)
 }
