@@ -52,13 +52,27 @@ const (
 	FailedRequestLatency Metric = "failures.request_latency"
 )
 
-// LatencyMetrics lists the per-success latency metrics in report order.
-func LatencyMetrics() []Metric { return []Metric{RequestLatency, NTPOT, TPOT, TTFT, ITL} }
+// The throughput figures of a stage, per second over the stage window.
+const (
+	// InputTokensPerSec is prompt tokens of successful requests per second.
+	InputTokensPerSec Metric = "input_tokens_per_sec"
+	// OutputTokensPerSec is output tokens of successful requests per second.
+	OutputTokensPerSec Metric = "output_tokens_per_sec"
+	// TotalTokensPerSec is prompt plus output tokens per second.
+	TotalTokensPerSec Metric = "total_tokens_per_sec"
+	// RequestsPerSec is successful requests per second.
+	RequestsPerSec Metric = "requests_per_sec"
+)
 
-// MetricKind reports whether a metric is measured in seconds or in tokens.
+// LatencyMetrics lists the per-success latency metrics of inference-perf's
+// successes.latency block, in display order.
+func LatencyMetrics() []Metric {
+	return metricsWhere(func(i MetricInfo) bool { return i.Section == SectionLatency })
+}
+
+// MetricKind reports whether a metric's histogram records seconds or tokens.
 func MetricKind(m Metric) Kind {
-	switch m {
-	case PromptTokens, OutputTokens, OutputLen:
+	if m.Info().Quantity == QuantityCount {
 		return KindTokens
 	}
 	return KindSeconds

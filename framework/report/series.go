@@ -13,7 +13,9 @@ import (
 )
 
 // SeriesMetrics are the latency metrics a time series follows (P50 and P99 per interval).
-func SeriesMetrics() []Metric { return []Metric{TTFT, ITL, RequestLatency} }
+func SeriesMetrics() []Metric {
+	return metricsWhere(func(i MetricInfo) bool { return i.OverTime })
+}
 
 // SeriesPoint is one interval of a stage's time series.
 type SeriesPoint struct {
@@ -99,7 +101,7 @@ func (r *Report) WriteTimeline(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"stage", "t", "req/s asked", "req/s sent", "in flight", "done", "errors"}
 	for _, m := range SeriesMetrics() {
-		head = append(head, shortName(m)+" p50", shortName(m)+" p99")
+		head = append(head, m.Info().Column+" p50", m.Info().Column+" p99")
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, p := range pts {
@@ -146,13 +148,6 @@ func sourceName(r *Report) string {
 	return "the report"
 }
 
-// shortName is the column name of a metric: TTFT, ITL, latency.
-func shortName(m Metric) string {
-	if n, ok := metricNames[m]; ok {
-		return n.short
-	}
-	return string(m)
-}
 
 // PercentilesJSON answers the percentiles ps of every distribution of the
 // summary and each stage, as {"summary": {metric: {"count": n, "p99.99": v}},

@@ -1,0 +1,205 @@
+package report
+
+import "slices"
+
+// Quantity says what sort of figure a metric is.
+type Quantity int
+
+const (
+	// QuantityLatency is a duration per request (or per token gap), in seconds.
+	QuantityLatency Quantity = iota
+	// QuantityCount is a number of tokens per request.
+	QuantityCount
+	// QuantityRate is a figure per second over a stage window (throughput).
+	QuantityRate
+)
+
+// String names the quantity as the registry's documentation does.
+func (q Quantity) String() string {
+	switch q {
+	case QuantityCount:
+		return "count"
+	case QuantityRate:
+		return "rate"
+	}
+	return "latency"
+}
+
+// Where a metric's STATS block sits in a lifecycle report file, for the
+// metrics the codec reads and writes from the registry alone.
+const (
+	// SectionLatency is inference-perf's successes.latency block.
+	SectionLatency = "successes.latency"
+	// SectionFromSchedule is tailgate's own tailgate.latency_from_schedule block.
+	SectionFromSchedule = "tailgate.latency_from_schedule"
+	// SectionThroughput is inference-perf's successes.throughput block (rates).
+	SectionThroughput = "successes.throughput"
+)
+
+// MetricInfo is one entry of the metric registry: everything the codec,
+// the SLA parser, goodput, scenario validation, the matchers and the
+// renderers need to know about a metric.
+type MetricInfo struct {
+	// Metric is the metric's name in report files (inference-perf's key) and its identity.
+	Metric Metric
+	// Key is the short name SLA files, goodput constraints and attainment figures use ("ttft").
+	Key string
+	// Aliases are further names an SLA file (and a report file's goodput block) may use.
+	Aliases []string
+	// Name is the display name in promise names and messages ("TTFT", "request latency").
+	Name string
+	// Column is the header of the metric's column in tables ("latency").
+	Column string
+	// Title is the long name in chart titles ("Time to first token").
+	Title string
+	// Unit is the unit of a value: "s", "tokens", "requests/s" or "tokens/s".
+	Unit string
+	// Quantity says whether it is a latency, a token count or a rate.
+	Quantity Quantity
+	// Goodput is true when report.goodput.constraints may constrain it.
+	Goodput bool
+	// Streaming is true when it is measured only on streamed responses.
+	Streaming bool
+	// FromSchedule is true when it is measured from the scheduled send time,
+	// which only the native engine knows.
+	FromSchedule bool
+	// Native is true when the native engine records it for every request
+	// (and keeps it per timeline interval).
+	Native bool
+	// Section is where the codec reads and writes it (see the Section*
+	// constants); empty when the codec places it by hand.
+	Section string
+	// Table is true when the text, Markdown and HTML tables show it.
+	Table bool
+	// OverTime is true when summaries follow it over time (P50 and P99 per interval).
+	OverTime bool
+
+	throughput func(*Throughput) *float64 // the Throughput field of a rate
+}
+
+// Names lists every name an SLA file may give the metric: the key, the
+// report-file name and the aliases.
+func (i MetricInfo) Names() []string {
+	return append([]string{i.Key, string(i.Metric)}, i.Aliases...)
+}
+
+// Rate returns the value of a rate metric in tp; ok is false for other metrics.
+func (i MetricInfo) Rate(tp Throughput) (v float64, ok bool) {
+	if i.throughput == nil {
+		return 0, false
+	}
+	return *i.throughput(&tp), true
+}
+
+// setRate stores v as the rate metric's figure in tp; other metrics are ignored.
+func (i MetricInfo) setRate(tp *Throughput, v float64) {
+	if i.throughput != nil {
+		*i.throughput(tp) = v
+	}
+}
+
+// Metrics returns the metric registry in display order. Adding a metric is
+// one entry here plus the line of the runner that records it.
+func Metrics() []MetricInfo {
+	const s, tok = "s", "tokens"
+	return []MetricInfo{
+		{Metric: TTFT, Key: "ttft", Name: "TTFT", Column: "TTFT", Title: "Time to first token",
+			Unit: s, Goodput: true, Streaming: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
+		{Metric: ITL, Key: "itl", Name: "ITL", Column: "ITL", Title: "Inter-token latency",
+			Unit: s, Goodput: true, Streaming: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
+		{Metric: TPOT, Key: "tpot", Name: "TPOT", Column: "TPOT", Title: "Time per output token",
+			Unit: s, Goodput: true, Streaming: true, Native: true, Section: SectionLatency, Table: true},
+		{Metric: NTPOT, Key: "ntpot", Name: "NTPOT", Column: "NTPOT", Title: "Normalized time per output token",
+			Unit: s, Goodput: true, Native: true, Section: SectionLatency, Table: true},
+		{Metric: RequestLatency, Key: "request_latency", Aliases: []string{"e2e", "e2e_latency", "latency"},
+			Name: "request latency", Column: "latency", Title: "Request latency",
+			Unit: s, Goodput: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
+		{Metric: ScheduleDelay, Key: "schedule_delay", Name: "schedule delay", Column: "schedule delay", Title: "Schedule delay",
+			Unit: s, Native: true, Table: true},
+		{Metric: TTFTFromSchedule, Key: "ttft_from_schedule", Name: "TTFT from schedule", Column: "TTFT from schedule",
+			Title: "TTFT from the scheduled send", Unit: s, Streaming: true, FromSchedule: true, Native: true,
+			Section: SectionFromSchedule, Table: true},
+		{Metric: RequestLatencyFromSchedule, Key: "request_latency_from_schedule", Name: "request latency from schedule",
+			Column: "latency from schedule", Title: "Request latency from the scheduled send", Unit: s, FromSchedule: true,
+			Native: true, Section: SectionFromSchedule, Table: true},
+		{Metric: PromptTokens, Key: "prompt_tokens", Name: "prompt tokens", Column: "prompt tokens", Title: "Prompt tokens",
+			Unit: tok, Quantity: QuantityCount, Native: true, Table: true},
+		{Metric: OutputTokens, Key: "output_tokens", Name: "output tokens", Column: "output tokens", Title: "Output tokens",
+			Unit: tok, Quantity: QuantityCount, Native: true, Table: true},
+		{Metric: OutputLen, Key: "output_len", Name: "output length", Column: "output length", Title: "Client-tokenized output length",
+			Unit: tok, Quantity: QuantityCount},
+		{Metric: FailedRequestLatency, Key: "failed_request_latency", Name: "failed request latency", Column: "failed latency",
+			Title: "Latency of failed requests", Unit: s, Native: true},
+		rateMetric(InputTokensPerSec, "input tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.InputTokensPerSec }),
+		rateMetric(OutputTokensPerSec, "output tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.OutputTokensPerSec }),
+		rateMetric(TotalTokensPerSec, "total tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.TotalTokensPerSec }),
+		rateMetric(RequestsPerSec, "requests per second", "requests/s", func(t *Throughput) *float64 { return &t.RequestsPerSec }),
+	}
+}
+
+func rateMetric(m Metric, name, unit string, field func(*Throughput) *float64) MetricInfo {
+	return MetricInfo{Metric: m, Key: string(m), Name: name, Column: name, Title: name, Unit: unit,
+		Quantity: QuantityRate, Section: SectionThroughput, throughput: field}
+}
+
+// Info returns m's registry entry. An unregistered metric gets an entry
+// naming it by its own spelling, as a latency without any other property.
+func (m Metric) Info() MetricInfo {
+	for _, i := range Metrics() {
+		if i.Metric == m {
+			return i
+		}
+	}
+	return MetricInfo{Metric: m, Key: string(m), Name: string(m), Column: string(m), Title: string(m), Unit: "s"}
+}
+
+// LookupMetric finds a metric by any of its names: the key ("ttft"), the
+// report-file name ("time_to_first_token") or an alias ("e2e").
+func LookupMetric(name string) (MetricInfo, bool) {
+	for _, i := range Metrics() {
+		if slices.Contains(i.Names(), name) {
+			return i, true
+		}
+	}
+	return MetricInfo{}, false
+}
+
+// MetricsWhere returns the registry entries for which keep is true, in display order.
+func MetricsWhere(keep func(MetricInfo) bool) []MetricInfo {
+	var out []MetricInfo
+	for _, i := range Metrics() {
+		if keep(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// metricsWhere is MetricsWhere as the metrics alone.
+func metricsWhere(keep func(MetricInfo) bool) []Metric {
+	var out []Metric
+	for _, i := range MetricsWhere(keep) {
+		out = append(out, i.Metric)
+	}
+	return out
+}
+
+// GoodputKeys lists the keys report.goodput.constraints accepts, in display order.
+func GoodputKeys() []string {
+	var out []string
+	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Goodput }) {
+		out = append(out, i.Key)
+	}
+	return out
+}
+
+// GoodputMetric returns the metric a goodput constraint or attainment key
+// names (its key, report-file name or alias); ok is false when goodput may
+// not constrain it.
+func GoodputMetric(key string) (Metric, bool) {
+	i, ok := LookupMetric(key)
+	if !ok || !i.Goodput {
+		return "", false
+	}
+	return i.Metric, true
+}
