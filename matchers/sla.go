@@ -41,10 +41,11 @@ import (
 //	  max_in_flight_limit_hits: 0
 //	  allow_partial: false
 //
-// Latency metric keys are the inference-perf names or ttft, itl, tpot,
-// ntpot, request_latency (e2e), ttft_from_schedule,
-// request_latency_from_schedule, schedule_delay; percentile keys are p50
-// (or median), p90, p95, p99, p99.9 or any pNN.
+// Latency metric keys are those of the metric registry (report.Metrics
+// entries with SLA set): ttft, itl, tpot, ntpot, request_latency (e2e),
+// schedule_delay, ttft_from_schedule, request_latency_from_schedule, or
+// their inference-perf names; percentile keys are p50 (or median), p90,
+// p95, p99, p99.9 or any pNN.
 type SLA struct {
 	// Source is the file the SLA came from.
 	Source string
@@ -108,23 +109,6 @@ type Promise struct {
 	Matcher types.GomegaMatcher
 }
 
-var metricAliases = map[string]report.Metric{
-	"ttft": report.TTFT, string(report.TTFT): report.TTFT,
-	"itl": report.ITL, string(report.ITL): report.ITL,
-	"tpot": report.TPOT, string(report.TPOT): report.TPOT,
-	"ntpot": report.NTPOT, string(report.NTPOT): report.NTPOT,
-	"e2e": report.RequestLatency, "e2e_latency": report.RequestLatency, string(report.RequestLatency): report.RequestLatency,
-	"ttft_from_schedule": report.TTFTFromSchedule, string(report.TTFTFromSchedule): report.TTFTFromSchedule,
-	string(report.RequestLatencyFromSchedule): report.RequestLatencyFromSchedule,
-	string(report.ScheduleDelay):              report.ScheduleDelay,
-}
-
-var shortNames = map[report.Metric]string{
-	report.TTFT: "TTFT", report.ITL: "ITL", report.TPOT: "TPOT", report.NTPOT: "NTPOT",
-	report.RequestLatency: "request latency", report.TTFTFromSchedule: "TTFT from schedule",
-	report.RequestLatencyFromSchedule: "request latency from schedule", report.ScheduleDelay: "schedule delay",
-}
-
 // LoadSLA reads and validates an SLA file. Unknown keys, wrong types,
 // durations without a unit and an SLA with no promise are errors naming the
 // file, line and key.
@@ -181,7 +165,7 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 			p.eachKey(n, path, func(k, v *yaml.Node, kpath string) {
 				t := ThroughputMetric(k.Value)
 				if _, ok := t.of(report.Throughput{}); !ok {
-					p.fail(k, kpath, "unknown throughput figure %q; known: requests_per_sec, input_tokens_per_sec, output_tokens_per_sec, total_tokens_per_sec", k.Value)
+					p.fail(k, kpath, "unknown throughput figure %q; known: %s", k.Value, throughputKeys())
 					return
 				}
 				sla.Throughput = append(sla.Throughput, ThroughputPromise{Metric: t, Min: p.nonNegative(v, kpath), Line: k.Line})
@@ -439,13 +423,6 @@ func (s SLA) Promises() []Promise {
 	sort.SliceStable(rest, func(i, j int) bool { return rest[i].Line < rest[j].Line })
 	out = append(out, rest...)
 	return append(out, s.RegressionPromises("")...)
-}
-
-func shortName(m report.Metric) string {
-	if n, ok := shortNames[m]; ok {
-		return n
-	}
-	return string(m)
 }
 
 // SLAMatcher is the matcher MeetSLA returns.

@@ -60,6 +60,8 @@ type MetricInfo struct {
 	Goodput bool
 	// Streaming is true when it is measured only on streamed responses.
 	Streaming bool
+	// SLA is true when an SLA file's latency block may bound its percentiles.
+	SLA bool
 	// FromSchedule is true when it is measured from the scheduled send time,
 	// which only the native engine knows.
 	FromSchedule bool
@@ -104,24 +106,24 @@ func Metrics() []MetricInfo {
 	const s, tok = "s", "tokens"
 	return []MetricInfo{
 		{Metric: TTFT, Key: "ttft", Name: "TTFT", Column: "TTFT", Title: "Time to first token",
-			Unit: s, Goodput: true, Streaming: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
+			Unit: s, Goodput: true, Streaming: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
 		{Metric: ITL, Key: "itl", Name: "ITL", Column: "ITL", Title: "Inter-token latency",
-			Unit: s, Goodput: true, Streaming: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
+			Unit: s, Goodput: true, Streaming: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
 		{Metric: TPOT, Key: "tpot", Name: "TPOT", Column: "TPOT", Title: "Time per output token",
-			Unit: s, Goodput: true, Streaming: true, Native: true, Section: SectionLatency, Table: true},
+			Unit: s, Goodput: true, Streaming: true, SLA: true, Native: true, Section: SectionLatency, Table: true},
 		{Metric: NTPOT, Key: "ntpot", Name: "NTPOT", Column: "NTPOT", Title: "Normalized time per output token",
-			Unit: s, Goodput: true, Native: true, Section: SectionLatency, Table: true},
+			Unit: s, Goodput: true, SLA: true, Native: true, Section: SectionLatency, Table: true},
 		{Metric: RequestLatency, Key: "request_latency", Aliases: []string{"e2e", "e2e_latency", "latency"},
 			Name: "request latency", Column: "latency", Title: "Request latency",
-			Unit: s, Goodput: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
+			Unit: s, Goodput: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
 		{Metric: ScheduleDelay, Key: "schedule_delay", Name: "schedule delay", Column: "schedule delay", Title: "Schedule delay",
-			Unit: s, Native: true, Table: true},
+			Unit: s, SLA: true, Native: true, Table: true},
 		{Metric: TTFTFromSchedule, Key: "ttft_from_schedule", Name: "TTFT from schedule", Column: "TTFT from schedule",
-			Title: "TTFT from the scheduled send", Unit: s, Streaming: true, FromSchedule: true, Native: true,
+			Title: "TTFT from the scheduled send", Unit: s, Streaming: true, FromSchedule: true, SLA: true, Native: true,
 			Section: SectionFromSchedule, Table: true},
 		{Metric: RequestLatencyFromSchedule, Key: "request_latency_from_schedule", Name: "request latency from schedule",
 			Column: "latency from schedule", Title: "Request latency from the scheduled send", Unit: s, FromSchedule: true,
-			Native: true, Section: SectionFromSchedule, Table: true},
+			SLA: true, Native: true, Section: SectionFromSchedule, Table: true},
 		{Metric: PromptTokens, Key: "prompt_tokens", Name: "prompt tokens", Column: "prompt tokens", Title: "Prompt tokens",
 			Unit: tok, Quantity: QuantityCount, Native: true, Table: true},
 		{Metric: OutputTokens, Key: "output_tokens", Name: "output tokens", Column: "output tokens", Title: "Output tokens",
@@ -184,14 +186,17 @@ func metricsWhere(keep func(MetricInfo) bool) []Metric {
 	return out
 }
 
-// GoodputKeys lists the keys report.goodput.constraints accepts, in display order.
-func GoodputKeys() []string {
+// MetricKeys returns the keys of the registry entries for which keep is true, in display order.
+func MetricKeys(keep func(MetricInfo) bool) []string {
 	var out []string
-	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Goodput }) {
+	for _, i := range MetricsWhere(keep) {
 		out = append(out, i.Key)
 	}
 	return out
 }
+
+// GoodputKeys lists the keys report.goodput.constraints accepts, in display order.
+func GoodputKeys() []string { return MetricKeys(func(i MetricInfo) bool { return i.Goodput }) }
 
 // GoodputMetric returns the metric a goodput constraint or attainment key
 // names (its key, report-file name or alias); ok is false when goodput may
