@@ -381,7 +381,7 @@ func schemaOf(hasByLabel bool, f promptFields, hasBenchTime bool) string {
 func (p *parser) loadSummary(load map[string]any, st *Stage) {
 	const lp = "load_summary."
 	st.Requests, _ = p.count(load, "count", lp)
-	st.put(ScheduleDelay, p.stats(load, "schedule_delay", lp, st.Requests))
+	p.section(load, SectionLoad, st, st.Requests)
 	if f, ok := p.num(load, "send_duration", lp); ok {
 		st.SendDuration = secs(f)
 	}
@@ -403,7 +403,7 @@ func (p *parser) successes(succ map[string]any, st *Stage) promptFields {
 	}
 	if tp := p.obj(succ, "throughput", sp); tp != nil {
 		for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == SectionThroughput }) {
-			v, _ := p.num(tp, string(i.Metric), SectionThroughput+".")
+			v, _ := p.num(tp, i.FileKey(), SectionThroughput+".")
 			i.setRate(&st.Throughput, v)
 		}
 	}
@@ -419,7 +419,7 @@ func (p *parser) successes(succ map[string]any, st *Stage) promptFields {
 // block at path, each with sample count n.
 func (p *parser) section(block map[string]any, path string, st *Stage, n int64) {
 	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == path }) {
-		st.put(i.Metric, p.stats(block, string(i.Metric), path+".", n))
+		st.put(i.Metric, p.stats(block, i.FileKey(), path+".", n))
 	}
 }
 
@@ -461,7 +461,7 @@ func (p *parser) tokens(succ map[string]any, st *Stage) promptFields {
 func (p *parser) failures(fail map[string]any, st *Stage) (hasByLabel bool) {
 	const fp = "failures."
 	st.Failures, _ = p.count(fail, "count", fp)
-	st.put(FailedRequestLatency, p.stats(fail, "request_latency", fp, st.Failures))
+	p.section(fail, SectionFailures, st, st.Failures)
 	bl := p.obj(fail, "by_label", fp)
 	if bl == nil {
 		_, present := fail["by_label"]
@@ -523,8 +523,8 @@ func (p *parser) goodput(g map[string]any, path string) *Goodput {
 // request_latency or an alias such as e2e) to its metric; a key the
 // registry does not know stays as spelled.
 func attainmentMetric(k string) Metric {
-	if m, ok := GoodputMetric(k); ok {
-		return m
+	if i, ok := LookupMetric(k); ok && i.Goodput {
+		return i.Metric
 	}
 	return Metric(k)
 }

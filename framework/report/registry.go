@@ -1,6 +1,9 @@
 package report
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Quantity says what sort of figure a metric is.
 type Quantity int
@@ -34,6 +37,10 @@ const (
 	SectionFromSchedule = "tailgate.latency_from_schedule"
 	// SectionThroughput is inference-perf's successes.throughput block (rates).
 	SectionThroughput = "successes.throughput"
+	// SectionLoad is inference-perf's load_summary block.
+	SectionLoad = "load_summary"
+	// SectionFailures is inference-perf's failures block.
+	SectionFailures = "failures"
 )
 
 // MetricInfo is one entry of the metric registry: everything the codec,
@@ -68,8 +75,9 @@ type MetricInfo struct {
 	// Native is true when the native engine records it for every request
 	// (and keeps it per timeline interval).
 	Native bool
-	// Section is where the codec reads and writes it (see the Section*
-	// constants); empty when the codec places it by hand.
+	// Section is the block of a lifecycle report file the codec reads it
+	// from and writes it to (see the Section* constants); empty for the
+	// token counts, which the codec places by hand beside their totals.
 	Section string
 	// Table is true when the text, Markdown and HTML tables show it.
 	Table bool
@@ -77,6 +85,13 @@ type MetricInfo struct {
 	OverTime bool
 
 	throughput func(*Throughput) *float64 // the Throughput field of a rate
+}
+
+// FileKey is the metric's key inside its Section of a lifecycle report file:
+// its name, less the section prefix it may carry ("failures.request_latency"
+// is request_latency in the failures block).
+func (i MetricInfo) FileKey() string {
+	return strings.TrimPrefix(string(i.Metric), i.Section+".")
 }
 
 // Names lists every name an SLA file may give the metric: the key, the
@@ -117,7 +132,7 @@ func Metrics() []MetricInfo {
 			Name: "request latency", Column: "latency", Title: "Request latency",
 			Unit: s, Goodput: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
 		{Metric: ScheduleDelay, Key: "schedule_delay", Name: "schedule delay", Column: "schedule delay", Title: "Schedule delay",
-			Unit: s, SLA: true, Native: true, Table: true},
+			Unit: s, SLA: true, Native: true, Section: SectionLoad, Table: true},
 		{Metric: TTFTFromSchedule, Key: "ttft_from_schedule", Name: "TTFT from schedule", Column: "TTFT from schedule",
 			Title: "TTFT from the scheduled send", Unit: s, Streaming: true, FromSchedule: true, SLA: true, Native: true,
 			Section: SectionFromSchedule, Table: true},
@@ -131,7 +146,7 @@ func Metrics() []MetricInfo {
 		{Metric: OutputLen, Key: "output_len", Name: "output length", Column: "output length", Title: "Client-tokenized output length",
 			Unit: tok, Quantity: QuantityCount},
 		{Metric: FailedRequestLatency, Key: "failed_request_latency", Name: "failed request latency", Column: "failed latency",
-			Title: "Latency of failed requests", Unit: s, Native: true},
+			Title: "Latency of failed requests", Unit: s, Native: true, Section: SectionFailures},
 		rateMetric(InputTokensPerSec, "input tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.InputTokensPerSec }),
 		rateMetric(OutputTokensPerSec, "output tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.OutputTokensPerSec }),
 		rateMetric(TotalTokensPerSec, "total tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.TotalTokensPerSec }),
@@ -198,13 +213,14 @@ func MetricKeys(keep func(MetricInfo) bool) []string {
 // GoodputKeys lists the keys report.goodput.constraints accepts, in display order.
 func GoodputKeys() []string { return MetricKeys(func(i MetricInfo) bool { return i.Goodput }) }
 
-// GoodputMetric returns the metric a goodput constraint or attainment key
-// names (its key, report-file name or alias); ok is false when goodput may
-// not constrain it.
+// GoodputMetric returns the metric a report.goodput.constraints key names,
+// spelled as inference-perf's configuration spells it (one of GoodputKeys);
+// ok is false for any other key.
 func GoodputMetric(key string) (Metric, bool) {
-	i, ok := LookupMetric(key)
-	if !ok || !i.Goodput {
-		return "", false
+	for _, i := range Metrics() {
+		if i.Goodput && i.Key == key {
+			return i.Metric, true
+		}
 	}
-	return i.Metric, true
+	return "", false
 }

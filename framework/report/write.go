@@ -97,7 +97,7 @@ func (s Stage) dist(m Metric) Distribution {
 }
 
 func loadObj(s Stage) obj {
-	load := obj{{"count", s.Requests}, {"schedule_delay", statsJSON(s.dist(ScheduleDelay))}}
+	load := append(obj{{"count", s.Requests}}, sectionObj(s, SectionLoad, false)...)
 	if s.ID < 0 {
 		return load
 	}
@@ -120,7 +120,7 @@ func sectionObj(s Stage, section string, present bool) obj {
 		if present && d == nil {
 			continue
 		}
-		o = append(o, kv{string(i.Metric), statsJSON(d)})
+		o = append(o, kv{i.FileKey(), statsJSON(d)})
 	}
 	return o
 }
@@ -129,7 +129,7 @@ func throughputObj(tp Throughput) obj {
 	o := obj{}
 	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == SectionThroughput }) {
 		v, _ := i.Rate(tp)
-		o = append(o, kv{string(i.Metric), num(v)})
+		o = append(o, kv{i.FileKey(), num(v)})
 	}
 	return append(o, kv{"images_per_sec", 0.0}, kv{"videos_per_sec", 0.0}, kv{"audios_per_sec", 0.0})
 }
@@ -180,12 +180,8 @@ func goodputObj(g *Goodput) obj {
 }
 
 func failuresObj(s Stage) obj {
-	return obj{
-		{"count", s.Failures},
-		{"request_latency", statsJSON(s.dist(FailedRequestLatency))},
-		{"prompt_tokens", nil},
-		{"by_label", byLabelObj(s.FailuresByLabel)},
-	}
+	o := append(obj{{"count", s.Failures}}, sectionObj(s, SectionFailures, false)...)
+	return append(o, kv{"prompt_tokens", nil}, kv{"by_label", byLabelObj(s.FailuresByLabel)})
 }
 
 // byLabelObj renders the failure labels, the most frequent first.
