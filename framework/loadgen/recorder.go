@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"maps"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -272,28 +273,31 @@ func (r *recorder) stage(id int) report.Stage {
 		s.FailuresByLabel[l] = report.FailureLabel{Count: a.count, Messages: append([]string(nil), a.messages...)}
 	}
 	if len(r.goodput) > 0 {
-		g := &report.Goodput{
-			GoodRequests:  r.good,
-			TotalRequests: s.Successes,
-			Attainment:    map[report.Metric]float64{},
-			Constraints:   map[report.Metric]float64{},
-		}
-		if s.Successes > 0 {
-			g.Percentage = 100 * float64(r.good) / float64(s.Successes)
-			for m := range r.goodput {
-				g.Attainment[m] = 100 * float64(r.attained[m]) / float64(s.Successes)
-			}
-		}
-		for m, v := range r.goodput {
-			g.Constraints[m] = v
-		}
-		if t := time.Duration(r.okMaxEnd.hi.Load() - r.okMinStart.lo.Load()).Seconds(); s.Successes > 0 && t > 0 {
-			g.RequestGoodput = float64(r.good) / t
-			g.TokenGoodput = float64(r.goodTokens) / t
-		}
-		s.Goodput = g
+		s.Goodput = r.goodputOf(s.Successes)
 	}
 	return s
+}
+
+// goodputOf summarises the goodput judgements over the stage's successes; r.mu is held.
+func (r *recorder) goodputOf(successes int64) *report.Goodput {
+	g := &report.Goodput{
+		GoodRequests:  r.good,
+		TotalRequests: successes,
+		Attainment:    map[report.Metric]float64{},
+		Constraints:   maps.Clone(r.goodput),
+	}
+	if successes == 0 {
+		return g
+	}
+	g.Percentage = 100 * float64(r.good) / float64(successes)
+	for m := range r.goodput {
+		g.Attainment[m] = 100 * float64(r.attained[m]) / float64(successes)
+	}
+	if t := time.Duration(r.okMaxEnd.hi.Load() - r.okMinStart.lo.Load()).Seconds(); t > 0 {
+		g.RequestGoodput = float64(r.good) / t
+		g.TokenGoodput = float64(r.goodTokens) / t
+	}
+	return g
 }
 
 // merge folds o into r (for the summary over stages).
