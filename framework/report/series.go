@@ -148,7 +148,6 @@ func sourceName(r *Report) string {
 	return "the report"
 }
 
-
 // PercentilesJSON answers the percentiles ps of every distribution of the
 // summary and each stage, as {"summary": {metric: {"count": n, "p99.99": v}},
 // "stages": [...]}, values in seconds (tokens for token metrics). A
