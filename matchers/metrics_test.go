@@ -33,6 +33,19 @@ var _ = Describe("SLA files and the metric registry", func() {
 		}
 	})
 
+	It("count failed requests in a metric's tail exactly when the registry says so", func() {
+		for _, i := range report.MetricsWhere(func(i report.MetricInfo) bool { return i.SLA }) {
+			samples := make([]float64, 2000)
+			for k := range samples {
+				samples[k] = 0.001 // every success far under the threshold
+			}
+			st := withFailures(histStage(i.Metric, samples), 100) // ~5% failed: P99 falls on a failure
+			ok, err := HavePercentileBelow(i.Metric, 99, 1).WithLoadBounds(looseBounds()).Match(st)
+			Expect(err).NotTo(HaveOccurred(), "%s", i.Metric)
+			Expect(ok).To(Equal(!i.FailuresInTail), "%s: P99 below 1s with 5%% of the requests failed", i.Metric)
+		}
+	})
+
 	It("accept every rate metric as a throughput bound and refuse the rest", func() {
 		for _, i := range report.Metrics() {
 			_, err := ParseSLA([]byte(fmt.Sprintf("throughput:\n  %s: 1\n", i.Key)), "sla.yaml")

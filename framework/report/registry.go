@@ -69,6 +69,10 @@ type MetricInfo struct {
 	Streaming bool
 	// SLA is true when an SLA file's latency block may bound its percentiles.
 	SLA bool
+	// FailuresInTail is true for a latency of successful requests: a failed
+	// request has no value of its own, so a percentile promise counts it as a
+	// sample beyond the threshold.
+	FailuresInTail bool
 	// FromSchedule is true when it is measured from the scheduled send time,
 	// which only the native engine knows.
 	FromSchedule bool
@@ -115,38 +119,72 @@ func (i MetricInfo) setRate(tp *Throughput, v float64) {
 	}
 }
 
-// Metrics returns the metric registry in display order. Adding a metric is
-// one entry here plus the line of the runner that records it.
+// Metrics returns the metric registry in display order: the latencies, the
+// token counts, then the rates. Adding a metric is one entry here plus the
+// line of the runner that records it.
 func Metrics() []MetricInfo {
-	const s, tok = "s", "tokens"
+	return slices.Concat(latencyMetrics(), countMetrics(), rateMetrics())
+}
+
+func latencyMetrics() []MetricInfo {
+	const s = "s"
+	return []MetricInfo{{
+		Metric: TTFT, Key: "ttft", Name: "TTFT", Column: "TTFT", Title: "Time to first token", Unit: s,
+		Section: SectionLatency, SLA: true, FailuresInTail: true, Goodput: true, Streaming: true,
+		Native: true, Table: true, OverTime: true,
+	}, {
+		Metric: ITL, Key: "itl", Name: "ITL", Column: "ITL", Title: "Inter-token latency", Unit: s,
+		Section: SectionLatency, SLA: true, FailuresInTail: true, Goodput: true, Streaming: true,
+		Native: true, Table: true, OverTime: true,
+	}, {
+		Metric: TPOT, Key: "tpot", Name: "TPOT", Column: "TPOT", Title: "Time per output token", Unit: s,
+		Section: SectionLatency, SLA: true, FailuresInTail: true, Goodput: true, Streaming: true,
+		Native: true, Table: true,
+	}, {
+		Metric: NTPOT, Key: "ntpot", Name: "NTPOT", Column: "NTPOT", Title: "Normalized time per output token", Unit: s,
+		Section: SectionLatency, SLA: true, FailuresInTail: true, Goodput: true,
+		Native: true, Table: true,
+	}, {
+		Metric: RequestLatency, Key: "request_latency", Aliases: []string{"e2e", "e2e_latency", "latency"},
+		Name: "request latency", Column: "latency", Title: "Request latency", Unit: s,
+		Section: SectionLatency, SLA: true, FailuresInTail: true, Goodput: true,
+		Native: true, Table: true, OverTime: true,
+	}, {
+		Metric: ScheduleDelay, Key: "schedule_delay", Name: "schedule delay", Column: "schedule delay", Title: "Schedule delay", Unit: s,
+		Section: SectionLoad, SLA: true,
+		Native: true, Table: true,
+	}, {
+		Metric: TTFTFromSchedule, Key: "ttft_from_schedule",
+		Name: "TTFT from schedule", Column: "TTFT from schedule", Title: "TTFT from the scheduled send", Unit: s,
+		Section: SectionFromSchedule, SLA: true, FailuresInTail: true, Streaming: true, FromSchedule: true,
+		Native: true, Table: true,
+	}, {
+		Metric: RequestLatencyFromSchedule, Key: "request_latency_from_schedule",
+		Name: "request latency from schedule", Column: "latency from schedule", Title: "Request latency from the scheduled send", Unit: s,
+		Section: SectionFromSchedule, SLA: true, FailuresInTail: true, FromSchedule: true,
+		Native: true, Table: true,
+	}, {
+		Metric: FailedRequestLatency, Key: "failed_request_latency",
+		Name: "failed request latency", Column: "failed latency", Title: "Latency of failed requests", Unit: s,
+		Section: SectionFailures, Native: true,
+	}}
+}
+
+func countMetrics() []MetricInfo {
+	const tok = "tokens"
 	return []MetricInfo{
-		{Metric: TTFT, Key: "ttft", Name: "TTFT", Column: "TTFT", Title: "Time to first token",
-			Unit: s, Goodput: true, Streaming: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
-		{Metric: ITL, Key: "itl", Name: "ITL", Column: "ITL", Title: "Inter-token latency",
-			Unit: s, Goodput: true, Streaming: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
-		{Metric: TPOT, Key: "tpot", Name: "TPOT", Column: "TPOT", Title: "Time per output token",
-			Unit: s, Goodput: true, Streaming: true, SLA: true, Native: true, Section: SectionLatency, Table: true},
-		{Metric: NTPOT, Key: "ntpot", Name: "NTPOT", Column: "NTPOT", Title: "Normalized time per output token",
-			Unit: s, Goodput: true, SLA: true, Native: true, Section: SectionLatency, Table: true},
-		{Metric: RequestLatency, Key: "request_latency", Aliases: []string{"e2e", "e2e_latency", "latency"},
-			Name: "request latency", Column: "latency", Title: "Request latency",
-			Unit: s, Goodput: true, SLA: true, Native: true, Section: SectionLatency, Table: true, OverTime: true},
-		{Metric: ScheduleDelay, Key: "schedule_delay", Name: "schedule delay", Column: "schedule delay", Title: "Schedule delay",
-			Unit: s, SLA: true, Native: true, Section: SectionLoad, Table: true},
-		{Metric: TTFTFromSchedule, Key: "ttft_from_schedule", Name: "TTFT from schedule", Column: "TTFT from schedule",
-			Title: "TTFT from the scheduled send", Unit: s, Streaming: true, FromSchedule: true, SLA: true, Native: true,
-			Section: SectionFromSchedule, Table: true},
-		{Metric: RequestLatencyFromSchedule, Key: "request_latency_from_schedule", Name: "request latency from schedule",
-			Column: "latency from schedule", Title: "Request latency from the scheduled send", Unit: s, FromSchedule: true,
-			SLA: true, Native: true, Section: SectionFromSchedule, Table: true},
 		{Metric: PromptTokens, Key: "prompt_tokens", Name: "prompt tokens", Column: "prompt tokens", Title: "Prompt tokens",
 			Unit: tok, Quantity: QuantityCount, Native: true, Table: true},
 		{Metric: OutputTokens, Key: "output_tokens", Name: "output tokens", Column: "output tokens", Title: "Output tokens",
 			Unit: tok, Quantity: QuantityCount, Native: true, Table: true},
 		{Metric: OutputLen, Key: "output_len", Name: "output length", Column: "output length", Title: "Client-tokenized output length",
 			Unit: tok, Quantity: QuantityCount},
-		{Metric: FailedRequestLatency, Key: "failed_request_latency", Name: "failed request latency", Column: "failed latency",
-			Title: "Latency of failed requests", Unit: s, Native: true, Section: SectionFailures},
+	}
+}
+
+// rateMetrics are the throughput figures, in the order of inference-perf's throughput block.
+func rateMetrics() []MetricInfo {
+	return []MetricInfo{
 		rateMetric(InputTokensPerSec, "input tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.InputTokensPerSec }),
 		rateMetric(OutputTokensPerSec, "output tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.OutputTokensPerSec }),
 		rateMetric(TotalTokensPerSec, "total tokens per second", "tokens/s", func(t *Throughput) *float64 { return &t.TotalTokensPerSec }),

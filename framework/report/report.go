@@ -6,6 +6,17 @@
 //
 // Latencies are float64 seconds everywhere; token counts are plain counts.
 //
+// What a metric is lives in one place, the metric registry (Metrics, in
+// registry.go): for each metric its short key (ttft), its name in report
+// files (time_to_first_token), the aliases SLA files accept, its display
+// names and unit, whether it is a latency, a count or a rate, whether
+// goodput may constrain it, whether it needs streamed responses, where the
+// lifecycle files hold it and which tables and timelines show it. The
+// codec, the renderers, the SLA parser and matchers (package matchers),
+// goodput and the native engine's histograms (package loadgen) and scenario
+// validation all read it, so a new latency metric is one registry entry
+// plus the line of the runner that records it.
+//
 // A Distribution comes from one of two sources. Histogram (HdrHistogram,
 // filled by the native engine) answers any percentile, merges, and has an
 // exact Count. Stats (read from an inference-perf report file) answers only
