@@ -428,11 +428,11 @@ func (p *parser) tokens(succ map[string]any, st *Stage) promptFields {
 	const sp = "successes."
 	n := st.Successes
 	var f promptFields
-	if pt := p.obj(succ, "prompt_tokens", sp); pt != nil {
+	if pt := p.obj(succ, string(PromptTokens), sp); pt != nil {
 		f.promptTokens = true
-		st.PromptTokensTotal, _ = p.count(pt, "total", sp+"prompt_tokens.")
-		st.CachedPromptTokens, _ = p.count(pt, "cached", sp+"prompt_tokens.")
-		st.put(PromptTokens, p.stats(succ, "prompt_tokens", sp, n))
+		st.PromptTokensTotal, _ = p.count(pt, "total", sp+string(PromptTokens)+".")
+		st.CachedPromptTokens, _ = p.count(pt, "cached", sp+string(PromptTokens)+".")
+		st.put(PromptTokens, p.stats(succ, string(PromptTokens), sp, n))
 	}
 	if _, ok := succ["prompt_len"]; ok {
 		f.promptLen = true
@@ -444,11 +444,11 @@ func (p *parser) tokens(succ map[string]any, st *Stage) promptFields {
 			}
 		}
 	}
-	if ot := p.obj(succ, "output_tokens", sp); ot != nil {
-		st.OutputTokensTotal, _ = p.count(ot, "total", sp+"output_tokens.")
-		st.put(OutputTokens, p.stats(succ, "output_tokens", sp, n))
+	if ot := p.obj(succ, string(OutputTokens), sp); ot != nil {
+		st.OutputTokensTotal, _ = p.count(ot, "total", sp+string(OutputTokens)+".")
+		st.put(OutputTokens, p.stats(succ, string(OutputTokens), sp, n))
 	}
-	if s := p.stats(succ, "output_len", sp, n); s != nil {
+	if s := p.stats(succ, string(OutputLen), sp, n); s != nil {
 		st.put(OutputLen, s)
 		if _, ok := st.Distributions[OutputTokens]; !ok {
 			st.OutputTokensTotal = int64(math.Round(s.MeanV * float64(n)))

@@ -154,9 +154,9 @@ func successesObj(s Stage) obj {
 		{"image", obj{{"count", 0}, {"pixels", nil}, {"bytes", nil}, {"aspect_ratio", nil}}},
 		{"video", obj{{"count", 0}, {"frames", nil}, {"pixels", nil}, {"bytes", nil}, {"aspect_ratio", nil}}},
 		{"audio", obj{{"count", 0}, {"seconds", nil}, {"bytes", nil}}},
-		{"prompt_tokens", promptTokens},
-		{"output_len", statsJSON(s.dist(OutputLen))},
-		{"output_tokens", outputTokens},
+		{string(PromptTokens), promptTokens},
+		{string(OutputLen), statsJSON(s.dist(OutputLen))},
+		{string(OutputTokens), outputTokens},
 		{"token_count_mismatches", s.TokenCountMismatches},
 	}
 	if g := s.Goodput; g != nil {
