@@ -119,11 +119,25 @@ func (i MetricInfo) setRate(tp *Throughput, v float64) {
 	}
 }
 
+// metricTable is the metric registry in display order: the latencies, the
+// token counts, then the rates. It is never written: every function of this
+// file hands out copies. Adding a metric is one entry in one of the three
+// lists below plus the line of the runner that records it.
+var metricTable = slices.Concat(latencyMetrics(), countMetrics(), rateMetrics())
+
 // Metrics returns the metric registry in display order: the latencies, the
-// token counts, then the rates. Adding a metric is one entry here plus the
-// line of the runner that records it.
-func Metrics() []MetricInfo {
-	return slices.Concat(latencyMetrics(), countMetrics(), rateMetrics())
+// token counts, then the rates.
+func Metrics() []MetricInfo { return MetricsWhere(func(MetricInfo) bool { return true }) }
+
+// clone returns a copy of the entry that shares nothing with the table.
+func (i MetricInfo) clone() MetricInfo {
+	i.Aliases = slices.Clone(i.Aliases)
+	return i
+}
+
+// named reports whether name is one of the metric's names (see Names).
+func (i MetricInfo) named(name string) bool {
+	return name == i.Key || name == string(i.Metric) || slices.Contains(i.Aliases, name)
 }
 
 func latencyMetrics() []MetricInfo {
@@ -200,9 +214,9 @@ func rateMetric(m Metric, name, unit string, field func(*Throughput) *float64) M
 // Info returns m's registry entry. An unregistered metric gets an entry
 // naming it by its own spelling, as a latency without any other property.
 func (m Metric) Info() MetricInfo {
-	for _, i := range Metrics() {
-		if i.Metric == m {
-			return i
+	for k := range metricTable {
+		if metricTable[k].Metric == m {
+			return metricTable[k].clone()
 		}
 	}
 	return MetricInfo{Metric: m, Key: string(m), Name: string(m), Column: string(m), Title: string(m), Unit: "s"}
@@ -211,9 +225,9 @@ func (m Metric) Info() MetricInfo {
 // LookupMetric finds a metric by any of its names: the key ("ttft"), the
 // report-file name ("time_to_first_token") or an alias ("e2e").
 func LookupMetric(name string) (MetricInfo, bool) {
-	for _, i := range Metrics() {
-		if slices.Contains(i.Names(), name) {
-			return i, true
+	for _, i := range metricTable {
+		if i.named(name) {
+			return i.clone(), true
 		}
 	}
 	return MetricInfo{}, false
@@ -222,9 +236,9 @@ func LookupMetric(name string) (MetricInfo, bool) {
 // MetricsWhere returns the registry entries for which keep is true, in display order.
 func MetricsWhere(keep func(MetricInfo) bool) []MetricInfo {
 	var out []MetricInfo
-	for _, i := range Metrics() {
+	for _, i := range metricTable {
 		if keep(i) {
-			out = append(out, i)
+			out = append(out, i.clone())
 		}
 	}
 	return out
@@ -255,7 +269,7 @@ func GoodputKeys() []string { return MetricKeys(func(i MetricInfo) bool { return
 // spelled as inference-perf's configuration spells it (one of GoodputKeys);
 // ok is false for any other key.
 func GoodputMetric(key string) (Metric, bool) {
-	for _, i := range Metrics() {
+	for _, i := range metricTable {
 		if i.Goodput && i.Key == key {
 			return i.Metric, true
 		}

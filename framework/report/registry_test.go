@@ -63,6 +63,17 @@ var _ = Describe("the metric registry", func() {
 		Expect(ok).To(BeFalse())
 	})
 
+	It("hands out copies: changing a returned entry leaves the registry as it was", func() {
+		i, ok := report.LookupMetric("e2e")
+		Expect(ok).To(BeTrue())
+		i.Aliases[0] = "p99_latency"
+		report.Metrics()[0].Key = "changed"
+		_, ok = report.LookupMetric("p99_latency")
+		Expect(ok).To(BeFalse())
+		Expect(report.RequestLatency.Info().Aliases).To(ContainElement("e2e"))
+		Expect(report.Metrics()[0].Key).To(Equal("ttft"))
+	})
+
 	It("keeps the properties consistent: histogram kind from quantity, goodput and streaming only on latencies", func() {
 		for _, i := range report.Metrics() {
 			want := report.KindSeconds
