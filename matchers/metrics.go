@@ -21,10 +21,5 @@ func slaMetricKeys() string {
 	return strings.Join(report.MetricKeys(func(i report.MetricInfo) bool { return i.SLA }), ", ")
 }
 
-// throughputKeys lists the throughput figures an SLA may bound, for error messages.
-func throughputKeys() string {
-	return strings.Join(report.MetricKeys(func(i report.MetricInfo) bool { return i.Quantity == report.QuantityRate }), ", ")
-}
-
 // shortName is a metric's display name in promise names: "TTFT", "request latency".
 func shortName(m report.Metric) string { return m.Info().Name }

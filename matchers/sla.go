@@ -42,10 +42,10 @@ import (
 //	  allow_partial: false
 //
 // Latency metric keys are those of the metric registry (report.Metrics
-// entries with SLA set): ttft, itl, tpot, ntpot, request_latency (e2e),
-// schedule_delay, ttft_from_schedule, request_latency_from_schedule, or
-// their inference-perf names; percentile keys are p50 (or median), p90,
-// p95, p99, p99.9 or any pNN.
+// entries with SLA set): ttft, itl, tpot, ntpot, request_latency (or e2e,
+// e2e_latency, latency), schedule_delay, ttft_from_schedule,
+// request_latency_from_schedule, or their inference-perf names; percentile
+// keys are p50 (or median), p90, p95, p99, p99.9 or any pNN.
 type SLA struct {
 	// Source is the file the SLA came from.
 	Source string
@@ -165,7 +165,7 @@ func ParseSLA(data []byte, name string) (SLA, error) {
 			p.eachKey(n, path, func(k, v *yaml.Node, kpath string) {
 				t := ThroughputMetric(k.Value)
 				if _, ok := t.of(report.Throughput{}); !ok {
-					p.fail(k, kpath, "unknown throughput figure %q; known: %s", k.Value, throughputKeys())
+					p.fail(k, kpath, "unknown throughput figure %q; known: requests_per_sec, input_tokens_per_sec, output_tokens_per_sec, total_tokens_per_sec", k.Value)
 					return
 				}
 				sla.Throughput = append(sla.Throughput, ThroughputPromise{Metric: t, Min: p.nonNegative(v, kpath), Line: k.Line})

@@ -101,7 +101,7 @@ func (r *Report) WriteTimeline(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"stage", "t", "req/s asked", "req/s sent", "in flight", "done", "errors"}
 	for _, m := range SeriesMetrics() {
-		head = append(head, m.Info().Column+" p50", m.Info().Column+" p99")
+		head = append(head, shortName(m)+" p50", shortName(m)+" p99")
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, p := range pts {
@@ -147,6 +147,9 @@ func sourceName(r *Report) string {
 	}
 	return "the report"
 }
+
+// shortName is the column name of a metric: TTFT, ITL, latency.
+func shortName(m Metric) string { return m.Info().Column }
 
 // PercentilesJSON answers the percentiles ps of every distribution of the
 // summary and each stage, as {"summary": {metric: {"count": n, "p99.99": v}},
