@@ -224,9 +224,9 @@ func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadg
 	if g := cfg.Report.Goodput; g != nil && len(g.Constraints) > 0 {
 		o.Goodput = map[report.Metric]float64{}
 		for k, v := range g.Constraints {
-			m, ok := goodputMetrics[k]
+			m, ok := report.GoodputMetric(k)
 			if !ok {
-				return o, fmt.Errorf("%s: report.goodput.constraints.%s: unknown metric; use ttft, tpot, itl, ntpot or request_latency", name, k)
+				return o, fmt.Errorf("%s: report.goodput.constraints.%s: unknown metric; use %s", name, k, strings.Join(report.GoodputKeys(), ", "))
 			}
 			o.Goodput[m] = v
 		}
@@ -246,10 +246,6 @@ func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadg
 		return o, fmt.Errorf("%s: server.model_name is empty: name the model (TAILGATE_MODEL)", name)
 	}
 	return o, nil
-}
-
-var goodputMetrics = map[string]report.Metric{
-	"ttft": report.TTFT, "tpot": report.TPOT, "itl": report.ITL, "ntpot": report.NTPOT, "request_latency": report.RequestLatency,
 }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }

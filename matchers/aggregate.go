@@ -12,26 +12,22 @@ import (
 // inference-perf spells its key.
 type ThroughputMetric string
 
-// The throughput figures HaveThroughputAbove can judge.
+// The throughput figures HaveThroughputAbove can judge (the rate metrics of
+// the metric registry).
 const (
-	RequestsPerSec     ThroughputMetric = "requests_per_sec"
-	InputTokensPerSec  ThroughputMetric = "input_tokens_per_sec"
-	OutputTokensPerSec ThroughputMetric = "output_tokens_per_sec"
-	TotalTokensPerSec  ThroughputMetric = "total_tokens_per_sec"
+	RequestsPerSec     = ThroughputMetric(report.RequestsPerSec)
+	InputTokensPerSec  = ThroughputMetric(report.InputTokensPerSec)
+	OutputTokensPerSec = ThroughputMetric(report.OutputTokensPerSec)
+	TotalTokensPerSec  = ThroughputMetric(report.TotalTokensPerSec)
 )
 
+// of returns the figure t names in tp; ok is false when t is not a rate metric.
 func (t ThroughputMetric) of(tp report.Throughput) (float64, bool) {
-	switch t {
-	case RequestsPerSec:
-		return tp.RequestsPerSec, true
-	case InputTokensPerSec:
-		return tp.InputTokensPerSec, true
-	case OutputTokensPerSec:
-		return tp.OutputTokensPerSec, true
-	case TotalTokensPerSec:
-		return tp.TotalTokensPerSec, true
+	i, ok := report.LookupMetric(string(t))
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	return i.Rate(tp)
 }
 
 // ScalarMatcher judges one figure of a report or stage (error rate,

@@ -273,11 +273,11 @@ func missingHint(m report.Metric, st report.Stage) string {
 		}
 		return " (no request succeeded)"
 	}
-	switch m {
-	case report.TTFT, report.ITL, report.TPOT:
-		return " (it needs streamed responses: api.streaming true and a server that streams)"
-	case report.TTFTFromSchedule, report.RequestLatencyFromSchedule:
+	switch i := m.Info(); {
+	case i.FromSchedule:
 		return " (only the native engine measures latency from the scheduled send)"
+	case i.Streaming:
+		return " (it needs streamed responses: api.streaming true and a server that streams)"
 	}
 	return ""
 }

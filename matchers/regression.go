@@ -175,21 +175,5 @@ func (m *RegressionMatcher) name() string {
 	case throughputChange:
 		return "throughput"
 	}
-	return metricLabel(m.metric) + " " + report.PercentileName(m.p)
-}
-
-func metricLabel(m report.Metric) string {
-	switch m {
-	case report.TTFT:
-		return "TTFT"
-	case report.ITL:
-		return "ITL"
-	case report.TPOT:
-		return "TPOT"
-	case report.NTPOT:
-		return "NTPOT"
-	case report.RequestLatency:
-		return "request latency"
-	}
-	return string(m)
+	return shortName(m.metric) + " " + report.PercentileName(m.p)
 }

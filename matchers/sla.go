@@ -34,10 +34,11 @@ import (
 //	  max_in_flight_limit_hits: 0
 //	  allow_partial: false
 //
-// Latency metric keys are the inference-perf names or ttft, itl, tpot,
-// ntpot, request_latency (e2e), ttft_from_schedule,
-// request_latency_from_schedule, schedule_delay; percentile keys are p50
-// (or median), p90, p95, p99, p99.9 or any pNN.
+// Latency metric keys are those of the metric registry (report.Metrics
+// entries with SLA set): ttft, itl, tpot, ntpot, request_latency (or e2e,
+// e2e_latency, latency), schedule_delay, ttft_from_schedule,
+// request_latency_from_schedule, or their inference-perf names; percentile
+// keys are p50 (or median), p90, p95, p99, p99.9 or any pNN.
 type SLA struct {
 	// Source is the file the SLA came from.
 	Source string
@@ -101,23 +102,6 @@ type Promise struct {
 	Matcher types.GomegaMatcher
 }
 
-var metricAliases = map[string]report.Metric{
-	"ttft": report.TTFT, string(report.TTFT): report.TTFT,
-	"itl": report.ITL, string(report.ITL): report.ITL,
-	"tpot": report.TPOT, string(report.TPOT): report.TPOT,
-	"ntpot": report.NTPOT, string(report.NTPOT): report.NTPOT,
-	"e2e": report.RequestLatency, "e2e_latency": report.RequestLatency, string(report.RequestLatency): report.RequestLatency,
-	"ttft_from_schedule": report.TTFTFromSchedule, string(report.TTFTFromSchedule): report.TTFTFromSchedule,
-	string(report.RequestLatencyFromSchedule): report.RequestLatencyFromSchedule,
-	string(report.ScheduleDelay):              report.ScheduleDelay,
-}
-
-var shortNames = map[report.Metric]string{
-	report.TTFT: "TTFT", report.ITL: "ITL", report.TPOT: "TPOT", report.NTPOT: "NTPOT",
-	report.RequestLatency: "request latency", report.TTFTFromSchedule: "TTFT from schedule",
-	report.RequestLatencyFromSchedule: "request latency from schedule", report.ScheduleDelay: "schedule delay",
-}
-
 // Promises lists every promise of the SLA as its own matcher, in a stable
 // order: the implied ones first ("load delivered", then the implied error
 // rate when the SLA sets no error_rate), then the file's lines in order.
@@ -156,13 +140,6 @@ func (s SLA) Promises() []Promise {
 	sort.SliceStable(rest, func(i, j int) bool { return rest[i].Line < rest[j].Line })
 	out = append(out, rest...)
 	return append(out, s.RegressionPromises("")...)
-}
-
-func shortName(m report.Metric) string {
-	if n, ok := shortNames[m]; ok {
-		return n
-	}
-	return string(m)
 }
 
 // SLAMatcher is the matcher MeetSLA returns.

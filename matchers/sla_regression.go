@@ -90,9 +90,9 @@ func (p *slaParser) parseRegression(n *yaml.Node, path string) *Regression {
 // percentilePromises visits metric: {pNN: value} pairs.
 func (p *slaParser) percentilePromises(n *yaml.Node, path string, f func(report.Metric, float64, *yaml.Node, string, int)) {
 	p.eachKey(n, path, func(k, v *yaml.Node, kpath string) {
-		m, ok := metricAliases[k.Value]
+		m, ok := slaMetric(k.Value)
 		if !ok {
-			p.fail(k, kpath, "unknown metric %q; known: ttft, itl, tpot, ntpot, request_latency, ttft_from_schedule, request_latency_from_schedule, schedule_delay", k.Value)
+			p.fail(k, kpath, "unknown metric %q; known: %s", k.Value, slaMetricKeys())
 			return
 		}
 		p.eachKey(v, kpath, func(pk, pv *yaml.Node, ppath string) {

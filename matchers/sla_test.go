@@ -109,7 +109,7 @@ load:
 		Entry("unknown top-level key", "latency: {ttft: {p99: 1s}}\nlatncy: {}\n",
 			`sla.yaml:2: unknown key latncy (did you mean latency?); the SLA file takes error_rate, goodput_percentage, latency, load, min_tail_samples, regression, server, strict, throughput`),
 		Entry("unknown metric", "latency:\n  tfft: {p99: 1s}\n",
-			`sla.yaml:2: latency.tfft: unknown metric "tfft"; known: ttft, itl, tpot, ntpot, request_latency, ttft_from_schedule, request_latency_from_schedule, schedule_delay`),
+			`sla.yaml:2: latency.tfft: unknown metric "tfft"; known: ttft, itl, tpot, ntpot, request_latency, schedule_delay, ttft_from_schedule, request_latency_from_schedule`),
 		Entry("unknown percentile", "latency:\n  ttft:\n    p100: 1s\n",
 			`sla.yaml:3: latency.ttft.p100: unknown percentile "p100"; write p50 (or median), p90, p95, p99, p99.9`),
 		Entry("unknown load key", "error_rate: 1%\nload:\n  max_lag: 1ms\n",

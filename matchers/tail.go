@@ -27,12 +27,7 @@ import (
 
 // countsFailures reports whether failed requests enter metric's tail.
 func countsFailures(m report.Metric) bool {
-	switch m {
-	case report.TTFT, report.ITL, report.TPOT, report.NTPOT, report.RequestLatency,
-		report.TTFTFromSchedule, report.RequestLatencyFromSchedule:
-		return true
-	}
-	return false
+	return m.Info().FailuresInTail
 }
 
 // tailFailures returns how many beyond-threshold samples st's failed requests

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/tailgate-dev/tailgate/framework/report"
 )
 
 // Validate applies inference-perf's validation rules (its pydantic models and the checks
@@ -375,9 +377,6 @@ func (m MetricsConfig) validate(p *problems) {
 	}
 }
 
-// goodputMetrics are the keys report.goodput.constraints accepts.
-func goodputMetrics() []string { return []string{"ttft", "tpot", "itl", "ntpot", "request_latency"} }
-
 func (r ReportConfig) validate(p *problems) {
 	for i, pc := range r.RequestLifecycle.Percentiles {
 		if pc <= 0 || pc > 100 {
@@ -389,8 +388,8 @@ func (r ReportConfig) validate(p *problems) {
 	}
 	if r.Goodput != nil {
 		for k, v := range r.Goodput.Constraints {
-			if !slices.Contains(goodputMetrics(), k) {
-				p.add("report.goodput.constraints."+k, "unknown metric; use %s", strings.Join(goodputMetrics(), ", "))
+			if _, ok := report.GoodputMetric(k); !ok {
+				p.add("report.goodput.constraints."+k, "unknown metric; use %s", strings.Join(report.GoodputKeys(), ", "))
 			}
 			if v <= 0 {
 				p.add("report.goodput.constraints."+k, "%g; give a limit in seconds > 0", v)

@@ -38,11 +38,7 @@ type intervalSet struct {
 }
 
 func newIntervalSet() *intervalSet {
-	s := &intervalSet{hist: map[report.Metric]*report.Histogram{}}
-	for _, m := range report.TimelineMetrics() {
-		s.hist[m] = report.NewHistogram(report.MetricKind(m))
-	}
-	return s
+	return &intervalSet{hist: newHistograms()}
 }
 
 // startIntervals begins recording st interval by interval (every
@@ -83,37 +79,22 @@ func (iv *intervals) record(o *outcome) {
 	if iv == nil {
 		return
 	}
+	ms := o.measure()
 	iv.mu.Lock()
 	defer iv.mu.Unlock()
 	s := iv.cur
 	s.completed++
-	s.hist[report.ScheduleDelay].RecordDuration(o.start - o.scheduled)
+	ms.recordInto(s.hist)
 	if o.label != "" {
 		s.failed++
 		if s.byLabel == nil {
 			s.byLabel = map[string]int64{}
 		}
 		s.byLabel[o.label]++
-		s.hist[report.FailedRequestLatency].RecordDuration(o.end - o.start)
 		return
 	}
-	prompt, out := o.tokens()
+	_, out := o.tokens()
 	s.outputTokens += out
-	s.hist[report.PromptTokens].Record(float64(prompt))
-	s.hist[report.OutputTokens].Record(float64(out))
-	s.hist[report.RequestLatency].RecordDuration(o.end - o.start)
-	s.hist[report.RequestLatencyFromSchedule].RecordDuration(o.end - o.scheduled)
-	if out > 0 {
-		s.hist[report.NTPOT].Record((o.end - o.start).Seconds() / float64(out))
-	}
-	if o.streamed && o.chunks > 0 {
-		s.hist[report.TTFT].RecordDuration(o.first - o.start)
-		s.hist[report.TTFTFromSchedule].RecordDuration(o.first - o.scheduled)
-		s.hist[report.ITL].RecordDurations(o.gaps)
-		if out > 1 {
-			s.hist[report.TPOT].Record((o.last - o.first).Seconds() / float64(out-1))
-		}
-	}
 }
 
 // tokens returns the prompt and output token counts of a success as the

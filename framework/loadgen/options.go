@@ -22,6 +22,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tailgate-dev/tailgate/framework/report"
@@ -175,7 +176,8 @@ type Options struct {
 	ChunkTimes bool
 	// MaxErrorMessages caps distinct messages kept per failure label; 0 means 100.
 	MaxErrorMessages int
-	// Goodput maps TTFT, TPOT, ITL, NTPOT or RequestLatency to a per-request limit in seconds.
+	// Goodput maps each metric goodput may constrain (MetricInfo.Goodput in the
+	// report registry) to a per-request limit in seconds.
 	Goodput map[report.Metric]float64
 
 	// Progress, when set, is called every ProgressEvery (default 5 s) while load runs.
@@ -237,6 +239,15 @@ func (o *Options) defaults() {
 
 // validate reports the first impossible option, naming it.
 func (o *Options) validate() error {
+	for _, check := range []func() error{o.validateServer, o.validateData, o.validateLoad, o.validateSweep, o.validateGoodput} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *Options) validateServer() error {
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("server.base_url: want an http:// or https:// URL with a host (the value is not repeated here: it may hold a password)")
@@ -252,6 +263,10 @@ func (o *Options) validate() error {
 	if o.API != APICompletion && o.API != APIChat {
 		return fmt.Errorf("api.type %q is not supported by the native engine: use completion or chat", o.API)
 	}
+	return nil
+}
+
+func (o *Options) validateData() error {
 	switch o.Data {
 	case DataSynthetic, DataRandom:
 		if o.Prompts == nil {
@@ -267,6 +282,11 @@ func (o *Options) validate() error {
 	default:
 		return fmt.Errorf("data.type %q is not supported by the native engine: use synthetic, random or mock (or the inference-perf Job runner)", o.Data)
 	}
+	return nil
+}
+
+// validateLoad checks the load type and every stage.
+func (o *Options) validateLoad() error {
 	switch o.Load {
 	case LoadConstant, LoadPoisson, LoadUniform, LoadConcurrent:
 	default:
@@ -279,41 +299,57 @@ func (o *Options) validate() error {
 		return fmt.Errorf("load.sweep cannot be used with load.type concurrent")
 	}
 	for i, s := range o.Stages {
-		if o.Load == LoadConcurrent {
-			if s.NumRequests <= 0 || s.ConcurrencyLevel <= 0 {
-				return fmt.Errorf("load.stages[%d]: concurrent stages need num_requests > 0 and concurrency_level > 0", i)
-			}
-			continue
-		}
-		if !(s.Rate > 0) || s.Duration <= 0 {
-			return fmt.Errorf("load.stages[%d]: rate (%g) and duration (%s) must both be > 0", i, s.Rate, s.Duration)
-		}
-		if err := checkRate(fmt.Sprintf("load.stages[%d].rate", i), s.Rate); err != nil {
+		if err := o.validateStage(i, s); err != nil {
 			return err
 		}
-		if n := plannedRequests(s); n < 1 {
-			return fmt.Errorf("load.stages[%d]: rate %g × duration %s plans %d requests; raise the rate or the duration", i, s.Rate, s.Duration, n)
-		}
 	}
-	if sw := o.Sweep; sw != nil {
-		if sw.Type != "geometric" && sw.Type != "linear" {
-			return fmt.Errorf("load.sweep.type %q: use geometric or linear", sw.Type)
+	return nil
+}
+
+func (o *Options) validateStage(i int, s Stage) error {
+	if o.Load == LoadConcurrent {
+		if s.NumRequests <= 0 || s.ConcurrencyLevel <= 0 {
+			return fmt.Errorf("load.stages[%d]: concurrent stages need num_requests > 0 and concurrency_level > 0", i)
 		}
-		if sw.NumRequests <= 0 || sw.NumStages <= 0 || sw.StageDuration <= 0 || sw.Timeout <= 0 {
-			return fmt.Errorf("load.sweep: num_requests, num_stages, stage_duration and timeout must all be > 0")
-		}
-		if err := checkRate("load.sweep.num_requests (sent over the 5 s probe)", float64(sw.NumRequests)/probeDuration.Seconds()); err != nil {
-			return err
-		}
-		if !(sw.SaturationPercentile > 0 && sw.SaturationPercentile <= 100) {
-			return fmt.Errorf("load.sweep.saturation_percentile %g: want a value in (0, 100]", sw.SaturationPercentile)
-		}
+		return nil
 	}
+	if !(s.Rate > 0) || s.Duration <= 0 {
+		return fmt.Errorf("load.stages[%d]: rate (%g) and duration (%s) must both be > 0", i, s.Rate, s.Duration)
+	}
+	if err := checkRate(fmt.Sprintf("load.stages[%d].rate", i), s.Rate); err != nil {
+		return err
+	}
+	if n := plannedRequests(s); n < 1 {
+		return fmt.Errorf("load.stages[%d]: rate %g × duration %s plans %d requests; raise the rate or the duration", i, s.Rate, s.Duration, n)
+	}
+	return nil
+}
+
+func (o *Options) validateSweep() error {
+	sw := o.Sweep
+	if sw == nil {
+		return nil
+	}
+	if sw.Type != "geometric" && sw.Type != "linear" {
+		return fmt.Errorf("load.sweep.type %q: use geometric or linear", sw.Type)
+	}
+	if sw.NumRequests <= 0 || sw.NumStages <= 0 || sw.StageDuration <= 0 || sw.Timeout <= 0 {
+		return fmt.Errorf("load.sweep: num_requests, num_stages, stage_duration and timeout must all be > 0")
+	}
+	if err := checkRate("load.sweep.num_requests (sent over the 5 s probe)", float64(sw.NumRequests)/probeDuration.Seconds()); err != nil {
+		return err
+	}
+	if !(sw.SaturationPercentile > 0 && sw.SaturationPercentile <= 100) {
+		return fmt.Errorf("load.sweep.saturation_percentile %g: want a value in (0, 100]", sw.SaturationPercentile)
+	}
+	return nil
+}
+
+// validateGoodput admits the metrics the registry lets goodput constrain.
+func (o *Options) validateGoodput() error {
 	for m := range o.Goodput {
-		switch m {
-		case report.TTFT, report.TPOT, report.ITL, report.NTPOT, report.RequestLatency:
-		default:
-			return fmt.Errorf("report.goodput.constraints: %q is not a per-request metric (use ttft, tpot, itl, ntpot or request_latency)", m)
+		if !m.Info().Goodput {
+			return fmt.Errorf("report.goodput.constraints: %q is not a per-request metric (use %s)", m, strings.Join(report.GoodputKeys(), ", "))
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"maps"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -96,15 +97,9 @@ func (m *minMax) span() time.Duration {
 	return time.Duration(hi - lo)
 }
 
-var secondsMetrics = []report.Metric{
-	report.TTFT, report.ITL, report.TPOT, report.NTPOT, report.RequestLatency,
-	report.ScheduleDelay, report.TTFTFromSchedule, report.RequestLatencyFromSchedule,
-	report.FailedRequestLatency,
-}
-
 func newRecorder(o *Options) *recorder {
 	r := &recorder{
-		hist:        make(map[report.Metric]*report.Histogram, 12),
+		hist:        newHistograms(),
 		byLabel:     map[string]*labelAgg{},
 		maxMessages: o.MaxErrorMessages,
 		goodput:     o.Goodput,
@@ -113,11 +108,6 @@ func newRecorder(o *Options) *recorder {
 		chunkTimes:  o.ChunkTimes,
 		exactLength: o.IgnoreEOS,
 	}
-	for _, m := range secondsMetrics {
-		r.hist[m] = report.NewHistogram(report.KindSeconds)
-	}
-	r.hist[report.PromptTokens] = report.NewHistogram(report.KindTokens)
-	r.hist[report.OutputTokens] = report.NewHistogram(report.KindTokens)
 	for _, m := range []*minMax{&r.minStart, &r.maxStart, &r.maxEnd, &r.okMinStart, &r.okMaxEnd} {
 		m.reset()
 	}
@@ -132,93 +122,39 @@ func (r *recorder) record(o *outcome) {
 	r.minStart.add(o.start)
 	r.maxStart.add(o.start)
 	r.maxEnd.add(o.end)
-	r.hist[report.ScheduleDelay].Record(secs(o.start - o.scheduled))
 	r.length.add(o)
 	if r.perRequest {
 		r.keep(o)
 	}
+	ms := o.measure()
+	ms.recordInto(r.hist)
 	if o.label != "" {
 		r.failures.Add(1)
-		r.hist[report.FailedRequestLatency].Record(secs(o.end - o.start))
 		r.fail(o.label, o.message)
 		return
 	}
 	r.successes.Add(1)
 	r.okMinStart.add(o.start)
 	r.okMaxEnd.add(o.end)
-
-	prompt := int64(o.inputLen)
-	if o.usage && o.prompt > 0 {
-		prompt = o.prompt
-	}
-	out := int64(o.chunks)
-	if o.usage {
-		out = o.completion
-	}
+	prompt, out := o.tokens()
 	r.promptTotal.Add(prompt)
 	r.outputTotal.Add(out)
-	r.hist[report.PromptTokens].Record(float64(prompt))
-	r.hist[report.OutputTokens].Record(float64(out))
-
-	latency := o.end - o.start
-	r.hist[report.RequestLatency].Record(secs(latency))
-	r.hist[report.RequestLatencyFromSchedule].Record(secs(o.end - o.scheduled))
-	ntpot := math.NaN() // no output tokens: not measured (Record ignores NaN; goodput counts it as not met)
-	if out > 0 {
-		ntpot = secs(latency) / float64(out)
-	}
-	r.hist[report.NTPOT].Record(ntpot)
-
-	var ttft, tpot, itlMean float64 = math.NaN(), math.NaN(), math.NaN()
-	if o.streamed && o.chunks > 0 {
-		ttft = secs(o.first - o.start)
-		r.hist[report.TTFT].Record(ttft)
-		r.hist[report.TTFTFromSchedule].Record(secs(o.first - o.scheduled))
-		r.hist[report.ITL].RecordDurations(o.gaps)
-		if len(o.gaps) > 0 {
-			itlMean = secs(o.last-o.first) / float64(len(o.gaps))
-		}
-		if out > 1 {
-			tpot = secs(o.last-o.first) / float64(out-1)
-			r.hist[report.TPOT].Record(tpot)
-		}
-		if o.usage && int64(o.chunks) != o.completion {
-			r.mismatches.Add(1)
-		}
+	if o.streamed && o.chunks > 0 && o.usage && int64(o.chunks) != o.completion {
+		r.mismatches.Add(1)
 	}
 	if len(r.goodput) > 0 {
-		r.judge(requestTimes{ttft: ttft, tpot: tpot, itl: itlMean, ntpot: ntpot, latency: secs(latency)}, prompt+out)
+		r.judge(&ms, prompt+out)
 	}
-}
-
-// requestTimes are one success's per-request metrics in seconds, NaN where not measured.
-type requestTimes struct{ ttft, tpot, itl, ntpot, latency float64 }
-
-// of returns the value of a goodput metric (validate admits only these five).
-func (t requestTimes) of(m report.Metric) float64 {
-	switch m {
-	case report.TTFT:
-		return t.ttft
-	case report.TPOT:
-		return t.tpot
-	case report.ITL:
-		return t.itl
-	case report.NTPOT:
-		return t.ntpot
-	case report.RequestLatency:
-		return t.latency
-	}
-	return math.NaN()
 }
 
 // judge applies the goodput constraints to one success (inference-perf: a
 // request is good when every constrained metric is present and within its limit).
-func (r *recorder) judge(v requestTimes, tokens int64) {
+func (r *recorder) judge(ms *measurement, tokens int64) {
 	good := true
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for m, limit := range r.goodput {
-		x := v.of(m)
+		x := ms.value(m)
 		if math.IsNaN(x) || x > limit {
 			good = false
 			continue
@@ -337,28 +273,31 @@ func (r *recorder) stage(id int) report.Stage {
 		s.FailuresByLabel[l] = report.FailureLabel{Count: a.count, Messages: append([]string(nil), a.messages...)}
 	}
 	if len(r.goodput) > 0 {
-		g := &report.Goodput{
-			GoodRequests:  r.good,
-			TotalRequests: s.Successes,
-			Attainment:    map[report.Metric]float64{},
-			Constraints:   map[report.Metric]float64{},
-		}
-		if s.Successes > 0 {
-			g.Percentage = 100 * float64(r.good) / float64(s.Successes)
-			for m := range r.goodput {
-				g.Attainment[m] = 100 * float64(r.attained[m]) / float64(s.Successes)
-			}
-		}
-		for m, v := range r.goodput {
-			g.Constraints[m] = v
-		}
-		if t := time.Duration(r.okMaxEnd.hi.Load() - r.okMinStart.lo.Load()).Seconds(); s.Successes > 0 && t > 0 {
-			g.RequestGoodput = float64(r.good) / t
-			g.TokenGoodput = float64(r.goodTokens) / t
-		}
-		s.Goodput = g
+		s.Goodput = r.goodputOf(s.Successes)
 	}
 	return s
+}
+
+// goodputOf summarises the goodput judgements over the stage's successes; r.mu is held.
+func (r *recorder) goodputOf(successes int64) *report.Goodput {
+	g := &report.Goodput{
+		GoodRequests:  r.good,
+		TotalRequests: successes,
+		Attainment:    map[report.Metric]float64{},
+		Constraints:   maps.Clone(r.goodput),
+	}
+	if successes == 0 {
+		return g
+	}
+	g.Percentage = 100 * float64(r.good) / float64(successes)
+	for m := range r.goodput {
+		g.Attainment[m] = 100 * float64(r.attained[m]) / float64(successes)
+	}
+	if t := time.Duration(r.okMaxEnd.hi.Load() - r.okMinStart.lo.Load()).Seconds(); t > 0 {
+		g.RequestGoodput = float64(r.good) / t
+		g.TokenGoodput = float64(r.goodTokens) / t
+	}
+	return g
 }
 
 // merge folds o into r (for the summary over stages).

@@ -88,8 +88,8 @@ func compareStage(b, n Stage) []Delta {
 		out = append(out, Delta{Stage: name, Figure: "achieved rate", Base: orNaN(b.AchievedRate), New: orNaN(n.AchievedRate), Unit: "/s"})
 	}
 	out = append(out,
-		Delta{Stage: name, Figure: "requests_per_sec", Base: b.Throughput.RequestsPerSec, New: n.Throughput.RequestsPerSec, Unit: "/s"},
-		Delta{Stage: name, Figure: "output_tokens_per_sec", Base: b.Throughput.OutputTokensPerSec, New: n.Throughput.OutputTokensPerSec, Unit: "/s"})
+		Delta{Stage: name, Figure: string(RequestsPerSec), Base: b.Throughput.RequestsPerSec, New: n.Throughput.RequestsPerSec, Unit: "/s"},
+		Delta{Stage: name, Figure: string(OutputTokensPerSec), Base: b.Throughput.OutputTokensPerSec, New: n.Throughput.OutputTokensPerSec, Unit: "/s"})
 	for _, m := range append(append([]Metric(nil), LatencyMetrics()...), ScheduleDelay) {
 		bd, bok := b.Distribution(m)
 		nd, nok := n.Distribution(m)

@@ -182,7 +182,7 @@ func (p *page) percentiles(r *Report) {
 		p.printf("<th>%s</th>", PercentileName(q))
 	}
 	p.printf("<th>max</th></tr></thead><tbody>\n")
-	for _, m := range tableMetrics {
+	for _, m := range tableMetrics() {
 		d, ok := r.Summary.Distribution(m)
 		if !ok || d.Count() == 0 {
 			continue
@@ -233,26 +233,7 @@ func (p *page) foot() {
 }
 
 // metricTitle is a metric's name for people.
-func metricTitle(m Metric) string {
-	if n, ok := metricNames[m]; ok {
-		return n.long
-	}
-	return string(m)
-}
-
-// metricNames holds each metric's column name and its name in titles.
-var metricNames = map[Metric]struct{ short, long string }{
-	TTFT:                       {"TTFT", "Time to first token"},
-	ITL:                        {"ITL", "Inter-token latency"},
-	TPOT:                       {"TPOT", "Time per output token"},
-	NTPOT:                      {"NTPOT", "Normalized time per output token"},
-	RequestLatency:             {"latency", "Request latency"},
-	ScheduleDelay:              {"schedule delay", "Schedule delay"},
-	TTFTFromSchedule:           {"TTFT from schedule", "TTFT from the scheduled send"},
-	RequestLatencyFromSchedule: {"latency from schedule", "Request latency from the scheduled send"},
-	PromptTokens:               {"prompt tokens", "Prompt tokens"},
-	OutputTokens:               {"output tokens", "Output tokens"},
-}
+func metricTitle(m Metric) string { return m.Info().Title }
 
 // slaLines are the thresholds of the verdicts on metric m, in milliseconds.
 func slaLines(m Metric, vs []Verdict) []refLine {

@@ -62,7 +62,7 @@ func spectrumStages(r *Report) []Stage {
 
 func spectra(r *Report, vs []Verdict, base *Report) []*chart {
 	var out []*chart
-	for _, m := range []Metric{TTFT, ITL, TPOT, NTPOT, RequestLatency} {
+	for _, m := range LatencyMetrics() {
 		c := &chart{id: "spectrum-" + string(m), title: metricTitle(m) + ": percentile spectrum", xLabel: "percentile", yLabel: "latency (ms)",
 			xTicks: spectrumTicks(), yMin0: true}
 		for i, s := range spectrumStages(r) {

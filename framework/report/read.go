@@ -326,140 +326,172 @@ func secs(f float64) time.Duration { return time.Duration(math.Round(f * float64
 
 func (p *parser) stage(root map[string]any) (Stage, *extension) {
 	st := Stage{Distributions: map[Metric]Distribution{}}
-	put := func(m Metric, s *Stats) {
-		if s != nil {
-			st.Distributions[m] = s
-		}
-	}
 	_, hasBenchTime := root["benchmark_time_seconds"]
 	if f, ok := p.num(root, "benchmark_time_seconds", ""); ok {
 		st.Duration = secs(f)
 	}
-
-	load := p.obj(root, "load_summary", "")
-	if load != nil {
-		st.Requests, _ = p.count(load, "count", "load_summary.")
-		put(ScheduleDelay, p.stats(load, "schedule_delay", "load_summary.", st.Requests))
-		if f, ok := p.num(load, "send_duration", "load_summary."); ok {
-			st.SendDuration = secs(f)
-		}
-		st.RequestedRate, _ = p.num(load, "requested_rate", "load_summary.")
-		st.AchievedRate, _ = p.num(load, "achieved_rate", "load_summary.")
-		if c, ok := p.count(load, "concurrency", "load_summary."); ok {
-			st.Concurrency = int(c)
-		}
+	if load := p.obj(root, "load_summary", ""); load != nil {
+		p.loadSummary(load, &st)
 	}
-
-	succ := p.obj(root, "successes", "")
-	hasPromptLen, hasPromptTokens := false, false
-	if succ != nil {
-		const sp = "successes."
-		st.Successes, _ = p.count(succ, "count", sp)
-		n := st.Successes
-		if lat := p.obj(succ, "latency", sp); lat != nil {
-			const lp = sp + "latency."
-			for _, m := range LatencyMetrics() {
-				// ITL is pooled over token gaps, whose count the file does not
-				// hold; gaps within a request are not independent, so the number
-				// of successful requests is the honest (conservative) sample size.
-				put(m, p.stats(lat, string(m), lp, n))
-			}
-		}
-		if tp := p.obj(succ, "throughput", sp); tp != nil {
-			const tpp = sp + "throughput."
-			st.Throughput.InputTokensPerSec, _ = p.num(tp, "input_tokens_per_sec", tpp)
-			st.Throughput.OutputTokensPerSec, _ = p.num(tp, "output_tokens_per_sec", tpp)
-			st.Throughput.TotalTokensPerSec, _ = p.num(tp, "total_tokens_per_sec", tpp)
-			st.Throughput.RequestsPerSec, _ = p.num(tp, "requests_per_sec", tpp)
-		}
-		if pt := p.obj(succ, "prompt_tokens", sp); pt != nil {
-			hasPromptTokens = true
-			st.PromptTokensTotal, _ = p.count(pt, "total", sp+"prompt_tokens.")
-			st.CachedPromptTokens, _ = p.count(pt, "cached", sp+"prompt_tokens.")
-			put(PromptTokens, p.stats(succ, "prompt_tokens", sp, n))
-		}
-		if _, ok := succ["prompt_len"]; ok {
-			hasPromptLen = true
-			if !hasPromptTokens {
-				// Before v0.6 the client-side prompt length stands in for prompt tokens.
-				if s := p.stats(succ, "prompt_len", sp, n); s != nil {
-					put(PromptTokens, s)
-					st.PromptTokensTotal = int64(math.Round(s.MeanV * float64(n)))
-				}
-			}
-		}
-		if ot := p.obj(succ, "output_tokens", sp); ot != nil {
-			st.OutputTokensTotal, _ = p.count(ot, "total", sp+"output_tokens.")
-			put(OutputTokens, p.stats(succ, "output_tokens", sp, n))
-		}
-		if s := p.stats(succ, "output_len", sp, n); s != nil {
-			put(OutputLen, s)
-			if _, ok := st.Distributions[OutputTokens]; !ok {
-				st.OutputTokensTotal = int64(math.Round(s.MeanV * float64(n)))
-			}
-		}
-		st.TokenCountMismatches, _ = p.count(succ, "token_count_mismatches", sp)
-		if g := p.obj(succ, "goodput_metrics", sp); g != nil {
-			st.Goodput = p.goodput(g, sp+"goodput_metrics.")
-		}
+	var tokens promptFields
+	if succ := p.obj(root, "successes", ""); succ != nil {
+		tokens = p.successes(succ, &st)
 	}
-
-	fail := p.obj(root, "failures", "")
 	hasByLabel := false
-	if fail != nil {
-		const fp = "failures."
-		st.Failures, _ = p.count(fail, "count", fp)
-		put(FailedRequestLatency, p.stats(fail, "request_latency", fp, st.Failures))
-		if bl := p.obj(fail, "by_label", fp); bl != nil {
-			hasByLabel = true
-			st.FailuresByLabel = map[string]FailureLabel{}
-			for label, v := range bl {
-				lp := fp + "by_label." + label + "."
-				o, ok := v.(map[string]any)
-				if !ok {
-					p.fail(fp+"by_label."+label, "an object", v)
-					continue
-				}
-				fl := FailureLabel{}
-				fl.Count, _ = p.count(o, "count", lp)
-				if msgs, ok := o["messages"].([]any); ok {
-					for _, mv := range msgs {
-						switch mv := mv.(type) {
-						case string:
-							fl.Messages = append(fl.Messages, mv)
-						case map[string]any:
-							fl.Messages = append(fl.Messages, p.str(mv, "message", lp+"messages[]."))
-						}
-					}
-				}
-				st.FailuresByLabel[label] = fl
-			}
-		} else if _, present := fail["by_label"]; present {
-			hasByLabel = true
-		}
+	if fail := p.obj(root, "failures", ""); fail != nil {
+		hasByLabel = p.failures(fail, &st)
 	}
 	if st.Requests == 0 {
 		st.Requests = st.Successes + st.Failures
 	}
-
-	switch {
-	case hasByLabel && !hasPromptLen:
-		st.Schema = SchemaCurrent
-	case hasByLabel:
-		st.Schema = SchemaV061
-	case hasPromptTokens:
-		st.Schema = SchemaV06
-	case hasBenchTime:
-		st.Schema = SchemaV05
-	default:
-		st.Schema = SchemaV04
-	}
-
+	st.Schema = schemaOf(hasByLabel, tokens, hasBenchTime)
 	var ext *extension
 	if tg := p.obj(root, "tailgate", ""); tg != nil {
 		ext = p.extension(tg, &st)
 	}
 	return st, ext
+}
+
+// put stores s as m's distribution unless it is nil.
+func (st *Stage) put(m Metric, s *Stats) {
+	if s != nil {
+		st.Distributions[m] = s
+	}
+}
+
+// promptFields records which prompt-length keys a successes block holds,
+// which tells the schema generations apart.
+type promptFields struct{ promptLen, promptTokens bool }
+
+// schemaOf names the report generation from the keys the file holds.
+func schemaOf(hasByLabel bool, f promptFields, hasBenchTime bool) string {
+	switch {
+	case hasByLabel && !f.promptLen:
+		return SchemaCurrent
+	case hasByLabel:
+		return SchemaV061
+	case f.promptTokens:
+		return SchemaV06
+	case hasBenchTime:
+		return SchemaV05
+	}
+	return SchemaV04
+}
+
+func (p *parser) loadSummary(load map[string]any, st *Stage) {
+	const lp = "load_summary."
+	st.Requests, _ = p.count(load, "count", lp)
+	p.section(load, SectionLoad, st, st.Requests)
+	if f, ok := p.num(load, "send_duration", lp); ok {
+		st.SendDuration = secs(f)
+	}
+	st.RequestedRate, _ = p.num(load, "requested_rate", lp)
+	st.AchievedRate, _ = p.num(load, "achieved_rate", lp)
+	if c, ok := p.count(load, "concurrency", lp); ok {
+		st.Concurrency = int(c)
+	}
+}
+
+func (p *parser) successes(succ map[string]any, st *Stage) promptFields {
+	const sp = "successes."
+	st.Successes, _ = p.count(succ, "count", sp)
+	if lat := p.obj(succ, "latency", sp); lat != nil {
+		// ITL is pooled over token gaps, whose count the file does not hold;
+		// gaps within a request are not independent, so the number of
+		// successful requests is the honest (conservative) sample size.
+		p.section(lat, SectionLatency, st, st.Successes)
+	}
+	if tp := p.obj(succ, "throughput", sp); tp != nil {
+		for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == SectionThroughput }) {
+			v, _ := p.num(tp, i.FileKey(), SectionThroughput+".")
+			i.setRate(&st.Throughput, v)
+		}
+	}
+	f := p.tokens(succ, st)
+	st.TokenCountMismatches, _ = p.count(succ, "token_count_mismatches", sp)
+	if g := p.obj(succ, "goodput_metrics", sp); g != nil {
+		st.Goodput = p.goodput(g, sp+"goodput_metrics.")
+	}
+	return f
+}
+
+// section reads the STATS block of every registry metric placed in the
+// block at path, each with sample count n.
+func (p *parser) section(block map[string]any, path string, st *Stage, n int64) {
+	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == path }) {
+		st.put(i.Metric, p.stats(block, i.FileKey(), path+".", n))
+	}
+}
+
+// tokens reads the prompt and output token blocks of a successes block.
+func (p *parser) tokens(succ map[string]any, st *Stage) promptFields {
+	const sp = "successes."
+	n := st.Successes
+	var f promptFields
+	if pt := p.obj(succ, string(PromptTokens), sp); pt != nil {
+		f.promptTokens = true
+		st.PromptTokensTotal, _ = p.count(pt, "total", sp+string(PromptTokens)+".")
+		st.CachedPromptTokens, _ = p.count(pt, "cached", sp+string(PromptTokens)+".")
+		st.put(PromptTokens, p.stats(succ, string(PromptTokens), sp, n))
+	}
+	if _, ok := succ["prompt_len"]; ok {
+		f.promptLen = true
+		if !f.promptTokens {
+			// Before v0.6 the client-side prompt length stands in for prompt tokens.
+			if s := p.stats(succ, "prompt_len", sp, n); s != nil {
+				st.put(PromptTokens, s)
+				st.PromptTokensTotal = int64(math.Round(s.MeanV * float64(n)))
+			}
+		}
+	}
+	if ot := p.obj(succ, string(OutputTokens), sp); ot != nil {
+		st.OutputTokensTotal, _ = p.count(ot, "total", sp+string(OutputTokens)+".")
+		st.put(OutputTokens, p.stats(succ, string(OutputTokens), sp, n))
+	}
+	if s := p.stats(succ, string(OutputLen), sp, n); s != nil {
+		st.put(OutputLen, s)
+		if _, ok := st.Distributions[OutputTokens]; !ok {
+			st.OutputTokensTotal = int64(math.Round(s.MeanV * float64(n)))
+		}
+	}
+	return f
+}
+
+// failures reads the failures block; it reports whether the block holds by_label.
+func (p *parser) failures(fail map[string]any, st *Stage) (hasByLabel bool) {
+	const fp = "failures."
+	st.Failures, _ = p.count(fail, "count", fp)
+	p.section(fail, SectionFailures, st, st.Failures)
+	bl := p.obj(fail, "by_label", fp)
+	if bl == nil {
+		_, present := fail["by_label"]
+		return present
+	}
+	st.FailuresByLabel = map[string]FailureLabel{}
+	for label, v := range bl {
+		o, ok := v.(map[string]any)
+		if !ok {
+			p.fail(fp+"by_label."+label, "an object", v)
+			continue
+		}
+		st.FailuresByLabel[label] = p.failureLabel(o, fp+"by_label."+label+".")
+	}
+	return true
+}
+
+func (p *parser) failureLabel(o map[string]any, lp string) FailureLabel {
+	fl := FailureLabel{}
+	fl.Count, _ = p.count(o, "count", lp)
+	msgs, _ := o["messages"].([]any)
+	for _, mv := range msgs {
+		switch mv := mv.(type) {
+		case string:
+			fl.Messages = append(fl.Messages, mv)
+		case map[string]any:
+			fl.Messages = append(fl.Messages, p.str(mv, "message", lp+"messages[]."))
+		}
+	}
+	return fl
 }
 
 func (p *parser) goodput(g map[string]any, path string) *Goodput {
@@ -487,19 +519,12 @@ func (p *parser) goodput(g map[string]any, path string) *Goodput {
 	return gp
 }
 
-// attainmentMetric maps goodput's short names (ttft, tpot, itl, ntpot) to metrics.
+// attainmentMetric maps a goodput key (ttft, tpot, itl, ntpot,
+// request_latency or an alias such as e2e) to its metric; a key the
+// registry does not know stays as spelled.
 func attainmentMetric(k string) Metric {
-	switch k {
-	case "ttft":
-		return TTFT
-	case "tpot":
-		return TPOT
-	case "itl":
-		return ITL
-	case "ntpot":
-		return NTPOT
-	case "e2e", "latency":
-		return RequestLatency
+	if i, ok := LookupMetric(k); ok && i.Goodput {
+		return i.Metric
 	}
 	return Metric(k)
 }
@@ -511,11 +536,7 @@ func (p *parser) extension(tg map[string]any, st *Stage) *extension {
 	ext.PartialReason = p.str(tg, "partial_reason", tp)
 	st.Partial = ext.Partial
 	if lat := p.obj(tg, "latency_from_schedule", tp); lat != nil {
-		for _, m := range []Metric{TTFTFromSchedule, RequestLatencyFromSchedule} {
-			if s := p.stats(lat, string(m), tp+"latency_from_schedule.", st.Successes); s != nil {
-				st.Distributions[m] = s
-			}
-		}
+		p.section(lat, SectionFromSchedule, st, st.Successes)
 	}
 	if o := p.obj(tg, "output_length", tp); o != nil {
 		st.OutputLength = p.outputLength(o, tp+"output_length.")

@@ -13,7 +13,7 @@ import (
 var tablePercentiles = [...]float64{50, 90, 95, 99, 99.9}
 
 // tableMetrics are the metrics the tables show, in order.
-var tableMetrics = [...]Metric{TTFT, ITL, TPOT, NTPOT, RequestLatency, ScheduleDelay, TTFTFromSchedule, RequestLatencyFromSchedule, PromptTokens, OutputTokens}
+func tableMetrics() []Metric { return metricsWhere(func(i MetricInfo) bool { return i.Table }) }
 
 // FormatValue prints a metric value: milliseconds for latencies, tokens otherwise.
 func FormatValue(m Metric, v float64) string {
@@ -118,7 +118,7 @@ func durationStr(s Stage) string {
 
 func metricRows(s Stage) [][]string {
 	var rows [][]string
-	for _, m := range tableMetrics {
+	for _, m := range tableMetrics() {
 		d, ok := s.Distribution(m)
 		if !ok {
 			continue

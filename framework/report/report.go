@@ -6,6 +6,17 @@
 //
 // Latencies are float64 seconds everywhere; token counts are plain counts.
 //
+// What a metric is lives in one place, the metric registry (Metrics, in
+// registry.go): for each metric its short key (ttft), its name in report
+// files (time_to_first_token), the aliases SLA files accept, its display
+// names and unit, whether it is a latency, a count or a rate, whether
+// goodput may constrain it, whether it needs streamed responses, where the
+// lifecycle files hold it and which tables and timelines show it. The
+// codec, the renderers, the SLA parser and matchers (package matchers),
+// goodput and the native engine's histograms (package loadgen) and scenario
+// validation all read it, so a new latency metric is one registry entry
+// plus the line of the runner that records it.
+//
 // A Distribution comes from one of two sources. Histogram (HdrHistogram,
 // filled by the native engine) answers any percentile, merges, and has an
 // exact Count. Stats (read from an inference-perf report file) answers only
@@ -52,13 +63,27 @@ const (
 	FailedRequestLatency Metric = "failures.request_latency"
 )
 
-// LatencyMetrics lists the per-success latency metrics in report order.
-func LatencyMetrics() []Metric { return []Metric{RequestLatency, NTPOT, TPOT, TTFT, ITL} }
+// The throughput figures of a stage, per second over the stage window.
+const (
+	// InputTokensPerSec is prompt tokens of successful requests per second.
+	InputTokensPerSec Metric = "input_tokens_per_sec"
+	// OutputTokensPerSec is output tokens of successful requests per second.
+	OutputTokensPerSec Metric = "output_tokens_per_sec"
+	// TotalTokensPerSec is prompt plus output tokens per second.
+	TotalTokensPerSec Metric = "total_tokens_per_sec"
+	// RequestsPerSec is successful requests per second.
+	RequestsPerSec Metric = "requests_per_sec"
+)
 
-// MetricKind reports whether a metric is measured in seconds or in tokens.
+// LatencyMetrics lists the per-success latency metrics of inference-perf's
+// successes.latency block, in display order.
+func LatencyMetrics() []Metric {
+	return metricsWhere(func(i MetricInfo) bool { return i.Section == SectionLatency })
+}
+
+// MetricKind reports whether a metric's histogram records seconds or tokens.
 func MetricKind(m Metric) Kind {
-	switch m {
-	case PromptTokens, OutputTokens, OutputLen:
+	if m.Info().Quantity == QuantityCount {
 		return KindTokens
 	}
 	return KindSeconds

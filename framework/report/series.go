@@ -13,7 +13,9 @@ import (
 )
 
 // SeriesMetrics are the latency metrics a time series follows (P50 and P99 per interval).
-func SeriesMetrics() []Metric { return []Metric{TTFT, ITL, RequestLatency} }
+func SeriesMetrics() []Metric {
+	return metricsWhere(func(i MetricInfo) bool { return i.OverTime })
+}
 
 // SeriesPoint is one interval of a stage's time series.
 type SeriesPoint struct {
@@ -147,12 +149,7 @@ func sourceName(r *Report) string {
 }
 
 // shortName is the column name of a metric: TTFT, ITL, latency.
-func shortName(m Metric) string {
-	if n, ok := metricNames[m]; ok {
-		return n.short
-	}
-	return string(m)
-}
+func shortName(m Metric) string { return m.Info().Column }
 
 // PercentilesJSON answers the percentiles ps of every distribution of the
 // summary and each stage, as {"summary": {metric: {"count": n, "p99.99": v}},

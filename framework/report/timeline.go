@@ -12,15 +12,12 @@ import (
 // DefaultInterval is the length of one timeline interval when none is configured.
 const DefaultInterval = time.Second
 
-// TimelineMetrics lists the metrics kept per interval, in file order: the
-// latency metrics, the schedule's own delay, failed-request latency and the
-// token counts (so a merge can recompute every distribution).
+// TimelineMetrics lists the metrics kept per interval, in file order: every
+// metric the native engine records per request (the latencies, the
+// schedule's own delay, failed-request latency and the token counts), so a
+// merge can recompute every distribution.
 func TimelineMetrics() []Metric {
-	return []Metric{
-		TTFT, ITL, TPOT, NTPOT, RequestLatency,
-		TTFTFromSchedule, RequestLatencyFromSchedule, ScheduleDelay,
-		FailedRequestLatency, PromptTokens, OutputTokens,
-	}
+	return metricsWhere(func(i MetricInfo) bool { return i.Native })
 }
 
 // Timeline is one stage's measurements per fixed interval: counters and one

@@ -78,105 +78,135 @@ func StageJSON(s Stage) json.Marshaler {
 }
 
 func stageObj(s Stage, r *Report) obj {
-	dist := func(m Metric) Distribution {
-		d, _ := s.Distribution(m)
-		return d
+	out := obj{
+		{"benchmark_time_seconds", known(s.Duration.Seconds())},
+		{"load_summary", loadObj(s)},
+		{"successes", successesObj(s)},
+		{"failures", failuresObj(s)},
 	}
-	load := obj{{"count", s.Requests}, {"schedule_delay", statsJSON(dist(ScheduleDelay))}}
-	if s.ID >= 0 {
-		load = append(load,
-			kv{"send_duration", known(s.SendDuration.Seconds())},
-			kv{"requested_rate", known(s.RequestedRate)},
-			kv{"achieved_rate", known(s.AchievedRate)})
-		if s.Concurrency > 0 {
-			load = append(load, kv{"concurrency", s.Concurrency})
+	if ext := extensionObj(s, r); ext != nil {
+		out = append(out, kv{"tailgate", ext})
+	}
+	return out
+}
+
+// dist returns s's distribution of m, nil when it has none.
+func (s Stage) dist(m Metric) Distribution {
+	d, _ := s.Distribution(m)
+	return d
+}
+
+func loadObj(s Stage) obj {
+	load := append(obj{{"count", s.Requests}}, sectionObj(s, SectionLoad, false)...)
+	if s.ID < 0 {
+		return load
+	}
+	load = append(load,
+		kv{"send_duration", known(s.SendDuration.Seconds())},
+		kv{"requested_rate", known(s.RequestedRate)},
+		kv{"achieved_rate", known(s.AchievedRate)})
+	if s.Concurrency > 0 {
+		load = append(load, kv{"concurrency", s.Concurrency})
+	}
+	return load
+}
+
+// sectionObj renders the STATS block of every registry metric placed in the
+// block named section; with present set, only the metrics s holds.
+func sectionObj(s Stage, section string, present bool) obj {
+	o := obj{}
+	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == section }) {
+		d := s.dist(i.Metric)
+		if present && d == nil {
+			continue
 		}
+		o = append(o, kv{i.FileKey(), statsJSON(d)})
 	}
-	latency := obj{}
-	for _, m := range LatencyMetrics() {
-		latency = append(latency, kv{string(m), statsJSON(dist(m))})
+	return o
+}
+
+func throughputObj(tp Throughput) obj {
+	o := obj{}
+	for _, i := range MetricsWhere(func(i MetricInfo) bool { return i.Section == SectionThroughput }) {
+		v, _ := i.Rate(tp)
+		o = append(o, kv{i.FileKey(), num(v)})
 	}
-	tp := s.Throughput
-	throughput := obj{
-		{"input_tokens_per_sec", num(tp.InputTokensPerSec)},
-		{"output_tokens_per_sec", num(tp.OutputTokensPerSec)},
-		{"total_tokens_per_sec", num(tp.TotalTokensPerSec)},
-		{"requests_per_sec", num(tp.RequestsPerSec)},
-		{"images_per_sec", 0.0}, {"videos_per_sec", 0.0}, {"audios_per_sec", 0.0},
-	}
+	return append(o, kv{"images_per_sec", 0.0}, kv{"videos_per_sec", 0.0}, kv{"audios_per_sec", 0.0})
+}
+
+func successesObj(s Stage) obj {
 	var promptTokens any
-	if d := dist(PromptTokens); d != nil && d.Count() != 0 {
+	if d := s.dist(PromptTokens); d != nil && d.Count() != 0 {
 		promptTokens = statsJSON(d,
 			kv{"total", s.PromptTokensTotal},
 			kv{"cached", s.CachedPromptTokens},
 			kv{"uncached", s.PromptTokensTotal - s.CachedPromptTokens})
 	}
 	var outputTokens any
-	if d := dist(OutputTokens); d != nil && d.Count() != 0 {
+	if d := s.dist(OutputTokens); d != nil && d.Count() != 0 {
 		outputTokens = statsJSON(d, kv{"total", s.OutputTokensTotal})
 	}
 	successes := obj{
 		{"count", s.Successes},
-		{"latency", latency},
-		{"throughput", throughput},
+		{"latency", sectionObj(s, SectionLatency, false)},
+		{"throughput", throughputObj(s.Throughput)},
 		{"request_size_bytes", nil},
 		{"image", obj{{"count", 0}, {"pixels", nil}, {"bytes", nil}, {"aspect_ratio", nil}}},
 		{"video", obj{{"count", 0}, {"frames", nil}, {"pixels", nil}, {"bytes", nil}, {"aspect_ratio", nil}}},
 		{"audio", obj{{"count", 0}, {"seconds", nil}, {"bytes", nil}}},
-		{"prompt_tokens", promptTokens},
-		{"output_len", statsJSON(dist(OutputLen))},
-		{"output_tokens", outputTokens},
+		{string(PromptTokens), promptTokens},
+		{string(OutputLen), statsJSON(s.dist(OutputLen))},
+		{string(OutputTokens), outputTokens},
 		{"token_count_mismatches", s.TokenCountMismatches},
 	}
 	if g := s.Goodput; g != nil {
-		gm := obj{
-			{"goodput_percentage", num(g.Percentage)},
-			{"request_goodput", num(g.RequestGoodput)},
-			{"token_goodput", num(g.TokenGoodput)},
-			{"good_requests", g.GoodRequests},
-			{"total_requests", g.TotalRequests},
-		}
-		for _, m := range sortedMetrics(g.Attainment) {
-			gm = append(gm, kv{goodputName(m) + "_attainment_percentage", num(g.Attainment[m])})
-		}
-		successes = append(successes, kv{"goodput_metrics", gm})
+		successes = append(successes, kv{"goodput_metrics", goodputObj(g)})
 	}
-	byLabel := obj{}
-	labels := make([]string, 0, len(s.FailuresByLabel))
-	for l := range s.FailuresByLabel {
+	return successes
+}
+
+func goodputObj(g *Goodput) obj {
+	gm := obj{
+		{"goodput_percentage", num(g.Percentage)},
+		{"request_goodput", num(g.RequestGoodput)},
+		{"token_goodput", num(g.TokenGoodput)},
+		{"good_requests", g.GoodRequests},
+		{"total_requests", g.TotalRequests},
+	}
+	for _, m := range sortedMetrics(g.Attainment) {
+		gm = append(gm, kv{m.Info().Key + "_attainment_percentage", num(g.Attainment[m])})
+	}
+	return gm
+}
+
+func failuresObj(s Stage) obj {
+	o := append(obj{{"count", s.Failures}}, sectionObj(s, SectionFailures, false)...)
+	return append(o, kv{"prompt_tokens", nil}, kv{"by_label", byLabelObj(s.FailuresByLabel)})
+}
+
+// byLabelObj renders the failure labels, the most frequent first.
+func byLabelObj(fls map[string]FailureLabel) obj {
+	labels := make([]string, 0, len(fls))
+	for l := range fls {
 		labels = append(labels, l)
 	}
 	sort.Slice(labels, func(i, j int) bool {
-		a, b := s.FailuresByLabel[labels[i]], s.FailuresByLabel[labels[j]]
+		a, b := fls[labels[i]], fls[labels[j]]
 		if a.Count != b.Count {
 			return a.Count > b.Count
 		}
 		return labels[i] < labels[j]
 	})
+	byLabel := obj{}
 	for _, l := range labels {
-		fl := s.FailuresByLabel[l]
+		fl := fls[l]
 		msgs := make([]any, len(fl.Messages))
 		for i, m := range fl.Messages {
 			msgs[i] = obj{{"message", m}}
 		}
 		byLabel = append(byLabel, kv{l, obj{{"count", fl.Count}, {"messages", msgs}}})
 	}
-	failures := obj{
-		{"count", s.Failures},
-		{"request_latency", statsJSON(dist(FailedRequestLatency))},
-		{"prompt_tokens", nil},
-		{"by_label", byLabel},
-	}
-	out := obj{
-		{"benchmark_time_seconds", known(s.Duration.Seconds())},
-		{"load_summary", load},
-		{"successes", successes},
-		{"failures", failures},
-	}
-	if ext := extensionObj(s, r); ext != nil {
-		out = append(out, kv{"tailgate", ext})
-	}
-	return out
+	return byLabel
 }
 
 func extensionObj(s Stage, r *Report) obj {
@@ -191,13 +221,7 @@ func extensionObj(s Stage, r *Report) obj {
 			ext = append(ext, kv{"partial_reason", reason})
 		}
 	}
-	lat := obj{}
-	for _, m := range []Metric{TTFTFromSchedule, RequestLatencyFromSchedule} {
-		if d, ok := s.Distribution(m); ok {
-			lat = append(lat, kv{string(m), statsJSON(d)})
-		}
-	}
-	if len(lat) > 0 {
+	if lat := sectionObj(s, SectionFromSchedule, true); len(lat) > 0 {
 		ext = append(ext, kv{"latency_from_schedule", lat})
 	}
 	if o := s.OutputLength; o != nil {
@@ -231,22 +255,6 @@ func outputLengthObj(o *OutputLength) obj {
 		{"empty", o.Empty},
 		{"unverified", o.Unverified},
 	}
-}
-
-func goodputName(m Metric) string {
-	switch m {
-	case TTFT:
-		return "ttft"
-	case TPOT:
-		return "tpot"
-	case ITL:
-		return "itl"
-	case NTPOT:
-		return "ntpot"
-	case RequestLatency:
-		return "request_latency"
-	}
-	return string(m)
 }
 
 func sortedMetrics[V any](m map[Metric]V) []Metric {
