@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -45,54 +46,36 @@ func LoadScenario(preset, configPath, valuesPath string) (scenarios.Config, erro
 	return cfg, nil
 }
 
-// ApplySettings returns cfg with the settings' overrides: target URL, model,
-// API key and tokenizer; Duration replaces every stage's duration (and a
-// sweep's stage_duration); Rate replaces every open-loop stage's rate;
-// RequestTimeout replaces load.request_timeout.
+// ApplySettings returns a copy of cfg with the settings' overrides, each
+// through the scenario's own helper: target URL and model
+// (scenarios.Config.WithTarget), API key, tokenizer, Duration for every stage
+// and a sweep's stage_duration (WithDuration), Rate for every rate-based
+// stage (WithRate, which turns a sweep into one stage at that rate) and
+// RequestTimeout for load.request_timeout.
 func ApplySettings(cfg scenarios.Config, s Settings) scenarios.Config {
-	srv := scenarios.ServerConfig{Type: scenarios.ServerVLLM}
+	var srv scenarios.ServerConfig
 	if cfg.Server != nil {
 		srv = *cfg.Server
 	}
-	if s.TargetURL != "" {
-		srv.BaseURL = s.TargetURL
-	}
-	if s.Model != "" {
-		srv.ModelName = s.Model
-	}
+	cfg = cfg.WithTarget(cmp.Or(s.TargetURL, srv.BaseURL), cmp.Or(s.Model, srv.ModelName))
 	if s.APIKey != "" {
-		srv.APIKey = s.APIKey
+		cfg.Server.APIKey = s.APIKey
 	}
-	cfg.Server = &srv
 	if s.Tokenizer != "" {
-		t := scenarios.TokenizerConfig{}
-		if cfg.Tokenizer != nil {
-			t = *cfg.Tokenizer
+		if cfg.Tokenizer == nil {
+			cfg.Tokenizer = &scenarios.TokenizerConfig{}
 		}
-		t.PretrainedModelNameOrPath = s.Tokenizer
-		cfg.Tokenizer = &t
+		cfg.Tokenizer.PretrainedModelNameOrPath = s.Tokenizer
 	}
-	stages := append([]scenarios.Stage(nil), cfg.Load.Stages...)
-	for i := range stages {
-		if cfg.Load.Type == scenarios.LoadConcurrent {
-			continue
-		}
-		if s.Duration > 0 {
-			stages[i].Duration = int(s.Duration / time.Second)
-		}
-		if s.Rate > 0 {
-			stages[i].Rate = s.Rate
-		}
+	if s.Duration > 0 {
+		cfg = cfg.WithDuration(s.Duration)
 	}
-	cfg.Load.Stages = stages
+	if s.Rate > 0 {
+		cfg = cfg.WithRate(s.Rate)
+	}
 	if s.RequestTimeout > 0 {
 		t := s.RequestTimeout.Seconds()
 		cfg.Load.RequestTimeout = &t
-	}
-	if sw := cfg.Load.Sweep; sw != nil && s.Duration > 0 {
-		c := *sw
-		c.StageDuration = int(s.Duration / time.Second)
-		cfg.Load.Sweep = &c
 	}
 	return cfg
 }

@@ -71,9 +71,11 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 		return j
 	}
 	s, note := judgeableSettings(in.Scenario, in.Settings, in.SLA)
-	if note != "" {
-		j.Notes = append(j.Notes, note)
-		fmt.Fprintln(logw, "tailgate: "+note)
+	for _, n := range []string{note, sweepRateNote(in.Scenario, s)} {
+		if n != "" {
+			j.Notes = append(j.Notes, n)
+			fmt.Fprintln(logw, "tailgate: "+n)
+		}
 	}
 	pin := PrepareInput{Settings: s, Scenario: in.Scenario, Runners: in.Runners, Log: logw, UseScenarioTarget: in.UseScenarioTarget}
 	if in.ProgressEvery >= 0 {
@@ -88,7 +90,7 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 	}
 	defer g.Close()
 	fmt.Fprintf(logw, "tailgate: running %s (%s) against %s, model %s; reports in %s\n",
-		in.Name, DescribeLoad(g.Config), RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(in.Dir))
+		in.Name, describeLoad(g.Config), RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(in.Dir))
 	m, err := g.Run(ctx)
 	j.Report, j.Err = m.Report, err
 	if m.Report == nil {
@@ -204,20 +206,10 @@ func (j *Judgement) appendStepSummary(logw io.Writer) {
 	_ = f.Close()
 }
 
-// DescribeLoad says in a few words what load cfg asks for.
-func DescribeLoad(cfg scenarios.Config) string {
-	var parts []string
-	for _, s := range cfg.Load.Stages {
-		if s.ConcurrencyLevel > 0 {
-			parts = append(parts, fmt.Sprintf("%d requests at concurrency %d", s.NumRequests, s.ConcurrencyLevel))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%g req/s for %ds", s.Rate, s.Duration))
-	}
-	if cfg.Load.Sweep != nil {
-		parts = append(parts, fmt.Sprintf("sweep of %d stages of %ds", cfg.Load.Sweep.NumStages, cfg.Load.Sweep.StageDuration))
-	}
-	return strings.Join(parts, ", ")
+// describeLoad says what load cfg asks for and how long its schedule lasts,
+// both as the scenario itself answers them.
+func describeLoad(cfg scenarios.Config) string {
+	return fmt.Sprintf("%s; about %s", cfg.LoadSummary(), cfg.PlannedDuration())
 }
 
 func absPath(p string) string {
