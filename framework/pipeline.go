@@ -26,8 +26,9 @@ type PipelineInput struct {
 	// SLA is judged; NoSLA() when the user gave none, so the implied
 	// promises are still judged.
 	SLA matchers.SLA
-	// Runners adds runners by name (e.g. the cluster Job runners); "native" is built in.
-	Runners map[string]RunnerFactory
+	// Runners are the runners Settings.Runner may name; nil means
+	// NewRegistry() (the native runner only).
+	Runners *Registry
 	// Dir is the report directory.
 	Dir string
 	// Log receives progress lines and what the pipeline did; nil discards them.

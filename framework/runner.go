@@ -48,9 +48,6 @@ func (r ReportRunner) Run(ctx context.Context, cfg scenarios.Config) (Measuremen
 	return Measurement{Report: rep}, err
 }
 
-// RunnerFactory builds a runner for the settings; Prepare looks runners up by name.
-type RunnerFactory func(ctx context.Context, s Settings) (Runner, error)
-
 // NativeRunner runs scenarios in-process with the native load engine.
 type NativeRunner struct {
 	// Tokenizer, when set, is used instead of loading the scenario's tokenizer.

@@ -48,7 +48,7 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 			Skip(EnvTestKubeconfig + " is unset: run `export " + EnvTestKubeconfig + "=$(hack/controlplane/up.sh)` to run the cluster tests")
 		}
 		var err error
-		c, err = cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: path})
+		c, err = cluster.Setup(ctx, cluster.Options{Provider: cluster.Kubeconfig, Kubeconfig: path})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Created()).To(BeFalse())
 		res, err = resources.New(c.RESTConfig())
@@ -341,7 +341,7 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 
 	It("sets up a runner and the simulated vLLM from the environment, and tears down only what it made", func(ctx SpecContext) {
 		simNS := "tailgate-envsim-" + fmt.Sprint(GinkgoRandomSeed())
-		env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
+		env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, settingsOf(map[string]string{
 			cluster.EnvProvider: "kubeconfig", cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig),
 			cluster.EnvImage: "tailgate:test", cluster.EnvDeploySimulated: "true", cluster.EnvSimulatedNS: simNS,
 			cluster.EnvHFToken: "hf_env_token", cluster.EnvJobTimeout: "2m",
@@ -368,11 +368,11 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 	})
 
 	It("names the missing setting before touching the cluster", func(ctx SpecContext) {
-		_, err := cluster.SetupJobRunner(ctx, cluster.EngineNative, envOf(map[string]string{
+		_, err := cluster.SetupJobRunner(ctx, cluster.EngineNative, settingsOf(map[string]string{
 			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig)}), nil)
 		Expect(err).To(MatchError(ContainSubstring("TAILGATE_IMAGE is required")))
-		_, err = cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
-			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig), cluster.EnvJobTimeout: "soon"}), nil)
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{
+			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig), cluster.EnvJobTimeout: "soon"}))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_JOB_TIMEOUT="soon"`)))
 	})
 

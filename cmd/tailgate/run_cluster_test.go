@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/e2e-framework/klient/conf"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+
+	"github.com/tailgate-dev/tailgate/framework"
+	"github.com/tailgate-dev/tailgate/framework/cluster"
+)
+
+// The Job runner from the command line, against the real control plane of
+// hack/controlplane/up.sh (kube-apiserver, etcd, kwok nodes): kwok serves a
+// real inference-perf report (one stage at 92.19 req/s) as the benchmark
+// pod's log, as a real inference-perf pod would print it.
+var _ = Describe("tailgate run --runner inference-perf-job on a real control plane", Ordered, Label("cluster"), func() {
+	const fixture = "../../framework/cluster/testdata/one-stage-92rps"
+	var (
+		kubeconfig string
+		res        *resources.Resources
+	)
+
+	BeforeAll(func() {
+		kubeconfig = os.Getenv("TAILGATE_TEST_KUBECONFIG")
+		if kubeconfig == "" {
+			if os.Getenv("CI") == "true" {
+				Fail("TAILGATE_TEST_KUBECONFIG is unset in CI: start the control plane with hack/controlplane/up.sh and export its output")
+			}
+			Skip("TAILGATE_TEST_KUBECONFIG is unset: run `export TAILGATE_TEST_KUBECONFIG=$(hack/controlplane/up.sh)` to run the cluster tests")
+		}
+		rc, err := conf.New(kubeconfig)
+		Expect(err).NotTo(HaveOccurred())
+		res, err = resources.New(rc)
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	// serveReport makes kwok serve the fixture report as the log of every pod in ns.
+	serveReport := func(ctx context.Context, ns string) {
+		GinkgoHelper()
+		var text bytes.Buffer
+		text.WriteString("inference-perf: report files written to /tailgate/reports\n")
+		Expect(cluster.WriteReportLog(&text, fixture)).To(Succeed())
+		var log bytes.Buffer
+		ts := time.Now().UTC()
+		for _, line := range strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n") {
+			ts = ts.Add(time.Microsecond)
+			fmt.Fprintf(&log, "%s stdout F %s\n", ts.Format(time.RFC3339Nano), line)
+		}
+		file := filepath.Join(GinkgoT().TempDir(), "container.log")
+		Expect(os.WriteFile(file, log.Bytes(), 0o644)).To(Succeed())
+		cl := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "kwok.x-k8s.io/v1alpha1",
+			"kind":       "ClusterLogs",
+			"metadata":   map[string]any{"name": "logs-" + ns},
+			"spec": map[string]any{
+				"selector": map[string]any{"matchNamespaces": []any{ns}},
+				"logs":     []any{map[string]any{"logsFile": file}},
+			},
+		}}
+		Expect(res.Create(ctx, cl)).To(Succeed())
+		DeferCleanup(func(ctx SpecContext) { Expect(res.Delete(ctx, cl)).To(Succeed()) })
+	}
+
+	run := func(ctx context.Context, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := dispatch(ctx, append([]string{"run"}, args...), stdio{in: strings.NewReader(""), out: &out, err: &errb})
+		GinkgoWriter.Printf("stdout:\n%s\nstderr:\n%s\n", out.String(), errb.String())
+		return code, out.String(), errb.String()
+	}
+
+	jobArgs := func(ns, sla, dir string) []string {
+		return []string{"--scenario", "production", "--runner", "inference-perf-job", "--cluster", "kubeconfig",
+			"--kubeconfig", kubeconfig, "--benchmark-namespace", ns, "--target", "http://qwen3-vllm.default:8000",
+			"--rate", "92.19", "--duration", "60s", "--sla", sla, "--report-dir", dir, "--progress", "0"}
+	}
+
+	It("runs the scenario as a Job, collects and judges its report, saves the evidence and removes the run's namespace", func(ctx SpecContext) {
+		ns := "tailgate-cli-pass-" + fmt.Sprint(GinkgoRandomSeed())
+		serveReport(ctx, ns)
+		// The flag wins over the variable: a Job in this namespace would get no report.
+		GinkgoT().Setenv(cluster.EnvBenchmarkNS, "tailgate-cli-elsewhere")
+		dir := filepath.Join(GinkgoT().TempDir(), "report")
+		code, out, errs := run(ctx, jobArgs(ns, "../../hack/controlplane/gate/v020-sla.yaml", dir)...)
+		Expect(code).To(Equal(framework.ExitPass), "stdout:\n%s\nstderr:\n%s", out, errs)
+		Expect(errs).To(ContainSubstring("created job " + ns + "/"))
+		Expect(out).To(ContainSubstring("TTFT p99 < 1.2s"))
+		Expect(out).To(ContainSubstring("PASS"))
+		for _, f := range []string{"junit.xml", "summary.md", "verdict.json", "summary_lifecycle_metrics.json"} {
+			Expect(filepath.Join(dir, f)).To(BeAnExistingFile())
+		}
+		xsd, err := exec.Command("xmllint", "--noout", "--schema", "testdata/junit-10.xsd", filepath.Join(dir, "junit.xml")).CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "junit.xml does not validate:\n%s", xsd)
+		Eventually(ctx, func() bool {
+			return apierrors.IsNotFound(res.Get(ctx, ns, "", &corev1.Namespace{}))
+		}).WithTimeout(2*time.Minute).WithPolling(time.Second).Should(BeTrue(), "the run's namespace is deleted")
+	}, SpecTimeout(5*time.Minute))
+
+	It("fails a report that breaks the SLA, as the suite does", func(ctx SpecContext) {
+		ns := "tailgate-cli-fail-" + fmt.Sprint(GinkgoRandomSeed())
+		serveReport(ctx, ns)
+		code, out, _ := run(ctx, jobArgs(ns, "../../hack/controlplane/gate/strict-sla.yaml", filepath.Join(GinkgoT().TempDir(), "report"))...)
+		Expect(code).To(Equal(framework.ExitFail))
+		Expect(out).To(ContainSubstring("FAIL"))
+	}, SpecTimeout(5*time.Minute))
+
+	It("refuses a bad cluster setting before touching the cluster, naming the flag and the fix", func(ctx SpecContext) {
+		code, _, errs := run(ctx, "--scenario", "production", "--runner", "inference-perf-job", "--cluster", kubeconfig)
+		Expect(code).To(Equal(framework.ExitUsage))
+		Expect(errs).To(ContainSubstring(fmt.Sprintf(`runner inference-perf-job: --cluster=%q: want kubeconfig, kind or kwok (the kubeconfig file itself goes in TAILGATE_KUBECONFIG)`, kubeconfig)))
+
+		GinkgoT().Setenv(cluster.EnvJobTimeout, "soon")
+		code, _, errs = run(ctx, "--scenario", "production", "--runner", "native-job")
+		Expect(code).To(Equal(framework.ExitUsage))
+		Expect(errs).To(ContainSubstring(`runner native-job: TAILGATE_JOB_TIMEOUT="soon": want a positive duration such as 45m`))
+		code, _, errs = run(ctx, "--scenario", "production", "--runner", "native-job", "--job-timeout", "10m")
+		Expect(code).To(Equal(framework.ExitUsage))
+		Expect(errs).To(ContainSubstring("runner native-job: TAILGATE_IMAGE is required for the native-engine Job"))
+	})
+})
