@@ -12,9 +12,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/e2e-framework/klient/conf"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
@@ -29,8 +29,8 @@ import (
 var _ = Describe("tailgate run --runner inference-perf-job on a real control plane", Ordered, Label("cluster"), func() {
 	const fixture = "../../framework/cluster/testdata/one-stage-92rps"
 	var (
-		kubeconfig string
-		res        *resources.Resources
+		kubeconfig, servelog string
+		res                  *resources.Resources
 	)
 
 	BeforeAll(func() {
@@ -45,33 +45,21 @@ var _ = Describe("tailgate run --runner inference-perf-job on a real control pla
 		Expect(err).NotTo(HaveOccurred())
 		res, err = resources.New(rc)
 		Expect(err).NotTo(HaveOccurred())
+		servelog, err = gexec.Build("github.com/tailgate-dev/tailgate/hack/controlplane/servelog")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(os.Remove, servelog)
 	})
 
-	// serveReport makes kwok serve the fixture report as the log of every pod in ns.
+	// serveReport makes kwok serve the fixture report as the log of every pod
+	// in ns, with the control plane's own servelog command.
 	serveReport := func(ctx context.Context, ns string) {
 		GinkgoHelper()
-		var text bytes.Buffer
-		text.WriteString("inference-perf: report files written to /tailgate/reports\n")
-		Expect(cluster.WriteReportLog(&text, fixture)).To(Succeed())
-		var log bytes.Buffer
-		ts := time.Now().UTC()
-		for _, line := range strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n") {
-			ts = ts.Add(time.Microsecond)
-			fmt.Fprintf(&log, "%s stdout F %s\n", ts.Format(time.RFC3339Nano), line)
-		}
-		file := filepath.Join(GinkgoT().TempDir(), "container.log")
-		Expect(os.WriteFile(file, log.Bytes(), 0o644)).To(Succeed())
-		cl := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "kwok.x-k8s.io/v1alpha1",
-			"kind":       "ClusterLogs",
-			"metadata":   map[string]any{"name": "logs-" + ns},
-			"spec": map[string]any{
-				"selector": map[string]any{"matchNamespaces": []any{ns}},
-				"logs":     []any{map[string]any{"logsFile": file}},
-			},
-		}}
-		Expect(res.Create(ctx, cl)).To(Succeed())
-		DeferCleanup(func(ctx SpecContext) { Expect(res.Delete(ctx, cl)).To(Succeed()) })
+		out, err := exec.CommandContext(ctx, servelog, "-kubeconfig", kubeconfig, "-namespace", ns, "-report-dir", fixture).CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "servelog:\n%s", out)
+		DeferCleanup(func(ctx SpecContext) {
+			out, err := exec.CommandContext(ctx, servelog, "-kubeconfig", kubeconfig, "-namespace", ns, "-delete").CombinedOutput()
+			Expect(err).NotTo(HaveOccurred(), "servelog -delete:\n%s", out)
+		})
 	}
 
 	run := func(ctx context.Context, args ...string) (int, string, string) {
