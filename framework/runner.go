@@ -20,9 +20,8 @@ import (
 )
 
 // Runner runs a scenario and returns everything it measured. The native
-// engine (NativeRunner) satisfies it; a runner that measures only a report
-// (the Kubernetes Job runners of framework/cluster) satisfies it through
-// ReportRunner.
+// engine (NativeRunner) and the Kubernetes Job runners of framework/cluster
+// satisfy it; a Registry builds them by name.
 type Runner interface {
 	Run(ctx context.Context, cfg scenarios.Config) (Measurement, error)
 }
@@ -33,19 +32,6 @@ type Runner interface {
 type Measurement struct {
 	Report   *report.Report
 	Requests []loadgen.RequestRecord
-}
-
-// ReportRunner adapts a runner that returns only a report.
-type ReportRunner struct {
-	Runs interface {
-		Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error)
-	}
-}
-
-// Run implements Runner.
-func (r ReportRunner) Run(ctx context.Context, cfg scenarios.Config) (Measurement, error) {
-	rep, err := r.Runs.Run(ctx, cfg)
-	return Measurement{Report: rep}, err
 }
 
 // NativeRunner runs scenarios in-process with the native load engine.

@@ -1,7 +1,10 @@
-// Package framework is tailgate's suite-facing API: it resolves the target
-// (URL, model, API key, tokenizer) and the runner from flags and environment
-// variables, applies the overrides to a scenario, starts the simulated vLLM
-// when no target is given, and runs the scenario to a report.
+// Package framework is tailgate's suite-facing API: it reads the settings
+// (target URL, model, API key, tokenizer, overrides) from flags and
+// environment variables, builds the runner they name from a Registry (the
+// native engine; framework/cluster registers the Kubernetes Job runners),
+// applies the overrides to a scenario through the scenarios helpers, starts
+// the simulated vLLM when no target is given, and runs the scenario to a
+// judged report directory (RunPipeline).
 package framework
 
 import (

@@ -118,3 +118,21 @@ var _ = Describe("tailgate run --runner inference-perf-job on a real control pla
 		Expect(errs).To(ContainSubstring("runner native-job: TAILGATE_IMAGE is required for the native-engine Job"))
 	})
 })
+
+var _ = Describe("tailgate run -h", func() {
+	It("lists the runners and the cluster flags, and no flag for a secret", func(ctx SpecContext) {
+		var out, errb bytes.Buffer
+		Expect(dispatch(ctx, []string{"run", "-h"}, stdio{in: strings.NewReader(""), out: &out, err: &errb})).To(Equal(0))
+		help := errb.String()
+		Expect(help).To(ContainSubstring("native (tailgate's load engine in this process), inference-perf-job (inference-perf's image as a Kubernetes Job), native-job (tailgate's load engine as a Kubernetes Job) (env TAILGATE_RUNNER)"))
+		for _, st := range cluster.SettingList() {
+			if st.Secret {
+				Expect(help).NotTo(ContainSubstring("  -"+st.Flag+" "), st.Env)
+				continue
+			}
+			Expect(help).To(ContainSubstring("  -"+st.Flag+" string\n"), st.Env)
+			Expect(help).To(ContainSubstring("(env "+st.Env+")"), st.Env)
+		}
+		Expect(help).NotTo(Or(ContainSubstring("-api-key"), ContainSubstring("-hf-token"), ContainSubstring("-prometheus-token")))
+	})
+})
