@@ -344,16 +344,22 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return servedModel(in, target, resp.StatusCode, body)
+}
+
+// servedModel reads the answer to GET /v1/models: the model to request, or
+// why the target refuses the run and the fix.
+func servedModel(in PreflightInput, target string, status int, body []byte) (string, error) {
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		hint := "set TAILGATE_API_KEY"
 		if in.APIKey != "" {
 			hint = "check TAILGATE_API_KEY"
 		}
-		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", target, resp.StatusCode, errorMessage(body), hint)
-	case resp.StatusCode != http.StatusOK:
+		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", target, status, errorMessage(body), hint)
+	case status != http.StatusOK:
 		if in.Model == "" {
-			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", target, resp.StatusCode)
+			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", target, status)
 		}
 		return in.Model, nil
 	}
