@@ -89,7 +89,11 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 		j.save(logw, nil)
 		return j
 	}
-	defer g.Close()
+	defer func() {
+		if err := g.Close(); err != nil {
+			fmt.Fprintf(logw, "tailgate: releasing the %s runner: %v\n", g.Settings.Runner, err)
+		}
+	}()
 	fmt.Fprintf(logw, "tailgate: running %s (%s) against %s, model %s; reports in %s\n",
 		in.Name, describeLoad(g.Config), RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(in.Dir))
 	m, err := g.Run(ctx)

@@ -18,15 +18,20 @@ import (
 // and holds something to release.
 type remoteRunner struct {
 	framework.NativeRunner
-	target string
-	closed *int
+	target   string
+	closed   *int
+	closeErr error
 }
 
 func (r *remoteRunner) TargetURL() string { return r.target }
 
 func (r *remoteRunner) Close(context.Context) error {
 	*r.closed++
-	return nil
+	return r.closeErr
+}
+
+func (r *remoteRunner) Run(context.Context, scenarios.Config) (framework.Measurement, error) {
+	return framework.Measurement{}, errors.New("the remote run failed")
 }
 
 // remoteSpec registers "remote" with one setting, TEST_REMOTE_ZONE
@@ -138,5 +143,28 @@ var _ = Describe("the runner registry", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(keep).To(BeFalse())
 		Expect(strings.Contains(v.Name("TEST_REMOTE_ZONE"), "TEST_REMOTE_ZONE")).To(BeTrue())
+	})
+
+	It("releases the runner when the run ends and logs a release that failed", func(ctx SpecContext) {
+		var closed int
+		spec := remoteSpec("http://sim.cluster:8000", &closed)
+		newRemote := spec.New
+		spec.New = func(ctx context.Context, in framework.RunnerInput) (framework.Runner, error) {
+			r, err := newRemote(ctx, in)
+			if err == nil {
+				r.(*remoteRunner).closeErr = errors.New("namespace stuck in Terminating")
+			}
+			return r, err
+		}
+		reg := framework.NewRegistry()
+		reg.Register(spec)
+		s, err := reg.SettingsFromEnv(env(framework.EnvRunner, "remote", "TEST_REMOTE_ZONE", "a"))
+		Expect(err).NotTo(HaveOccurred())
+		var log strings.Builder
+		j := framework.RunPipeline(ctx, framework.PipelineInput{Name: "remote", Settings: s, Scenario: scenarios.Production(),
+			SLA: framework.NoSLA(), Runners: reg, Dir: GinkgoT().TempDir(), Log: &log, ProgressEvery: -1})
+		Expect(j.Err).To(MatchError("the remote run failed"))
+		Expect(closed).To(Equal(1))
+		Expect(log.String()).To(ContainSubstring("tailgate: releasing the remote runner: namespace stuck in Terminating"))
 	})
 })
