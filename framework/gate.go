@@ -129,7 +129,10 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	if !ok {
 		return nil, fmt.Errorf("runner %q is not available here; this binary offers %s", s.Runner, strings.Join(reg.Names(), ", "))
 	}
-	logw := cmp.Or[io.Writer](in.Log, io.Discard)
+	logw := in.Log
+	if logw == nil {
+		logw = io.Discard
+	}
 	logger := slog.New(slog.NewTextHandler(logw, nil))
 	g := &Gate{Settings: s, Config: ApplySettings(in.Scenario, s)}
 	rin := RunnerInput{Settings: s, Log: logw, Logger: logger, Progress: in.Progress, ProgressEvery: in.ProgressEvery}

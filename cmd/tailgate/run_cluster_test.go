@@ -96,18 +96,24 @@ var _ = Describe("tailgate run --runner inference-perf-job on a real control pla
 		}).WithTimeout(2*time.Minute).WithPolling(time.Second).Should(BeTrue(), "the run's namespace is deleted")
 	}, SpecTimeout(5*time.Minute))
 
-	It("fails a report that breaks the SLA, as the suite does", func(ctx SpecContext) {
+	It("fails a report that breaks the SLA, as the suite does, with the kubeconfig file given as the cluster", func(ctx SpecContext) {
 		ns := "tailgate-cli-fail-" + fmt.Sprint(GinkgoRandomSeed())
 		serveReport(ctx, ns)
-		code, out, _ := run(ctx, jobArgs(ns, "../../hack/controlplane/gate/strict-sla.yaml", filepath.Join(GinkgoT().TempDir(), "report"))...)
+		args := jobArgs(ns, "../../hack/controlplane/gate/strict-sla.yaml", filepath.Join(GinkgoT().TempDir(), "report"))
+		for i := range args {
+			if args[i] == "--cluster" {
+				args[i+1] = kubeconfig
+			}
+		}
+		code, out, _ := run(ctx, args...)
 		Expect(code).To(Equal(framework.ExitFail))
 		Expect(out).To(ContainSubstring("FAIL"))
 	}, SpecTimeout(5*time.Minute))
 
 	It("refuses a bad cluster setting before touching the cluster, naming the flag and the fix", func(ctx SpecContext) {
-		code, _, errs := run(ctx, "--scenario", "production", "--runner", "inference-perf-job", "--cluster", kubeconfig)
+		code, _, errs := run(ctx, "--scenario", "production", "--runner", "inference-perf-job", "--cluster", "/nonexistent/kubeconfig")
 		Expect(code).To(Equal(framework.ExitUsage))
-		Expect(errs).To(ContainSubstring(fmt.Sprintf(`runner inference-perf-job: --cluster=%q: want kubeconfig, kind or kwok (the kubeconfig file itself goes in TAILGATE_KUBECONFIG)`, kubeconfig)))
+		Expect(errs).To(ContainSubstring(`runner inference-perf-job: --cluster="/nonexistent/kubeconfig": want kubeconfig, kind, kwok or the path of a kubeconfig file`))
 
 		GinkgoT().Setenv(cluster.EnvJobTimeout, "soon")
 		code, _, errs = run(ctx, "--scenario", "production", "--runner", "native-job")

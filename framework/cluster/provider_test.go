@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,11 +53,24 @@ var _ = Describe("cluster settings from the environment", func() {
 
 	It("name the variable and the choices on bad input", func() {
 		_, err := cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: "eks"}))
-		Expect(err).To(MatchError(`TAILGATE_CLUSTER="eks": want kubeconfig, kind or kwok (the kubeconfig file itself goes in TAILGATE_KUBECONFIG)`))
+		Expect(err).To(MatchError(`TAILGATE_CLUSTER="eks": want kubeconfig, kind, kwok or the path of a kubeconfig file`))
 		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvReuse: "yes please"}))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_CLUSTER_REUSE="yes please": want true or false`)))
 		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvBenchmarkLabels: "team"}))
 		Expect(err).To(MatchError(`TAILGATE_BENCHMARK_POD_LABELS: "team": want key=value[,key=value]`))
+	})
+
+	It("take the path of a kubeconfig file as the cluster, and refuse two different ones", func() {
+		kc := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+		Expect(os.WriteFile(kc, []byte("apiVersion: v1\nkind: Config\n"), 0o600)).To(Succeed())
+		s, err := cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: kc}))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Cluster.Provider).To(Equal(cluster.Kubeconfig))
+		Expect(s.Cluster.Kubeconfig).To(Equal(kc))
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: kc, cluster.EnvKubeconfig: "/other/kubeconfig"}))
+		Expect(err).To(MatchError(fmt.Sprintf(`TAILGATE_CLUSTER=%q and TAILGATE_KUBECONFIG="/other/kubeconfig" name two kubeconfig files; give one`, kc)))
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: filepath.Dir(kc)}))
+		Expect(err).To(MatchError(ContainSubstring("want kubeconfig, kind, kwok or the path of a kubeconfig file")), "a directory")
 	})
 
 	It("name a bad runner setting before touching any cluster", func() {

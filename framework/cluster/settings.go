@@ -52,7 +52,7 @@ type Settings struct {
 // SettingList lists the Job runners' settings, as framework.Registry binds them.
 func SettingList() []framework.Setting {
 	return []framework.Setting{
-		{Flag: "cluster", Env: EnvProvider, Usage: "where the Job runs: kubeconfig (an existing cluster, default), kind or kwok"},
+		{Flag: "cluster", Env: EnvProvider, Usage: "where the Job runs: kubeconfig (an existing cluster, default), kind, kwok, or the path of a kubeconfig file"},
 		{Flag: "kubeconfig", Env: EnvKubeconfig, Usage: "kubeconfig file of the kubeconfig provider (default $KUBECONFIG, then ~/.kube/config)"},
 		{Flag: "kube-context", Env: EnvContext, Usage: "context in the kubeconfig (default its current context)"},
 		{Flag: "cluster-name", Env: EnvName, Usage: "name of the kind or kwok cluster (default tailgate)"},
@@ -145,8 +145,9 @@ func parseOptions(v framework.Values) (Options, error) {
 	case Kwok:
 		o.Binary = v.Get(EnvKwokctl)
 	default:
-		return o, fmt.Errorf("%s=%q: want kubeconfig, kind or kwok (the kubeconfig file itself goes in %s)",
-			v.Name(EnvProvider), v.Get(EnvProvider), v.Name(EnvKubeconfig))
+		if err := kubeconfigAsProvider(v, &o); err != nil {
+			return o, err
+		}
 	}
 	var err error
 	if o.Reuse, err = v.Bool(EnvReuse); err != nil {
@@ -156,6 +157,21 @@ func parseOptions(v framework.Values) (Options, error) {
 		return o, err
 	}
 	return o, o.validate()
+}
+
+// kubeconfigAsProvider takes a cluster setting that names an existing file as the
+// kubeconfig provider with that kubeconfig (--cluster ~/.kube/config); anything else is
+// an error naming the choices.
+func kubeconfigAsProvider(v framework.Values, o *Options) error {
+	path := v.Get(EnvProvider)
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		return fmt.Errorf("%s=%q: want kubeconfig, kind, kwok or the path of a kubeconfig file", v.Name(EnvProvider), path)
+	}
+	if o.Kubeconfig != "" && o.Kubeconfig != path {
+		return fmt.Errorf("%s=%q and %s=%q name two kubeconfig files; give one", v.Name(EnvProvider), path, v.Name(EnvKubeconfig), o.Kubeconfig)
+	}
+	o.Provider, o.Kubeconfig = Kubeconfig, path
+	return nil
 }
 
 // check says which setting engine (and the simulated vLLM) still needs; names
