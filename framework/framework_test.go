@@ -231,17 +231,19 @@ var _ = Describe("Prepare", func() {
 
 	It("offers only the runners it was given", func(ctx SpecContext) {
 		_, err := framework.Prepare(ctx, framework.PrepareInput{
-			Settings: framework.Settings{TargetURL: "http://127.0.0.1:1", Runner: framework.RunnerInferencePerfJob},
+			Settings: framework.Settings{TargetURL: "http://127.0.0.1:1", Runner: "remote"},
 			Scenario: scenarios.Production(),
 		})
-		Expect(err).To(MatchError(ContainSubstring("not available")))
-		_, err = framework.Prepare(ctx, framework.PrepareInput{
-			Settings: framework.Settings{TargetURL: "http://127.0.0.1:1", Runner: framework.RunnerInferencePerfJob},
-			Scenario: scenarios.Production(),
-			Runners: map[string]framework.RunnerFactory{framework.RunnerInferencePerfJob: func(context.Context, framework.Settings) (framework.Runner, error) {
-				return &framework.NativeRunner{}, nil
-			}},
+		Expect(err).To(MatchError(ContainSubstring(`runner "remote" is not available here; this binary offers native`)))
+		reg := framework.NewRegistry()
+		reg.Register(framework.RunnerSpec{Name: "remote", Usage: "test", New: func(context.Context, framework.RunnerInput) (framework.Runner, error) {
+			return &framework.NativeRunner{}, nil
+		}})
+		g, err := framework.Prepare(ctx, framework.PrepareInput{
+			Settings: framework.Settings{TargetURL: "http://127.0.0.1:1", Runner: "remote"},
+			Scenario: scenarios.Production(), Runners: reg,
 		})
 		Expect(err).NotTo(HaveOccurred())
+		Expect(g.Close()).To(Succeed())
 	})
 })

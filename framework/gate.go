@@ -1,11 +1,14 @@
 package framework
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tailgate-dev/tailgate/fixtures/mockvllm"
@@ -45,54 +48,36 @@ func LoadScenario(preset, configPath, valuesPath string) (scenarios.Config, erro
 	return cfg, nil
 }
 
-// ApplySettings returns cfg with the settings' overrides: target URL, model,
-// API key and tokenizer; Duration replaces every stage's duration (and a
-// sweep's stage_duration); Rate replaces every open-loop stage's rate;
-// RequestTimeout replaces load.request_timeout.
+// ApplySettings returns a copy of cfg with the settings' overrides, each
+// through the scenario's own helper: target URL and model
+// (scenarios.Config.WithTarget), API key, tokenizer, Duration for every stage
+// and a sweep's stage_duration (WithDuration), Rate for every rate-based
+// stage (WithRate, which turns a sweep into one stage at that rate) and
+// RequestTimeout for load.request_timeout.
 func ApplySettings(cfg scenarios.Config, s Settings) scenarios.Config {
-	srv := scenarios.ServerConfig{Type: scenarios.ServerVLLM}
+	var srv scenarios.ServerConfig
 	if cfg.Server != nil {
 		srv = *cfg.Server
 	}
-	if s.TargetURL != "" {
-		srv.BaseURL = s.TargetURL
-	}
-	if s.Model != "" {
-		srv.ModelName = s.Model
-	}
+	cfg = cfg.WithTarget(cmp.Or(s.TargetURL, srv.BaseURL), cmp.Or(s.Model, srv.ModelName))
 	if s.APIKey != "" {
-		srv.APIKey = s.APIKey
+		cfg.Server.APIKey = s.APIKey
 	}
-	cfg.Server = &srv
 	if s.Tokenizer != "" {
-		t := scenarios.TokenizerConfig{}
-		if cfg.Tokenizer != nil {
-			t = *cfg.Tokenizer
+		if cfg.Tokenizer == nil {
+			cfg.Tokenizer = &scenarios.TokenizerConfig{}
 		}
-		t.PretrainedModelNameOrPath = s.Tokenizer
-		cfg.Tokenizer = &t
+		cfg.Tokenizer.PretrainedModelNameOrPath = s.Tokenizer
 	}
-	stages := append([]scenarios.Stage(nil), cfg.Load.Stages...)
-	for i := range stages {
-		if cfg.Load.Type == scenarios.LoadConcurrent {
-			continue
-		}
-		if s.Duration > 0 {
-			stages[i].Duration = int(s.Duration / time.Second)
-		}
-		if s.Rate > 0 {
-			stages[i].Rate = s.Rate
-		}
+	if s.Duration > 0 {
+		cfg = cfg.WithDuration(s.Duration)
 	}
-	cfg.Load.Stages = stages
+	if s.Rate > 0 {
+		cfg = cfg.WithRate(s.Rate)
+	}
 	if s.RequestTimeout > 0 {
 		t := s.RequestTimeout.Seconds()
 		cfg.Load.RequestTimeout = &t
-	}
-	if sw := cfg.Load.Sweep; sw != nil && s.Duration > 0 {
-		c := *sw
-		c.StageDuration = int(s.Duration / time.Second)
-		cfg.Load.Sweep = &c
 	}
 	return cfg
 }
@@ -114,8 +99,9 @@ type Gate struct {
 type PrepareInput struct {
 	Settings Settings
 	Scenario scenarios.Config
-	// Runners adds runners by name (e.g. the cluster Job runners); "native" is built in.
-	Runners map[string]RunnerFactory
+	// Runners are the runners Settings.Runner may name; nil means
+	// NewRegistry() (the native runner only).
+	Runners *Registry
 	// Progress, when set, gets the native engine's progress every ProgressEvery (default 5 s).
 	Progress      func(loadgen.Progress)
 	ProgressEvery time.Duration
@@ -127,72 +113,79 @@ type PrepareInput struct {
 	UseScenarioTarget bool
 }
 
-// Prepare resolves the settings against the scenario. With no target URL it
-// loads the tokenizer and starts the simulated vLLM (profile qwen3-8b-h100)
-// on loopback, serving the scenario's model; Close stops it.
+// Prepare resolves the settings against the scenario and builds the runner
+// the settings name from the registry. With no target URL a local runner gets
+// the simulated vLLM (profile qwen3-8b-h100), started on loopback with the
+// scenario's tokenizer and model; another runner must bring its own target
+// (TargetProvider). Close stops what Prepare started.
 func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	s := in.Settings
-	if s.Runner == "" {
-		s.Runner = RunnerNative
+	s.Runner = cmp.Or(s.Runner, RunnerNative)
+	reg := in.Runners
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	spec, ok := reg.Lookup(s.Runner)
+	if !ok {
+		return nil, fmt.Errorf("runner %q is not available here; this binary offers %s", s.Runner, strings.Join(reg.Names(), ", "))
 	}
 	logw := in.Log
 	if logw == nil {
 		logw = io.Discard
 	}
 	logger := slog.New(slog.NewTextHandler(logw, nil))
-	cfg := ApplySettings(in.Scenario, s)
-	g := &Gate{Settings: s}
-
-	native := &NativeRunner{Progress: in.Progress, ProgressEvery: in.ProgressEvery, DrainTimeout: s.DrainTimeout,
-		TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
-	native.configureServerMetrics(s)
-	if s.Runner != RunnerNative {
-		f, ok := in.Runners[s.Runner]
-		if !ok {
-			return nil, fmt.Errorf("runner %q is not available here; this binary offers %s", s.Runner, runnerNames(in.Runners))
-		}
-		r, err := f(ctx, s)
+	g := &Gate{Settings: s, Config: ApplySettings(in.Scenario, s)}
+	rin := RunnerInput{Settings: s, Log: logw, Logger: logger, Progress: in.Progress, ProgressEvery: in.ProgressEvery}
+	needTarget := s.TargetURL == "" && !(in.UseScenarioTarget && g.Config.Server.BaseURL != "")
+	if needTarget && spec.Local {
+		tok, err := g.startSimulator(ctx, logger, logw)
 		if err != nil {
-			return nil, fmt.Errorf("runner %s: %w", s.Runner, err)
+			return nil, err
 		}
-		if tp, ok := r.(TargetProvider); ok && s.TargetURL == "" && tp.TargetURL() != "" {
-			cfg.Server.BaseURL = tp.TargetURL()
-			fmt.Fprintf(logw, "tailgate: target %s provided by the %s runner\n", RedactURL(cfg.Server.BaseURL), s.Runner)
-		} else if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
-			return nil, fmt.Errorf("runner %s needs a target URL reachable from the cluster (TAILGATE_TARGET_URL); the in-process simulator serves only this process", s.Runner)
-		}
-		g.Config, g.Runner = cfg, r
+		rin.Tokenizer, needTarget = tok, false
+	}
+	r, err := spec.New(ctx, rin)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("runner %s: %w", s.Runner, err), g.Close())
+	}
+	g.Runner = r
+	if !needTarget {
 		return g, nil
 	}
-	if s.TargetURL == "" && !(in.UseScenarioTarget && cfg.Server.BaseURL != "") {
-		ref := DefaultTokenizer
-		if cfg.Tokenizer != nil && cfg.Tokenizer.PretrainedModelNameOrPath != "" {
-			ref = cfg.Tokenizer.PretrainedModelNameOrPath
-		}
-		tok, err := tokenizer.Load(ctx, ref, native.TokenizerOptions)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer for the simulated vLLM: %w", err)
-		}
-		native.Tokenizer = tok
-		model := cfg.Server.ModelName
-		if model == "" {
-			model = DefaultTokenizer
-			cfg.Server.ModelName = model
-		}
-		sim, err := mockvllm.Start(context.WithoutCancel(ctx), mockvllm.Options{
-			Model: model, Profile: DefaultSimulatorProfile, Tokenizer: tok, Seed: 1, Logger: logger,
-			TruthCapacity: 1,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("starting the simulated vLLM: %w", err)
-		}
-		g.Simulator = sim
-		cfg.Server.BaseURL = sim.URL()
-		fmt.Fprintf(logw, "tailgate: no target URL given (%s); simulated vLLM (profile %s, model %s) serving at %s\n",
-			EnvTargetURL, DefaultSimulatorProfile, model, sim.URL())
+	if tp, ok := r.(TargetProvider); ok && tp.TargetURL() != "" {
+		g.Config.Server.BaseURL = tp.TargetURL()
+		fmt.Fprintf(logw, "tailgate: target %s provided by the %s runner\n", RedactURL(g.Config.Server.BaseURL), s.Runner)
+		return g, nil
 	}
-	g.Config, g.Runner = cfg, native
-	return g, nil
+	return nil, errors.Join(fmt.Errorf("runner %s needs a target URL reachable from where it runs (%s); the in-process simulator serves only this process", s.Runner, EnvTargetURL), g.Close())
+}
+
+// startSimulator loads the scenario's tokenizer and starts the simulated vLLM
+// serving the scenario's model on loopback; the scenario's target becomes it.
+func (g *Gate) startSimulator(ctx context.Context, logger *slog.Logger, logw io.Writer) (tokenizer.Tokenizer, error) {
+	cfg := &g.Config
+	ref := DefaultTokenizer
+	if cfg.Tokenizer != nil && cfg.Tokenizer.PretrainedModelNameOrPath != "" {
+		ref = cfg.Tokenizer.PretrainedModelNameOrPath
+	}
+	tok, err := tokenizer.Load(ctx, ref, tokenizer.LoadOptions{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer for the simulated vLLM: %w", err)
+	}
+	model := cmp.Or(cfg.Server.ModelName, DefaultTokenizer)
+	cfg.Server.ModelName = model
+	sim, err := mockvllm.Start(context.WithoutCancel(ctx), mockvllm.Options{
+		Model: model, Profile: DefaultSimulatorProfile, Tokenizer: tok, Seed: 1, Logger: logger,
+		TruthCapacity: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting the simulated vLLM: %w", err)
+	}
+	g.Simulator = sim
+	cfg.Server.BaseURL = sim.URL()
+	fmt.Fprintf(logw, "tailgate: no target URL given (%s); simulated vLLM (profile %s, model %s) serving at %s\n",
+		EnvTargetURL, DefaultSimulatorProfile, model, sim.URL())
+	return tok, nil
 }
 
 // TargetProvider is implemented by runners that bring their own target (a
@@ -202,26 +195,29 @@ type TargetProvider interface {
 	TargetURL() string
 }
 
-func runnerNames(m map[string]RunnerFactory) string {
-	out := RunnerNative
-	for k := range m {
-		out += ", " + k
-	}
-	return out
-}
-
 // Run runs the prepared scenario.
 func (g *Gate) Run(ctx context.Context) (Measurement, error) {
 	return g.Runner.Run(ctx, g.Config)
 }
 
-// Close stops the simulated vLLM, if one was started.
+// Close releases what the runner holds (RunnerCloser: a cluster it set up, a
+// simulated vLLM it deployed), within closeTimeout, and stops the in-process
+// simulated vLLM, if one was started.
 func (g *Gate) Close() error {
-	if g.Simulator != nil {
-		return g.Simulator.Close()
+	var errs []error
+	if c, ok := g.Runner.(RunnerCloser); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		errs = append(errs, c.Close(ctx))
+		cancel()
 	}
-	return nil
+	if g.Simulator != nil {
+		errs = append(errs, g.Simulator.Close())
+	}
+	return errors.Join(errs...)
 }
+
+// closeTimeout bounds the release of a runner's cluster objects.
+const closeTimeout = 5 * time.Minute
 
 // ReportDirOr returns the settings' report directory, or def when unset.
 func (s Settings) ReportDirOr(def string) string {

@@ -26,8 +26,9 @@ type PipelineInput struct {
 	// SLA is judged; NoSLA() when the user gave none, so the implied
 	// promises are still judged.
 	SLA matchers.SLA
-	// Runners adds runners by name (e.g. the cluster Job runners); "native" is built in.
-	Runners map[string]RunnerFactory
+	// Runners are the runners Settings.Runner may name; nil means
+	// NewRegistry() (the native runner only).
+	Runners *Registry
 	// Dir is the report directory.
 	Dir string
 	// Log receives progress lines and what the pipeline did; nil discards them.
@@ -71,9 +72,11 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 		return j
 	}
 	s, note := judgeableSettings(in.Scenario, in.Settings, in.SLA)
-	if note != "" {
-		j.Notes = append(j.Notes, note)
-		fmt.Fprintln(logw, "tailgate: "+note)
+	for _, n := range []string{note, sweepRateNote(in.Scenario, s)} {
+		if n != "" {
+			j.Notes = append(j.Notes, n)
+			fmt.Fprintln(logw, "tailgate: "+n)
+		}
 	}
 	pin := PrepareInput{Settings: s, Scenario: in.Scenario, Runners: in.Runners, Log: logw, UseScenarioTarget: in.UseScenarioTarget}
 	if in.ProgressEvery >= 0 {
@@ -86,9 +89,13 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 		j.save(logw, nil)
 		return j
 	}
-	defer g.Close()
+	defer func() {
+		if err := g.Close(); err != nil {
+			fmt.Fprintf(logw, "tailgate: releasing the %s runner: %v\n", g.Settings.Runner, err)
+		}
+	}()
 	fmt.Fprintf(logw, "tailgate: running %s (%s) against %s, model %s; reports in %s\n",
-		in.Name, DescribeLoad(g.Config), RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(in.Dir))
+		in.Name, describeLoad(g.Config), RedactURL(g.Config.Server.BaseURL), g.Config.Server.ModelName, absPath(in.Dir))
 	m, err := g.Run(ctx)
 	j.Report, j.Err = m.Report, err
 	if m.Report == nil {
@@ -204,20 +211,10 @@ func (j *Judgement) appendStepSummary(logw io.Writer) {
 	_ = f.Close()
 }
 
-// DescribeLoad says in a few words what load cfg asks for.
-func DescribeLoad(cfg scenarios.Config) string {
-	var parts []string
-	for _, s := range cfg.Load.Stages {
-		if s.ConcurrencyLevel > 0 {
-			parts = append(parts, fmt.Sprintf("%d requests at concurrency %d", s.NumRequests, s.ConcurrencyLevel))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%g req/s for %ds", s.Rate, s.Duration))
-	}
-	if cfg.Load.Sweep != nil {
-		parts = append(parts, fmt.Sprintf("sweep of %d stages of %ds", cfg.Load.Sweep.NumStages, cfg.Load.Sweep.StageDuration))
-	}
-	return strings.Join(parts, ", ")
+// describeLoad says what load cfg asks for and how long its schedule lasts,
+// both as the scenario itself answers them.
+func describeLoad(cfg scenarios.Config) string {
+	return fmt.Sprintf("%s; about %s", cfg.LoadSummary(), cfg.PlannedDuration())
 }
 
 func absPath(p string) string {

@@ -72,3 +72,15 @@ func judgeableSettings(scenario scenarios.Config, s Settings, sla matchers.SLA) 
 	s.Duration = need
 	return s, note
 }
+
+// sweepRateNote says what a rate override does to a sweep: the sweep gives
+// way to stages at that rate (scenarios.Config.WithRate), since a fixed rate
+// and a search for the saturation rate exclude each other. It is empty when
+// the scenario has no sweep or the settings no rate.
+func sweepRateNote(scenario scenarios.Config, s Settings) string {
+	if s.Rate <= 0 || scenario.Load.Sweep == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s=%g replaces the sweep: running %s instead of probing for the saturation rate",
+		EnvRate, s.Rate, ApplySettings(scenario, s).LoadSummary())
+}

@@ -1,13 +1,13 @@
 package framework
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -20,9 +20,8 @@ import (
 )
 
 // Runner runs a scenario and returns everything it measured. The native
-// engine (NativeRunner) satisfies it; a runner that measures only a report
-// (the Kubernetes Job runners of framework/cluster) satisfies it through
-// ReportRunner.
+// engine (NativeRunner) and the Kubernetes Job runners of framework/cluster
+// satisfy it; a Registry builds them by name.
 type Runner interface {
 	Run(ctx context.Context, cfg scenarios.Config) (Measurement, error)
 }
@@ -34,22 +33,6 @@ type Measurement struct {
 	Report   *report.Report
 	Requests []loadgen.RequestRecord
 }
-
-// ReportRunner adapts a runner that returns only a report.
-type ReportRunner struct {
-	Runs interface {
-		Run(ctx context.Context, cfg scenarios.Config) (*report.Report, error)
-	}
-}
-
-// Run implements Runner.
-func (r ReportRunner) Run(ctx context.Context, cfg scenarios.Config) (Measurement, error) {
-	rep, err := r.Runs.Run(ctx, cfg)
-	return Measurement{Report: rep}, err
-}
-
-// RunnerFactory builds a runner for the settings; Prepare looks runners up by name.
-type RunnerFactory func(ctx context.Context, s Settings) (Runner, error)
 
 // NativeRunner runs scenarios in-process with the native load engine.
 type NativeRunner struct {
@@ -89,7 +72,7 @@ type NativeRunner struct {
 // report, marked Partial when ctx ended early, and the per-request records
 // when the scenario asks for them.
 func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (Measurement, error) {
-	opts, err := r.Options(ctx, cfg)
+	opts, err := r.LoadgenOptions(ctx, cfg)
 	if err != nil {
 		return Measurement{}, redactTarget(err, cfg)
 	}
@@ -125,111 +108,32 @@ func scenarioName(cfg scenarios.Config) string {
 	return "scenario"
 }
 
-// Options translates a scenario into native engine options, loading the
-// tokenizer and checking the target (unless SkipPreflight).
-func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadgen.Options, error) {
+// LoadgenOptions translates a scenario into the native load engine's options,
+// loading the tokenizer and checking the target (unless SkipPreflight).
+func (r *NativeRunner) LoadgenOptions(ctx context.Context, cfg scenarios.Config) (loadgen.Options, error) {
 	name := scenarioName(cfg)
 	var o loadgen.Options
-	if cfg.Server == nil || cfg.Server.BaseURL == "" {
-		return o, fmt.Errorf("%s: server.base_url is not set: give a target URL (TAILGATE_TARGET_URL) or leave it empty to use the simulated vLLM", name)
-	}
-	if len(cfg.CircuitBreakers) > 0 || len(cfg.Load.CircuitBreakers) > 0 {
-		return o, fmt.Errorf("%s: circuit_breakers are not supported by the native engine; remove them or use the inference-perf-job runner", name)
-	}
-	if len(cfg.Load.LoRATrafficSplit) > 0 {
-		return o, fmt.Errorf("%s: load.lora_traffic_split is not supported by the native engine; use the inference-perf-job runner", name)
+	if err := nativeSupports(cfg); err != nil {
+		return o, fmt.Errorf("%s: %w", name, err)
 	}
 	s := cfg.Server
 	o.BaseURL = strings.TrimRight(s.BaseURL, "/")
 	o.Model = s.ModelName
 	o.APIKey = s.APIKey
-	o.IgnoreEOS = s.IgnoreEOS == nil || *s.IgnoreEOS
+	o.IgnoreEOS = s.IgnoresEOS()
 	o.API = loadgen.API(cfg.API.Type)
 	o.Streaming = cfg.API.Streaming
 	o.Headers = cfg.API.Headers
-
-	switch cfg.Data.Type {
-	case scenarios.DataSynthetic, scenarios.DataRandom, scenarios.DataMock, "":
-	default:
-		return o, fmt.Errorf("%s: data.type %q is not supported by the native engine: use synthetic, random or mock (or the inference-perf-job runner)", name, cfg.Data.Type)
+	if err := r.dataOptions(ctx, cfg, &o); err != nil {
+		return o, fmt.Errorf("%s: %w", name, err)
 	}
-	o.Data = loadgen.DataKind(cfg.Data.Type)
-	if o.Data == "" {
-		o.Data = loadgen.DataMock
-	}
-	if o.Data != loadgen.DataMock {
-		var err error
-		if o.Input, err = lengths(cfg.Data.InputDistribution); err != nil {
-			return o, fmt.Errorf("%s: data.input_distribution: %w", name, err)
-		}
-		if o.Output, err = lengths(cfg.Data.OutputDistribution); err != nil {
-			return o, fmt.Errorf("%s: data.output_distribution: %w", name, err)
-		}
-		ref, tokOpts := DefaultTokenizer, r.TokenizerOptions
-		if t := cfg.Tokenizer; t != nil {
-			if t.PretrainedModelNameOrPath != "" {
-				ref = t.PretrainedModelNameOrPath
-			}
-			if t.Token != "" {
-				tokOpts.Token = t.Token
-			}
-		}
-		synth, err := r.synthesizer(ctx, ref, cfg.Data.CorpusFilePath, tokOpts)
-		if err != nil {
-			return o, fmt.Errorf("%s: tokenizer: %w", name, err)
-		}
-		o.Prompts = synth
-	}
-
-	l := cfg.Load
-	switch l.Type {
-	case scenarios.LoadConstant, scenarios.LoadPoisson, scenarios.LoadConcurrent, "":
-	default:
-		return o, fmt.Errorf("%s: load.type %q is not supported by the native engine: use constant, poisson or concurrent (or the inference-perf-job runner)", name, l.Type)
-	}
-	o.Load = loadgen.LoadKind(l.Type)
-	if o.Load == "" {
-		o.Load = loadgen.LoadConstant
-	}
-	o.Interval = seconds(l.Interval)
-	for _, st := range l.Stages {
-		o.Stages = append(o.Stages, loadgen.Stage{
-			Rate: st.Rate, Duration: time.Duration(st.Duration) * time.Second,
-			NumRequests: st.NumRequests, ConcurrencyLevel: st.ConcurrencyLevel,
-		})
-	}
-	if sw := l.Sweep; sw != nil {
-		o.Sweep = &loadgen.Sweep{
-			Type: string(sw.Type), NumRequests: sw.NumRequests, Timeout: seconds(sw.Timeout),
-			NumStages: sw.NumStages, StageDuration: time.Duration(sw.StageDuration) * time.Second,
-			SaturationPercentile: sw.SaturationPercentile,
-		}
-	}
-	o.Workers = l.NumWorkers
-	if o.Workers <= 0 {
-		o.Workers = runtime.NumCPU() // inference-perf's default: the host's CPU count
-	}
-	o.WorkerMaxConcurrency = l.WorkerMaxConcurrency
-	o.MaxTCPConnections = l.WorkerMaxTCPConnections
-	if l.RequestTimeout != nil {
-		o.RequestTimeout = seconds(*l.RequestTimeout)
-	}
-	o.Seed = l.BaseSeed
-	if o.Seed == 0 {
-		o.Seed = time.Now().UnixMilli() // inference-perf's default: the clock
-	}
+	loadOptions(cfg.Load, &o)
 	rl := cfg.Report.RequestLifecycle
 	o.PerRequest = rl.PerRequest
 	o.MaxErrorMessages = rl.MaxErrorMessages
-	if g := cfg.Report.Goodput; g != nil && len(g.Constraints) > 0 {
-		o.Goodput = map[report.Metric]float64{}
-		for k, v := range g.Constraints {
-			m, ok := report.GoodputMetric(k)
-			if !ok {
-				return o, fmt.Errorf("%s: report.goodput.constraints.%s: unknown metric; use %s", name, k, strings.Join(report.GoodputKeys(), ", "))
-			}
-			o.Goodput[m] = v
-		}
+	var err error
+	if o.Goodput, err = goodput(cfg.Report.Goodput); err != nil {
+		return o, fmt.Errorf("%s: %w", name, err)
 	}
 	o.Progress, o.ProgressEvery = r.Progress, r.ProgressEvery
 	o.TimelineInterval = r.TimelineInterval
@@ -246,6 +150,103 @@ func (r *NativeRunner) Options(ctx context.Context, cfg scenarios.Config) (loadg
 		return o, fmt.Errorf("%s: server.model_name is empty: name the model (TAILGATE_MODEL)", name)
 	}
 	return o, nil
+}
+
+// nativeSupports refuses what the native engine cannot run, naming the key
+// and the runner that can.
+func nativeSupports(cfg scenarios.Config) error {
+	switch {
+	case cfg.Server == nil || cfg.Server.BaseURL == "":
+		return fmt.Errorf("server.base_url is not set: give a target URL (TAILGATE_TARGET_URL) or leave it empty to use the simulated vLLM")
+	case len(cfg.CircuitBreakers) > 0 || len(cfg.Load.CircuitBreakers) > 0:
+		return fmt.Errorf("circuit_breakers are not supported by the native engine; remove them or use the inference-perf-job runner")
+	case len(cfg.Load.LoRATrafficSplit) > 0:
+		return fmt.Errorf("load.lora_traffic_split is not supported by the native engine; use the inference-perf-job runner")
+	}
+	switch cfg.Data.Type {
+	case scenarios.DataSynthetic, scenarios.DataRandom, scenarios.DataMock, "":
+	default:
+		return fmt.Errorf("data.type %q is not supported by the native engine: use synthetic, random or mock (or the inference-perf-job runner)", cfg.Data.Type)
+	}
+	switch cfg.Load.Type {
+	case scenarios.LoadConstant, scenarios.LoadPoisson, scenarios.LoadConcurrent, "":
+	default:
+		return fmt.Errorf("load.type %q is not supported by the native engine: use constant, poisson or concurrent (or the inference-perf-job runner)", cfg.Load.Type)
+	}
+	return nil
+}
+
+// dataOptions sets the prompt kind, the length distributions and, for
+// synthesized prompts, the synthesizer of the scenario's tokenizer.
+func (r *NativeRunner) dataOptions(ctx context.Context, cfg scenarios.Config, o *loadgen.Options) error {
+	o.Data = loadgen.DataKind(cmp.Or(cfg.Data.Type, scenarios.DataMock))
+	if o.Data == loadgen.DataMock {
+		return nil
+	}
+	var err error
+	if o.Input, err = lengths(cfg.Data.InputDistribution); err != nil {
+		return fmt.Errorf("data.input_distribution: %w", err)
+	}
+	if o.Output, err = lengths(cfg.Data.OutputDistribution); err != nil {
+		return fmt.Errorf("data.output_distribution: %w", err)
+	}
+	ref, tokOpts := DefaultTokenizer, r.TokenizerOptions
+	if t := cfg.Tokenizer; t != nil {
+		ref = cmp.Or(t.PretrainedModelNameOrPath, ref)
+		tokOpts.Token = cmp.Or(t.Token, tokOpts.Token)
+	}
+	synth, err := r.synthesizer(ctx, ref, cfg.Data.CorpusFilePath, tokOpts)
+	if err != nil {
+		return fmt.Errorf("tokenizer: %w", err)
+	}
+	o.Prompts = synth
+	return nil
+}
+
+// loadOptions sets the arrival process, the stages or sweep, the workers and
+// the request timeout and seed, with inference-perf's defaults.
+func loadOptions(l scenarios.LoadConfig, o *loadgen.Options) {
+	o.Load = loadgen.LoadKind(cmp.Or(l.Type, scenarios.LoadConstant))
+	o.Interval = seconds(l.Interval)
+	for _, st := range l.Stages {
+		o.Stages = append(o.Stages, loadgen.Stage{
+			Rate: st.Rate, Duration: time.Duration(st.Duration) * time.Second,
+			NumRequests: st.NumRequests, ConcurrencyLevel: st.ConcurrencyLevel,
+		})
+	}
+	if sw := l.Sweep; sw != nil {
+		o.Sweep = &loadgen.Sweep{
+			Type: string(sw.Type), NumRequests: sw.NumRequests, Timeout: seconds(sw.Timeout),
+			NumStages: sw.NumStages, StageDuration: time.Duration(sw.StageDuration) * time.Second,
+			SaturationPercentile: sw.SaturationPercentile,
+		}
+	}
+	o.Workers = l.Workers() // inference-perf's default: the host's CPU count
+	o.WorkerMaxConcurrency = l.WorkerMaxConcurrency
+	o.MaxTCPConnections = l.WorkerMaxTCPConnections
+	if l.RequestTimeout != nil {
+		o.RequestTimeout = seconds(*l.RequestTimeout)
+	}
+	o.Seed = l.BaseSeed
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixMilli() // inference-perf's default: the clock
+	}
+}
+
+// goodput converts report.goodput.constraints into the engine's thresholds by metric.
+func goodput(g *scenarios.GoodputConfig) (map[report.Metric]float64, error) {
+	if g == nil || len(g.Constraints) == 0 {
+		return nil, nil
+	}
+	out := map[report.Metric]float64{}
+	for k, v := range g.Constraints {
+		m, ok := report.GoodputMetric(k)
+		if !ok {
+			return nil, fmt.Errorf("report.goodput.constraints.%s: unknown metric; use %s", k, strings.Join(report.GoodputKeys(), ", "))
+		}
+		out[m] = v
+	}
+	return out, nil
 }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
@@ -339,16 +340,22 @@ func Preflight(ctx context.Context, in PreflightInput) (string, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return servedModel(in, target, resp.StatusCode, body)
+}
+
+// servedModel reads the answer to GET /v1/models: the model to request, or
+// why the target refuses the run and the fix.
+func servedModel(in PreflightInput, target string, status int, body []byte) (string, error) {
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		hint := "set TAILGATE_API_KEY"
 		if in.APIKey != "" {
 			hint = "check TAILGATE_API_KEY"
 		}
-		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", target, resp.StatusCode, errorMessage(body), hint)
-	case resp.StatusCode != http.StatusOK:
+		return "", fmt.Errorf("target %s rejected the request with HTTP %d (%s): %s", target, status, errorMessage(body), hint)
+	case status != http.StatusOK:
 		if in.Model == "" {
-			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", target, resp.StatusCode)
+			return "", fmt.Errorf("target %s answered GET /v1/models with HTTP %d, so the model cannot be discovered: set server.model_name (TAILGATE_MODEL)", target, status)
 		}
 		return in.Model, nil
 	}

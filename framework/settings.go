@@ -1,7 +1,10 @@
-// Package framework is tailgate's suite-facing API: it resolves the target
-// (URL, model, API key, tokenizer) and the runner from flags and environment
-// variables, applies the overrides to a scenario, starts the simulated vLLM
-// when no target is given, and runs the scenario to a report.
+// Package framework is tailgate's suite-facing API: it reads the settings
+// (target URL, model, API key, tokenizer, overrides) from flags and
+// environment variables, builds the runner they name from a Registry (the
+// native engine; framework/cluster registers the Kubernetes Job runners),
+// applies the overrides to a scenario through the scenarios helpers, starts
+// the simulated vLLM when no target is given, and runs the scenario to a
+// judged report directory (RunPipeline).
 package framework
 
 import (
@@ -55,12 +58,10 @@ const (
 	MaxTimeout = time.Hour
 )
 
-// Runner names accepted by Settings.Runner.
-const (
-	RunnerNative           = "native"
-	RunnerInferencePerfJob = "inference-perf-job"
-	RunnerNativeJob        = "native-job"
-)
+// RunnerNative names the runner every Registry holds: tailgate's load engine
+// in this process. Other runners are registered by name (framework/cluster's
+// Register adds the Kubernetes Job runners).
+const RunnerNative = "native"
 
 // DefaultTokenizer is the tokenizer used when neither the scenario nor the
 // settings name one: the production scenario's model.
@@ -86,8 +87,11 @@ type Settings struct {
 	Duration time.Duration
 	// Rate overrides every open-loop stage's rate, in requests per second.
 	Rate float64
-	// Runner is native (default), inference-perf-job or native-job.
+	// Runner names a registered runner; empty means native.
 	Runner string
+	// RunnerSettings are the raw values of the runner's own settings (the
+	// cluster settings of the Job runners), checked when the settings were read.
+	RunnerSettings Values
 	// ReportDir is where report files, the JUnit file and the summary go.
 	ReportDir string
 	// Interval is the length of one timeline interval (interval histogram
@@ -119,89 +123,118 @@ func (s Settings) String() string {
 		RedactURL(s.TargetURL), s.Model, key, s.Tokenizer, s.SLA, s.Duration, s.Rate, s.Runner, s.ReportDir, s.Interval, s.DrainTimeout, s.RequestTimeout)
 }
 
-// Flags holds the raw flag values RegisterFlags bound; Settings parses them.
-type Flags struct {
-	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics       string
-	interval, drainTimeout, requestTimeout, promURL, promSelector, promToken, promInterval, baseline string
-}
-
-// RegisterFlags binds the -tailgate.* flags on fs (a suite passes
-// flag.CommandLine, which Ginkgo's test binary parses). Each flag's default is
-// its environment variable, read when RegisterFlags is called, so the flag
-// wins over the environment.
-func RegisterFlags(fs *flag.FlagSet) *Flags {
-	f := &Flags{}
-	bind := func(p *string, name, env, usage string) {
-		fs.StringVar(p, "tailgate."+name, os.Getenv(env), usage+" (env "+env+")")
+// commonSettings are the settings every run reads, whatever its runner.
+func commonSettings() []Setting {
+	return []Setting{
+		{Flag: "target-url", Env: EnvTargetURL, Usage: "base URL of the server under test; empty starts the simulated vLLM"},
+		{Flag: "model", Env: EnvModel, Usage: "model name to request (overrides server.model_name)"},
+		{Flag: "api-key", Env: EnvAPIKey, Usage: "API key sent as a bearer token", Secret: true},
+		{Flag: "tokenizer", Env: EnvTokenizer, Usage: "tokenizer.json, model directory or Hugging Face model id"},
+		{Flag: "sla", Env: EnvSLA, Usage: "SLA file to judge the run against; without one only the implied promises are judged"},
+		{Flag: "duration", Env: EnvDuration, Usage: "override every stage's duration, e.g. 70s"},
+		{Flag: "rate", Env: EnvRate, Usage: "override every stage's rate in requests per second (a sweep becomes one stage at this rate)"},
+		{Flag: "runner", Env: EnvRunner, Usage: "runner"},
+		{Flag: "report-dir", Env: EnvReportDir, Usage: "directory for the report files, junit.xml and summary.md"},
+		{Flag: "interval", Env: EnvInterval, Usage: "timeline interval of the histogram logs, e.g. 1s (default) or 10s"},
+		{Flag: "drain-timeout", Env: EnvDrainTimeout, Usage: "how long requests in flight after a stage's last send may finish, 1s to 1h; the rest fail as \"Drain Timeout\" and the run is partial (default 60s)"},
+		{Flag: "request-timeout", Env: EnvRequestTimeout, Usage: "per-request timeout, 1s to 1h (default the scenario's load.request_timeout, else 5m)"},
+		{Flag: "server-metrics", Env: EnvServerMetrics, Usage: "scrape or off: collect the server's /metrics during the run (default: scrape when it serves vLLM's families)"},
+		{Flag: "prometheus-url", Env: EnvPrometheusURL, Usage: "Prometheus to query for the server's metrics instead of scraping /metrics"},
+		{Flag: "prometheus-selector", Env: EnvPrometheusSelector, Usage: "label matchers picking the target's series in Prometheus"},
+		{Flag: "prometheus-token", Env: EnvPrometheusToken, Usage: "bearer token for Prometheus", Secret: true},
+		{Flag: "prometheus-scrape-interval", Env: EnvPrometheusInterval, Usage: "Prometheus's scrape interval of the target (default 15s)"},
+		{Flag: "baseline", Env: EnvBaseline, Usage: "baseline report directory for the SLA's regression promises (overrides regression.baseline)"},
 	}
-	bind(&f.targetURL, "target-url", EnvTargetURL, "base URL of the server under test; empty starts the simulated vLLM")
-	bind(&f.model, "model", EnvModel, "model name to request (overrides server.model_name)")
-	bind(&f.apiKey, "api-key", EnvAPIKey, "API key sent as a bearer token")
-	bind(&f.tokenizer, "tokenizer", EnvTokenizer, "tokenizer.json, model directory or Hugging Face model id")
-	bind(&f.sla, "sla", EnvSLA, "SLA file to gate on")
-	bind(&f.duration, "duration", EnvDuration, "override every stage's duration, e.g. 70s")
-	bind(&f.rate, "rate", EnvRate, "override every stage's rate in requests per second")
-	bind(&f.runner, "runner", EnvRunner, "native, inference-perf-job or native-job")
-	bind(&f.reportDir, "report-dir", EnvReportDir, "directory for report files, JUnit and summary")
-	bind(&f.interval, "interval", EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
-	bind(&f.drainTimeout, "drain-timeout", EnvDrainTimeout, "how long requests in flight after a stage's last send may finish (1s to 1h; default 60s)")
-	bind(&f.requestTimeout, "request-timeout", EnvRequestTimeout, "per-request timeout (1s to 1h; overrides load.request_timeout)")
-	bind(&f.serverMetrics, "server-metrics", EnvServerMetrics, "scrape or off: collect the server's /metrics during the run")
-	bind(&f.promURL, "prometheus-url", EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
-	bind(&f.promSelector, "prometheus-selector", EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
-	bind(&f.promToken, "prometheus-token", EnvPrometheusToken, "bearer token for Prometheus")
-	bind(&f.promInterval, "prometheus-scrape-interval", EnvPrometheusInterval, "Prometheus's scrape interval of the target (default 15s)")
-	bind(&f.baseline, "baseline", EnvBaseline, "baseline report directory for the SLA's regression promises")
-	return f
 }
 
-// Settings parses the bound flags.
+// FlagSettings lists every setting a flag may give: the common ones (the
+// runner's usage naming the registered runners) and every runner's own.
+func (r *Registry) FlagSettings() []Setting {
+	settings := commonSettings()
+	for i := range settings {
+		if settings[i].Env == EnvRunner {
+			settings[i].Usage = r.runnerUsage()
+		}
+	}
+	return append(settings, r.Settings()...)
+}
+
+// Flags holds the -tailgate.* flags RegisterFlags bound; Settings parses them.
+type Flags struct {
+	reg   *Registry
+	bound *BoundFlags
+}
+
+// RegisterFlags binds the -tailgate.* flags of the common settings and of
+// every registered runner's settings on fs (a suite passes flag.CommandLine,
+// which Ginkgo's test binary parses). Each flag's default is its environment
+// variable, read when RegisterFlags is called, so the flag wins over the
+// environment.
+func (r *Registry) RegisterFlags(fs *flag.FlagSet) *Flags {
+	return &Flags{reg: r, bound: BindFlags(fs, "tailgate.", r.FlagSettings(), os.Getenv)}
+}
+
+// RegisterFlags binds the -tailgate.* flags of a registry holding only the
+// native runner (see Registry.RegisterFlags).
+func RegisterFlags(fs *flag.FlagSet) *Flags { return NewRegistry().RegisterFlags(fs) }
+
+// Registry is the registry whose runners the flags offer.
+func (f *Flags) Registry() *Registry { return f.reg }
+
+// Settings parses the bound flags. An error names the flag when it was
+// given, the environment variable otherwise.
 func (f *Flags) Settings() (Settings, error) {
-	return parseSettings(map[string]string{
-		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
-		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
-		EnvInterval:     f.interval,
-		EnvDrainTimeout: f.drainTimeout, EnvRequestTimeout: f.requestTimeout,
-		EnvServerMetrics: f.serverMetrics, EnvPrometheusURL: f.promURL, EnvPrometheusSelector: f.promSelector, EnvPrometheusToken: f.promToken,
-		EnvPrometheusInterval: f.promInterval, EnvBaseline: f.baseline,
-	}, "-tailgate.")
+	return f.reg.parse(f.bound.Raw(), f.bound.Label("-"))
 }
 
-// SettingsFromEnv reads the settings from environment variables through getenv (os.Getenv when nil).
-func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+// SettingsFromEnv reads the settings from environment variables through
+// getenv (os.Getenv when nil).
+func (r *Registry) SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	raw := map[string]string{}
-	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval,
-		EnvDrainTimeout, EnvRequestTimeout, EnvServerMetrics, EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval, EnvBaseline} {
-		raw[k] = getenv(k)
+	for _, s := range r.FlagSettings() {
+		raw[s.Env] = getenv(s.Env)
 	}
-	return parseSettings(raw, "")
+	return r.parse(raw, nil)
+}
+
+// SettingsFromEnv reads the settings of a registry holding only the native
+// runner from environment variables (see Registry.SettingsFromEnv).
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	return NewRegistry().SettingsFromEnv(getenv)
 }
 
 // SettingsFromValues parses raw values keyed by environment variable name;
 // label names a key in errors the way the user gave it (a command's
 // "--rate", say), nil naming the environment variable.
+func (r *Registry) SettingsFromValues(raw map[string]string, label func(env string) string) (Settings, error) {
+	return r.parse(raw, label)
+}
+
+// SettingsFromValues parses raw values with a registry holding only the
+// native runner (see Registry.SettingsFromValues).
 func SettingsFromValues(raw map[string]string, label func(env string) string) (Settings, error) {
-	return parseSettingsNamed(raw, func(env, _ string) string {
-		if label == nil {
-			return env
-		}
-		return label(env)
-	})
+	return NewRegistry().SettingsFromValues(raw, label)
 }
 
-func parseSettings(raw map[string]string, flagPrefix string) (Settings, error) {
-	return parseSettingsNamed(raw, func(env, flagName string) string {
-		if flagPrefix == "" {
-			return env
-		}
-		return flagPrefix + flagName + " / " + env
-	})
+// parse reads the common settings from raw, checks the runner against the
+// registry and reads and checks the runner's own settings.
+func (r *Registry) parse(raw map[string]string, label func(env string) string) (Settings, error) {
+	name := label
+	if name == nil {
+		name = func(env string) string { return env }
+	}
+	s, err := parseCommon(raw, name)
+	if err != nil {
+		return s, err
+	}
+	return s, r.selectRunner(&s, raw, name)
 }
 
-func parseSettingsNamed(raw map[string]string, name func(env, flagName string) string) (Settings, error) {
+// parseCommon reads and checks the common settings.
+func parseCommon(raw map[string]string, name func(env string) string) (Settings, error) {
 	s := Settings{
 		TargetURL: strings.TrimSpace(raw[EnvTargetURL]),
 		Model:     strings.TrimSpace(raw[EnvModel]),
@@ -218,6 +251,14 @@ func parseSettingsNamed(raw map[string]string, name func(env, flagName string) s
 		PrometheusToken:    strings.TrimSpace(raw[EnvPrometheusToken]),
 		Baseline:           strings.TrimSpace(raw[EnvBaseline]),
 	}
+	if err := parseLoadOverrides(&s, raw, name); err != nil {
+		return s, err
+	}
+	return s, parseTimings(&s, raw, name)
+}
+
+// parseLoadOverrides reads the duration and rate overrides.
+func parseLoadOverrides(s *Settings, raw map[string]string, name func(env string) string) error {
 	if v := strings.TrimSpace(raw[EnvDuration]); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -226,57 +267,58 @@ func parseSettingsNamed(raw map[string]string, name func(env, flagName string) s
 			}
 		}
 		if err != nil || d < time.Second {
-			return s, fmt.Errorf("%s=%q: want a duration of at least 1s, such as 70s or 10m", name(EnvDuration, "duration"), v)
+			return fmt.Errorf("%s=%q: want a duration of at least 1s, such as 70s or 10m", name(EnvDuration), v)
 		}
 		if d%time.Second != 0 {
-			return s, fmt.Errorf("%s=%q: stage durations are whole seconds (inference-perf's load.stages[].duration)", name(EnvDuration, "duration"), v)
+			return fmt.Errorf("%s=%q: stage durations are whole seconds (inference-perf's load.stages[].duration)", name(EnvDuration), v)
 		}
 		s.Duration = d
 	}
 	if v := strings.TrimSpace(raw[EnvRate]); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(r > 0) || math.IsInf(r, 1) {
-			return s, fmt.Errorf("%s=%q: want a rate in requests per second greater than 0, such as 15", name(EnvRate, "rate"), v)
+			return fmt.Errorf("%s=%q: want a rate in requests per second greater than 0, such as 15", name(EnvRate), v)
 		}
 		if r > loadgen.MaxRate {
-			return s, fmt.Errorf("%s=%q: more than one load generator can send (at most %d req/s): split the load over several generators (shards), each at most %d req/s, or lower the rate",
-				name(EnvRate, "rate"), v, loadgen.MaxRate, loadgen.MaxRate)
+			return fmt.Errorf("%s=%q: more than one load generator can send (at most %d req/s): split the load over several generators (shards), each at most %d req/s, or lower the rate",
+				name(EnvRate), v, loadgen.MaxRate, loadgen.MaxRate)
 		}
 		s.Rate = r
 	}
+	return nil
+}
+
+// parseTimings reads the interval, timeouts and server metrics settings and
+// checks the target URL.
+func parseTimings(s *Settings, raw map[string]string, name func(env string) string) error {
 	if v := strings.TrimSpace(raw[EnvInterval]); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Millisecond || d > time.Hour {
-			return s, fmt.Errorf("%s=%q: want a timeline interval between 1ms and 1h, such as 1s or 10s", name(EnvInterval, "interval"), v)
+			return fmt.Errorf("%s=%q: want a timeline interval between 1ms and 1h, such as 1s or 10s", name(EnvInterval), v)
 		}
 		s.Interval = d
 	}
 	var err error
-	if s.DrainTimeout, err = parseTimeout(raw[EnvDrainTimeout], name(EnvDrainTimeout, "drain-timeout")); err != nil {
-		return s, err
+	if s.DrainTimeout, err = parseTimeout(raw[EnvDrainTimeout], name(EnvDrainTimeout)); err != nil {
+		return err
 	}
-	if s.RequestTimeout, err = parseTimeout(raw[EnvRequestTimeout], name(EnvRequestTimeout, "request-timeout")); err != nil {
-		return s, err
-	}
-	switch s.Runner {
-	case "", RunnerNative, RunnerInferencePerfJob, RunnerNativeJob:
-	default:
-		return s, fmt.Errorf("%s=%q: want native, inference-perf-job or native-job", name(EnvRunner, "runner"), s.Runner)
+	if s.RequestTimeout, err = parseTimeout(raw[EnvRequestTimeout], name(EnvRequestTimeout)); err != nil {
+		return err
 	}
 	if v := strings.TrimSpace(raw[EnvPrometheusInterval]); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
-			return s, fmt.Errorf("%s=%q: want Prometheus's scrape interval of the target, at least 1s, such as 15s or 30s", name(EnvPrometheusInterval, "prometheus-scrape-interval"), v)
+			return fmt.Errorf("%s=%q: want Prometheus's scrape interval of the target, at least 1s, such as 15s or 30s", name(EnvPrometheusInterval), v)
 		}
 		s.PrometheusInterval = d
 	}
 	if s.ServerMetrics != "" && s.ServerMetrics != "scrape" && s.ServerMetrics != "off" {
-		return s, fmt.Errorf("%s=%q: want scrape or off (or leave it empty to scrape when /metrics serves vLLM)", name(EnvServerMetrics, "server-metrics"), s.ServerMetrics)
+		return fmt.Errorf("%s=%q: want scrape or off (or leave it empty to scrape when /metrics serves vLLM)", name(EnvServerMetrics), s.ServerMetrics)
 	}
 	if err := checkTargetURL(s.TargetURL); err != nil {
-		return s, fmt.Errorf("%s=%q: %w", name(EnvTargetURL, "target-url"), RedactURL(s.TargetURL), err)
+		return fmt.Errorf("%s=%q: %w", name(EnvTargetURL), RedactURL(s.TargetURL), err)
 	}
-	return s, nil
+	return nil
 }
 
 // checkTargetURL refuses a target that is not an http(s) URL with a host; the

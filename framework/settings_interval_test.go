@@ -39,7 +39,7 @@ var _ = Describe("the timeline interval setting", func() {
 		cfg.Server = &scenarios.ServerConfig{BaseURL: "http://127.0.0.1:1", ModelName: "m"}
 		cfg.Data.Type = scenarios.DataMock
 		r := &framework.NativeRunner{SkipPreflight: true, TimelineInterval: 5 * time.Second}
-		o, err := r.Options(ctx, cfg)
+		o, err := r.LoadgenOptions(ctx, cfg)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(o.TimelineInterval).To(Equal(5 * time.Second))
 	})

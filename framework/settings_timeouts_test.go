@@ -48,7 +48,7 @@ var _ = Describe("drain and request timeout settings", func() {
 		nr := g.Runner.(*framework.NativeRunner)
 		nr.SkipPreflight = true
 		var o loadgen.Options
-		o, err = nr.Options(ctx, g.Config)
+		o, err = nr.LoadgenOptions(ctx, g.Config)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(o.DrainTimeout).To(Equal(7 * time.Second))
 		Expect(o.RequestTimeout).To(Equal(42 * time.Second))

@@ -210,6 +210,39 @@ func (c Config) Summary() string {
 	if c.Name != "" {
 		b.WriteString(c.Name + ": ")
 	}
+	b.WriteString(c.LoadSummary())
+	fmt.Fprintf(&b, "; %s prompts", c.Data.Type)
+	if d := c.Data.InputDistribution; d != nil {
+		fmt.Fprintf(&b, " %s in [%d, %d] tokens", describeDist(*d), d.Min, d.Max)
+	}
+	if d := c.Data.OutputDistribution; d != nil {
+		fmt.Fprintf(&b, ", outputs %s in [%d, %d]", describeDist(*d), d.Min, d.Max)
+	}
+	fmt.Fprintf(&b, "; %s API", c.API.Type)
+	if c.API.Streaming {
+		b.WriteString(", streaming")
+	} else {
+		b.WriteString(", not streaming (no TTFT, ITL or TPOT)")
+	}
+	if c.Load.NumWorkers > 0 {
+		fmt.Fprintf(&b, "; %d workers", c.Load.NumWorkers)
+	} else {
+		b.WriteString("; one worker per CPU")
+	}
+	if s := c.Server; s != nil {
+		model := s.ModelName
+		if model == "" {
+			model = "(model from /v1/models)"
+		}
+		fmt.Fprintf(&b, "; target %s %s at %s", s.Type, model, RedactURL(s.BaseURL))
+	}
+	return b.String()
+}
+
+// LoadSummary is the load part of Summary: the load type and its stages or
+// sweep, e.g. "poisson, 1 stage: 15 req/s × 600s (9000 requests)".
+func (c Config) LoadSummary() string {
+	var b strings.Builder
 	l := c.Load
 	b.WriteString(string(l.Type))
 	switch {
@@ -235,31 +268,6 @@ func (c Config) Summary() string {
 		if n, ok := c.TotalRequests(); ok {
 			fmt.Fprintf(&b, " (%d requests)", n)
 		}
-	}
-	fmt.Fprintf(&b, "; %s prompts", c.Data.Type)
-	if d := c.Data.InputDistribution; d != nil {
-		fmt.Fprintf(&b, " %s in [%d, %d] tokens", describeDist(*d), d.Min, d.Max)
-	}
-	if d := c.Data.OutputDistribution; d != nil {
-		fmt.Fprintf(&b, ", outputs %s in [%d, %d]", describeDist(*d), d.Min, d.Max)
-	}
-	fmt.Fprintf(&b, "; %s API", c.API.Type)
-	if c.API.Streaming {
-		b.WriteString(", streaming")
-	} else {
-		b.WriteString(", not streaming (no TTFT, ITL or TPOT)")
-	}
-	if l.NumWorkers > 0 {
-		fmt.Fprintf(&b, "; %d workers", l.NumWorkers)
-	} else {
-		b.WriteString("; one worker per CPU")
-	}
-	if s := c.Server; s != nil {
-		model := s.ModelName
-		if model == "" {
-			model = "(model from /v1/models)"
-		}
-		fmt.Fprintf(&b, "; target %s %s at %s", s.Type, model, RedactURL(s.BaseURL))
 	}
 	return b.String()
 }

@@ -11,40 +11,24 @@ import (
 	"time"
 
 	"github.com/tailgate-dev/tailgate/framework"
+	"github.com/tailgate-dev/tailgate/framework/cluster"
 	"github.com/tailgate-dev/tailgate/matchers"
 )
 
 // runRun runs a scenario against a target through the same pipeline as the
-// suites and judges it against an SLA file (or only the implied promises):
-// exit 0 when every promise holds, 1 when one breaks, 3 when the run cannot
-// be judged, 2 for usage errors.
+// suites, with any registered runner (the native engine, or a Kubernetes Job
+// with --runner inference-perf-job or native-job), and judges it against an
+// SLA file (or only the implied promises): exit 0 when every promise holds, 1
+// when one breaks, 3 when the run cannot be judged, 2 for usage errors.
 func runRun(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(s.err)
-	env := os.Getenv
+	reg := framework.NewRegistry()
+	cluster.Register(reg)
 	scenario := fs.String("scenario", "", "preset scenario: production, baseline, saturation or sweep")
 	config := fs.String("config", "", "inference-perf config file (instead of --scenario)")
 	values := fs.String("values", "", "AI-on-EKS benchmark chart values file to overlay")
-	raw := map[string]*string{}
-	flagOf := map[string]string{}
-	bind := func(name, envName, usage string) {
-		raw[envName] = fs.String(name, env(envName), usage+" (env "+envName+")")
-		flagOf[envName] = name
-	}
-	bind("target", framework.EnvTargetURL, "base URL of the server under test; empty starts the simulated vLLM")
-	bind("model", framework.EnvModel, "model name to request")
-	bind("tokenizer", framework.EnvTokenizer, "tokenizer.json, model directory or Hugging Face id")
-	bind("sla", framework.EnvSLA, "SLA file to judge the run against; without one only the implied promises are judged")
-	bind("duration", framework.EnvDuration, "override every stage's duration, e.g. 70s")
-	bind("rate", framework.EnvRate, "override every stage's rate in req/s")
-	bind("report-dir", framework.EnvReportDir, "directory for the report files, junit.xml and summary.md (default tailgate-report/<scenario>)")
-	bind("drain-timeout", framework.EnvDrainTimeout, "how long requests in flight after a stage's last send may finish, 1s to 1h; the rest fail as \"Drain Timeout\" and the run is partial (default 60s)")
-	bind("request-timeout", framework.EnvRequestTimeout, "per-request timeout, 1s to 1h (default the scenario's load.request_timeout, else 5m)")
-	bind("baseline", framework.EnvBaseline, "baseline report directory for the SLA's regression promises (overrides regression.baseline)")
-	bind("interval", framework.EnvInterval, "timeline interval of the histogram logs, e.g. 1s (default) or 10s")
-	bind("server-metrics", framework.EnvServerMetrics, "scrape or off: collect the server's /metrics during the run (default: scrape when it serves vLLM's families)")
-	bind("prometheus-url", framework.EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
-	bind("prometheus-selector", framework.EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
+	bound := framework.BindFlags(fs, "", runSettings(reg), os.Getenv)
 	progress := fs.Duration("progress", 5*time.Second, "interval of the progress line on stderr (0 disables it)")
 	fs.Usage = func() { runUsage(s, fs) }
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +45,7 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "run: give exactly one of --scenario and --config")
 		return framework.ExitUsage
 	}
-	in, err := runInput(fs, raw, flagOf, *scenario, *config, *values, env(framework.EnvAPIKey))
+	in, err := runInput(reg, bound, *scenario, *config, *values)
 	if err != nil {
 		fmt.Fprintf(s.err, "run: %v\n", err)
 		return framework.ExitUsage
@@ -74,12 +58,43 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 	return printJudgement(s, j)
 }
 
+// runSettings are the settings `tailgate run` takes as flags: every setting
+// of the registry, the target URL as --target. Secrets are read from their
+// variables only, so they never appear in a process list.
+func runSettings(reg *framework.Registry) []framework.Setting {
+	var out []framework.Setting
+	for _, st := range reg.FlagSettings() {
+		if st.Secret {
+			continue
+		}
+		if st.Env == framework.EnvTargetURL {
+			st.Flag = "target"
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// runSecrets are the settings read from their variables only.
+func runSecrets(reg *framework.Registry) []string {
+	var out []string
+	for _, st := range reg.FlagSettings() {
+		if st.Secret {
+			out = append(out, st.Env)
+		}
+	}
+	return out
+}
+
 func runUsage(s stdio, fs *flag.FlagSet) {
 	fmt.Fprintln(s.err, "usage: tailgate run --scenario NAME | --config FILE [--values FILE] [--target URL] [--model M] [--sla FILE] [--duration D] [--rate R] [--report-dir DIR]")
+	fmt.Fprintln(s.err, "                    [--runner inference-perf-job|native-job --cluster kubeconfig|kind|kwok [--kubeconfig FILE] ...]")
 	fmt.Fprintln(s.err)
-	fmt.Fprintln(s.err, "Runs the scenario with the native load engine, judges the report against the SLA (or, without")
-	fmt.Fprintln(s.err, "one, the implied promises) and writes the report files, junit.xml and summary.md.")
-	fmt.Fprintln(s.err, "The API key is read from "+framework.EnvAPIKey+" only, so it never appears in a process list.")
+	fmt.Fprintln(s.err, "Runs the scenario with the runner (default the native load engine in this process; the Job runners")
+	fmt.Fprintln(s.err, "run it as a Kubernetes Job in the cluster the cluster flags name), judges the report against the")
+	fmt.Fprintln(s.err, "SLA (or, without one, the implied promises) and writes the report files, junit.xml and summary.md.")
+	fmt.Fprintln(s.err, "Secrets are read from their variables only ("+framework.EnvAPIKey+", "+framework.EnvPrometheusToken+", "+cluster.EnvHFToken+"),")
+	fmt.Fprintln(s.err, "so they never appear in a process list.")
 	fmt.Fprintln(s.err, "Exit status: 0 every promise holds; 1 a promise broke (or the target refused the run);")
 	fmt.Fprintln(s.err, "2 usage error; 3 inconclusive: the evidence cannot decide (load not delivered, too few")
 	fmt.Fprintln(s.err, "samples, partial run, report not saved) - retry on a quieter machine or with a longer run.")
@@ -89,19 +104,12 @@ func runUsage(s stdio, fs *flag.FlagSet) {
 
 // runInput resolves the flags into the pipeline's input. An error in a
 // setting names the flag when the flag was given, the variable otherwise.
-func runInput(fs *flag.FlagSet, raw map[string]*string, flagOf map[string]string, scenario, config, values, apiKey string) (framework.PipelineInput, error) {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	vals := map[string]string{framework.EnvAPIKey: apiKey, framework.EnvRunner: framework.RunnerNative}
-	for envName, p := range raw {
-		vals[envName] = *p
+func runInput(reg *framework.Registry, bound *framework.BoundFlags, scenario, config, values string) (framework.PipelineInput, error) {
+	vals := bound.Raw()
+	for _, env := range runSecrets(reg) {
+		vals[env] = os.Getenv(env)
 	}
-	settings, err := framework.SettingsFromValues(vals, func(envName string) string {
-		if f := flagOf[envName]; given[f] {
-			return "--" + f
-		}
-		return envName
-	})
+	settings, err := reg.SettingsFromValues(vals, bound.Label("--"))
 	if err != nil {
 		return framework.PipelineInput{}, err
 	}
@@ -121,7 +129,7 @@ func runInput(fs *flag.FlagSet, raw map[string]*string, flagOf map[string]string
 		name = strings.TrimSuffix(filepath.Base(config), filepath.Ext(config))
 	}
 	return framework.PipelineInput{
-		Name: name, Settings: settings, Scenario: cfg, SLA: sla, UseScenarioTarget: config != "",
+		Name: name, Settings: settings, Scenario: cfg, SLA: sla, Runners: reg, UseScenarioTarget: config != "",
 		Dir: settings.ReportDirOr(filepath.Join("tailgate-report", name)),
 	}, nil
 }

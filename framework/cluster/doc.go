@@ -4,9 +4,18 @@
 // as a Job in a per-run namespace, waits for it to complete or fail, collects the report files
 // from the pod log or S3, and removes what it created.
 //
-// A suite usually calls SetupJobRunner, which reads the TAILGATE_* variables:
+// Register adds the Job runners (inference-perf-job, native-job) and their settings
+// (SettingList: -tailgate.* flags, --flags of `tailgate run`, TAILGATE_* variables) to a
+// framework.Registry, so the suites and the CLI select them by name:
 //
-//	env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, os.Getenv, GinkgoWriter)
+//	reg := framework.NewRegistry()
+//	cluster.Register(reg)
+//	flags := reg.RegisterFlags(flag.CommandLine)
+//
+// Used directly, SetupJobRunner sets up the cluster and a runner from typed Settings:
+//
+//	s, err := cluster.SettingsFromEnv(os.Getenv)
+//	env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, s, GinkgoWriter)
 //	DeferCleanup(env.Teardown)
 //	rep, err := env.Runner.Run(ctx, scenarios.Production())
 //

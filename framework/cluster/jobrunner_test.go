@@ -329,7 +329,7 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 
 	It("sets up a runner and the simulated vLLM from the environment, and tears down only what it made", func(ctx SpecContext) {
 		simNS := "tailgate-envsim-" + fmt.Sprint(GinkgoRandomSeed())
-		env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
+		env, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, settingsOf(map[string]string{
 			cluster.EnvProvider: "kubeconfig", cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig),
 			cluster.EnvImage: "tailgate:test", cluster.EnvDeploySimulated: "true", cluster.EnvSimulatedNS: simNS,
 			cluster.EnvHFToken: "hf_env_token", cluster.EnvJobTimeout: "2m",
@@ -356,11 +356,11 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 	})
 
 	It("names the missing setting before touching the cluster", func(ctx SpecContext) {
-		_, err := cluster.SetupJobRunner(ctx, cluster.EngineNative, envOf(map[string]string{
+		_, err := cluster.SetupJobRunner(ctx, cluster.EngineNative, settingsOf(map[string]string{
 			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig)}), nil)
 		Expect(err).To(MatchError(ContainSubstring("TAILGATE_IMAGE is required")))
-		_, err = cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(map[string]string{
-			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig), cluster.EnvJobTimeout: "soon"}), nil)
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{
+			cluster.EnvKubeconfig: os.Getenv(EnvTestKubeconfig), cluster.EnvJobTimeout: "soon"}))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_JOB_TIMEOUT="soon"`)))
 	})
 
@@ -408,7 +408,7 @@ func testCluster(ctx context.Context) (*cluster.Cluster, *resources.Resources) {
 		}
 		Skip(EnvTestKubeconfig + " is unset: run `export " + EnvTestKubeconfig + "=$(hack/controlplane/up.sh)` to run the cluster tests")
 	}
-	c, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: path})
+	c, err := cluster.Setup(ctx, cluster.Options{Provider: cluster.Kubeconfig, Kubeconfig: path})
 	Expect(err).NotTo(HaveOccurred())
 	res, err := resources.New(c.RESTConfig())
 	Expect(err).NotTo(HaveOccurred())

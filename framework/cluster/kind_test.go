@@ -63,16 +63,17 @@ var _ = Describe("the kind provider", func() {
 		dir := standIns("/dev/null")
 		Expect(os.Remove(filepath.Join(dir, "kind"))).To(Succeed())
 		GinkgoT().Setenv("PATH", dir)
-		_, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kind})
+		_, err := cluster.Setup(ctx, cluster.Options{Provider: cluster.Kind})
 		Expect(err).To(MatchError(ContainSubstring("no kind on PATH; install it")))
 		Expect(err).To(MatchError(ContainSubstring("TAILGATE_KIND_BINARY")))
 		Expect(calls(dir)).To(BeEmpty(), "not even go install")
 	})
 
 	It("reads the kind binary, node image and docker CLI from the environment", func() {
-		o, err := cluster.ClusterOptionsFromEnv(envOf(map[string]string{cluster.EnvProvider: "kind",
+		s, err := cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: "kind",
 			cluster.EnvKindBinary: "/opt/kind", cluster.EnvKindImage: "kindest/node:v1.35.0", cluster.EnvDocker: "/opt/docker"}))
 		Expect(err).NotTo(HaveOccurred())
+		o := s.Cluster
 		Expect(o.Binary).To(Equal("/opt/kind"))
 		Expect(o.KindNodeImage).To(Equal("kindest/node:v1.35.0"))
 		Expect(o.DockerBinary).To(Equal("/opt/docker"))
@@ -93,7 +94,7 @@ var _ = Describe("the kind provider with a stand-in kind, on the control plane",
 		kindControlPlanePods(ctx, kc)
 
 		name := "tailgate-kind-" + fmt.Sprint(GinkgoRandomSeed())
-		c, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kind, Name: name,
+		c, err := cluster.Setup(ctx, cluster.Options{Provider: cluster.Kind, Name: name,
 			KindNodeImage: "kindest/node:v1.35.0", DockerBinary: filepath.Join(dir, "docker")})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Created()).To(BeTrue())
@@ -114,7 +115,7 @@ var _ = Describe("the kind provider with a stand-in kind, on the control plane",
 // kind cluster is created (etcd, kube-apiserver, ..., kube-proxy), for the spec's life.
 func kindControlPlanePods(ctx context.Context, kubeconfig string) {
 	GinkgoHelper()
-	c, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: kubeconfig})
+	c, err := cluster.Setup(ctx, cluster.Options{Provider: cluster.Kubeconfig, Kubeconfig: kubeconfig})
 	Expect(err).NotTo(HaveOccurred())
 	res, err := resources.New(c.RESTConfig())
 	Expect(err).NotTo(HaveOccurred())

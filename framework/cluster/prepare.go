@@ -19,7 +19,7 @@ type preparedRun struct {
 	otherSecrets    []string      // secret keys the env vars cannot carry (headers, URL passwords)
 	secretValues    []string      // every secret value, for redacting logs and collected files
 	s3              *S3Location   // where the run stores its reports in S3, if it does
-	plannedDuration time.Duration // sum of the stage durations (0 when unknown)
+	plannedDuration time.Duration // how long the schedule lasts (scenarios.Config.PlannedDuration)
 }
 
 // prepareScenario copies cfg for a run named runID: secrets (server.api_key,
@@ -28,12 +28,31 @@ type preparedRun struct {
 // environment variable alone; local storage goes to the path the
 // Job's script prints from; an S3 path gets the run id appended (inference-perf skips an
 // upload whose key exists, so a shared path would silently keep an older run's report).
+// The planned duration is the scenario's own answer (scenarios.Config.PlannedDuration),
+// a sweep's probe and generated stages included.
 func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 	var p preparedRun
 	if err := cfg.Validate(); err != nil {
 		return p, err
 	}
 	cfg = cfg.Clone()
+	if err := p.moveSecrets(&cfg); err != nil {
+		return p, err
+	}
+	p.s3 = placeReports(&cfg, runID)
+	p.plannedDuration = cfg.PlannedDuration()
+	out, err := scenarios.Render(cfg)
+	if err != nil {
+		return p, fmt.Errorf("cluster: render scenario: %w", err)
+	}
+	p.config = out
+	return p, nil
+}
+
+// moveSecrets takes the secrets out of cfg: the API key, a password in the base URL and
+// secret-looking headers go into the Secret's overlay, the Hugging Face token into
+// hfToken; every secret value is kept for redaction.
+func (p *preparedRun) moveSecrets(cfg *scenarios.Config) error {
 	red := cfg.Redact()
 	overlay := map[string]map[string]any{}
 	put := func(section, key string, v any) {
@@ -75,14 +94,21 @@ func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 	if len(headers) > 0 {
 		put("api", "headers", headers)
 	}
-	if len(overlay) > 0 {
-		out, err := yaml.Marshal(overlay)
-		if err != nil {
-			return p, fmt.Errorf("cluster: secret overlay: %w", err)
-		}
-		p.secretConfig = out
+	if len(overlay) == 0 {
+		return nil
 	}
+	out, err := yaml.Marshal(overlay)
+	if err != nil {
+		return fmt.Errorf("cluster: secret overlay: %w", err)
+	}
+	p.secretConfig = out
+	return nil
+}
 
+// placeReports points cfg's local storage at the directory the Job's script prints
+// from and, when the scenario stores in S3, appends runID to the S3 path and returns
+// where the run's reports will be there (nil otherwise).
+func placeReports(cfg *scenarios.Config, runID string) *S3Location {
 	var st scenarios.StorageConfig
 	if cfg.Storage != nil {
 		st = *cfg.Storage
@@ -94,28 +120,20 @@ func prepareScenario(cfg scenarios.Config, runID string) (preparedRun, error) {
 	local.Path = reportDir
 	local.ReportFilePrefix = nil
 	st.LocalStorage = &local
-	if st.SimpleStorageService != nil {
-		s3c := *st.SimpleStorageService
-		s3c.Path = strings.TrimSuffix(s3c.Path, "/") + "/" + runID
-		st.SimpleStorageService = &s3c
-		p.s3 = &S3Location{
-			Bucket:    s3c.BucketName,
-			Prefix:    strings.TrimPrefix(s3c.Path, "/") + "/" + deref(s3c.ReportFilePrefix),
-			Endpoint:  deref(s3c.EndpointURL),
-			Region:    deref(s3c.RegionName),
-			PathStyle: deref(s3c.AddressingStyle) == "path",
-		}
-	}
 	cfg.Storage = &st
-	for _, s := range cfg.Load.Stages {
-		p.plannedDuration += time.Duration(s.Duration) * time.Second
+	if st.SimpleStorageService == nil {
+		return nil
 	}
-	out, err := scenarios.Render(cfg)
-	if err != nil {
-		return p, fmt.Errorf("cluster: render scenario: %w", err)
+	s3c := *st.SimpleStorageService
+	s3c.Path = strings.TrimSuffix(s3c.Path, "/") + "/" + runID
+	st.SimpleStorageService = &s3c
+	return &S3Location{
+		Bucket:    s3c.BucketName,
+		Prefix:    strings.TrimPrefix(s3c.Path, "/") + "/" + deref(s3c.ReportFilePrefix),
+		Endpoint:  deref(s3c.EndpointURL),
+		Region:    deref(s3c.RegionName),
+		PathStyle: deref(s3c.AddressingStyle) == "path",
 	}
-	p.config = out
-	return p, nil
 }
 
 func deref[T any](p *T) T {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"os"
 	"path/filepath"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -33,5 +34,23 @@ var _ = Describe("secrets of a run", func() {
 		data, err := os.ReadFile(filepath.Join(dir, "config.json"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(data)).To(Equal(`{"api_key": "<redacted>", "token": "<redacted>"}`))
+	})
+})
+
+var _ = Describe("the planned duration of a run", func() {
+	It("counts a sweep's probe and generated stages, so the Job's wait is sized for them", func() {
+		cfg := scenarios.Sweep()
+		cfg.Server.BaseURL = "http://qwen3-vllm.default:8000"
+		p, err := prepareScenario(cfg, "tailgate-bench-sweep")
+		Expect(err).NotTo(HaveOccurred())
+		// A 60 s probe and five stages of 180 s, each followed by the 1 s interval.
+		Expect(p.plannedDuration).To(Equal(60*time.Second + time.Second + 5*181*time.Second))
+		Expect(p.plannedDuration).To(Equal(cfg.PlannedDuration()))
+	})
+
+	It("is the stages' durations plus their intervals for fixed stages", func() {
+		p, err := prepareScenario(scenarios.Production(), "tailgate-bench-prod")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.plannedDuration).To(Equal(601 * time.Second))
 	})
 })

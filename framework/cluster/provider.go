@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 
 	"k8s.io/client-go/rest"
@@ -32,8 +31,8 @@ const (
 	Kwok ProviderKind = "kwok"
 )
 
-// ClusterOptions choose and configure the cluster the benchmarks run in.
-type ClusterOptions struct {
+// Options choose and configure the cluster the benchmarks run in (Settings.Cluster).
+type Options struct {
 	// Provider: kubeconfig (default), kind or kwok.
 	Provider ProviderKind
 	// Kubeconfig is the kubeconfig file of the kubeconfig provider; default $KUBECONFIG,
@@ -63,7 +62,7 @@ type ClusterOptions struct {
 	KwokArgs []string
 }
 
-// Environment variables read by ClusterOptionsFromEnv.
+// Environment variables of the cluster settings (SettingList).
 const (
 	EnvProvider   = "TAILGATE_CLUSTER"         // kubeconfig | kind | kwok
 	EnvKubeconfig = "TAILGATE_KUBECONFIG"      // falls back to KUBECONFIG
@@ -78,50 +77,7 @@ const (
 	EnvDocker     = "TAILGATE_DOCKER_BINARY"   // docker CLI for saving images for kind; default docker on PATH
 )
 
-// ClusterOptionsFromEnv reads ClusterOptions from the TAILGATE_* variables above through
-// getenv (os.Getenv in production).
-func ClusterOptionsFromEnv(getenv func(string) string) (ClusterOptions, error) {
-	o := ClusterOptions{
-		Provider:      ProviderKind(strings.ToLower(strings.TrimSpace(getenv(EnvProvider)))),
-		Kubeconfig:    getenv(EnvKubeconfig),
-		Context:       getenv(EnvContext),
-		Name:          getenv(EnvName),
-		KindNodeImage: getenv(EnvKindImage),
-		ConfigFile:    getenv(EnvConfigFile),
-		DockerBinary:  getenv(EnvDocker),
-	}
-	switch o.Provider {
-	case Kind:
-		o.Binary = getenv(EnvKindBinary)
-	case Kwok:
-		o.Binary = getenv(EnvKwokctl)
-	}
-	if o.Kubeconfig == "" {
-		o.Kubeconfig = getenv("KUBECONFIG")
-	}
-	var err error
-	if o.Reuse, err = envBool(getenv, EnvReuse); err != nil {
-		return o, err
-	}
-	if o.Keep, err = envBool(getenv, EnvKeep); err != nil {
-		return o, err
-	}
-	return o, o.validate()
-}
-
-func envBool(getenv func(string) string, name string) (bool, error) {
-	v := getenv(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("%s=%q: want true or false", name, v)
-	}
-	return b, nil
-}
-
-func (o *ClusterOptions) validate() error {
+func (o *Options) validate() error {
 	switch o.Provider {
 	case "":
 		o.Provider = Kubeconfig
@@ -165,7 +121,7 @@ func (c *Cluster) RESTConfig() *rest.Config { return c.Client.RESTConfig() }
 // Setup returns the cluster opts describe: it connects to an existing cluster, or creates
 // a kind/kwok cluster (or reuses one when opts.Reuse). Pair it with Teardown (in Ginkgo,
 // DeferCleanup(c.Teardown)).
-func Setup(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
+func Setup(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -200,7 +156,7 @@ func Setup(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	return nil, fmt.Errorf("cluster provider %q not supported", opts.Provider)
 }
 
-func connect(opts ClusterOptions) (*Cluster, error) {
+func connect(opts Options) (*Cluster, error) {
 	path := opts.Kubeconfig
 	if path == "" {
 		path = conf.ResolveKubeConfigFile()
@@ -231,7 +187,7 @@ func connect(opts ClusterOptions) (*Cluster, error) {
 	return &Cluster{Name: opts.Context, Provider: Kubeconfig, KubeconfigPath: path, Config: cfg, Client: client}, nil
 }
 
-func create(ctx context.Context, opts ClusterOptions, p support.E2EClusterProvider, tool string, createFn func() (string, error)) (*Cluster, error) {
+func create(ctx context.Context, opts Options, p support.E2EClusterProvider, tool string, createFn func() (string, error)) (*Cluster, error) {
 	exists, err := clusterExists(ctx, opts.Binary, tool, opts.Name)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,48 +19,73 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-var _ = Describe("ClusterOptionsFromEnv", func() {
-	It("defaults to the kubeconfig provider and the cluster name tailgate", func() {
-		o, err := cluster.ClusterOptionsFromEnv(envOf(map[string]string{"KUBECONFIG": "/tmp/kc"}))
+// settingsOf parses settings from variables, failing the spec on a bad one.
+func settingsOf(m map[string]string) cluster.Settings {
+	GinkgoHelper()
+	s, err := cluster.SettingsFromEnv(envOf(m))
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+var _ = Describe("cluster settings from the environment", func() {
+	It("default to the kubeconfig provider and the cluster name tailgate", func() {
+		s, err := cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvKubeconfig: "/tmp/kc"}))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(o.Provider).To(Equal(cluster.Kubeconfig))
-		Expect(o.Kubeconfig).To(Equal("/tmp/kc"))
-		Expect(o.Name).To(Equal("tailgate"))
-		Expect(o.Reuse).To(BeFalse())
+		Expect(s.Cluster.Provider).To(Equal(cluster.Kubeconfig))
+		Expect(s.Cluster.Kubeconfig).To(Equal("/tmp/kc"))
+		Expect(s.Cluster.Name).To(Equal("tailgate"))
+		Expect(s.Cluster.Reuse).To(BeFalse())
 	})
 
-	It("reads kind with reuse and keep", func() {
-		o, err := cluster.ClusterOptionsFromEnv(envOf(map[string]string{
+	It("read kind with reuse and keep", func() {
+		s, err := cluster.SettingsFromEnv(envOf(map[string]string{
 			cluster.EnvProvider: "Kind", cluster.EnvName: "ci", cluster.EnvReuse: "true", cluster.EnvKeep: "1",
-			cluster.EnvKindImage: "kindest/node:v1.35.0"}))
+			cluster.EnvKindImage: "kindest/node:v1.35.0", cluster.EnvKindBinary: "/opt/kind"}))
 		Expect(err).NotTo(HaveOccurred())
+		o := s.Cluster
 		Expect(o.Provider).To(Equal(cluster.Kind))
 		Expect(o.Name).To(Equal("ci"))
 		Expect(o.Reuse).To(BeTrue())
 		Expect(o.Keep).To(BeTrue())
 		Expect(o.KindNodeImage).To(Equal("kindest/node:v1.35.0"))
+		Expect(o.Binary).To(Equal("/opt/kind"))
 	})
 
-	It("names the variable and the choices on bad input", func() {
-		_, err := cluster.ClusterOptionsFromEnv(envOf(map[string]string{cluster.EnvProvider: "eks"}))
-		Expect(err).To(MatchError(ContainSubstring(`cluster provider "eks": want kubeconfig, kind or kwok (TAILGATE_CLUSTER)`)))
-		_, err = cluster.ClusterOptionsFromEnv(envOf(map[string]string{cluster.EnvReuse: "yes please"}))
+	It("name the variable and the choices on bad input", func() {
+		_, err := cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: "eks"}))
+		Expect(err).To(MatchError(`TAILGATE_CLUSTER="eks": want kubeconfig, kind, kwok or the path of a kubeconfig file`))
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvReuse: "yes please"}))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_CLUSTER_REUSE="yes please": want true or false`)))
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvBenchmarkLabels: "team"}))
+		Expect(err).To(MatchError(`TAILGATE_BENCHMARK_POD_LABELS: "team": want key=value[,key=value]`))
 	})
 
-	It("names a bad runner setting before touching any cluster", func(ctx SpecContext) {
+	It("take the path of a kubeconfig file as the cluster, and refuse two different ones", func() {
+		kc := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+		Expect(os.WriteFile(kc, []byte("apiVersion: v1\nkind: Config\n"), 0o600)).To(Succeed())
+		s, err := cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: kc}))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Cluster.Provider).To(Equal(cluster.Kubeconfig))
+		Expect(s.Cluster.Kubeconfig).To(Equal(kc))
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: kc, cluster.EnvKubeconfig: "/other/kubeconfig"}))
+		Expect(err).To(MatchError(fmt.Sprintf(`TAILGATE_CLUSTER=%q and TAILGATE_KUBECONFIG="/other/kubeconfig" name two kubeconfig files; give one`, kc)))
+		_, err = cluster.SettingsFromEnv(envOf(map[string]string{cluster.EnvProvider: filepath.Dir(kc)}))
+		Expect(err).To(MatchError(ContainSubstring("want kubeconfig, kind, kwok or the path of a kubeconfig file")), "a directory")
+	})
+
+	It("name a bad runner setting before touching any cluster", func() {
 		env := map[string]string{cluster.EnvKubeconfig: "/nonexistent/kubeconfig", cluster.EnvBenchmarkResources: "cpu=2"}
-		_, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(env), nil)
+		_, err := cluster.SettingsFromEnv(envOf(env))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_BENCHMARK_RESOURCES: "cpu=2"`)))
 		delete(env, cluster.EnvBenchmarkResources)
 		env[cluster.EnvInferencePerfImage] = "quay.io/inference-perf/inference-perf:v0.3.0"
 		env[cluster.EnvBenchmarkImage] = "quay.io/inference-perf/inference-perf:v0.2.0"
-		_, err = cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, envOf(env), nil)
+		_, err = cluster.SettingsFromEnv(envOf(env))
 		Expect(err).To(MatchError(ContainSubstring("disagree; set only TAILGATE_INFERENCE_PERF_IMAGE")))
 	})
 
 	It("explains a missing kubeconfig", func(ctx SpecContext) {
-		_, err := cluster.Setup(ctx, cluster.ClusterOptions{Kubeconfig: "/nonexistent/kubeconfig"})
+		_, err := cluster.Setup(ctx, cluster.Options{Kubeconfig: "/nonexistent/kubeconfig"})
 		Expect(err).To(MatchError(ContainSubstring(`kubeconfig "/nonexistent/kubeconfig"`)))
 		Expect(err).To(MatchError(ContainSubstring("TAILGATE_KUBECONFIG")))
 	})
@@ -93,14 +119,14 @@ var _ = Describe("the kwok provider (e2e-framework) with the local control plane
 	}
 
 	It("refuses a cluster that already exists unless asked to reuse it", func(ctx SpecContext) {
-		_, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kwok, Name: existing(), Binary: kwokctl})
+		_, err := cluster.Setup(ctx, cluster.Options{Provider: cluster.Kwok, Name: existing(), Binary: kwokctl})
 		Expect(err).To(MatchError(ContainSubstring("already exists and was not created by this run")))
 		Expect(err).To(MatchError(ContainSubstring(cluster.EnvReuse + "=true")))
 	})
 
 	It("reuses an existing cluster and never deletes it", func(ctx SpecContext) {
 		name := existing()
-		c, err := cluster.Setup(ctx, cluster.ClusterOptions{Provider: cluster.Kwok, Name: name, Binary: kwokctl, Reuse: true})
+		c, err := cluster.Setup(ctx, cluster.Options{Provider: cluster.Kwok, Name: name, Binary: kwokctl, Reuse: true})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Created()).To(BeFalse())
 		res, err := resources.New(c.RESTConfig())

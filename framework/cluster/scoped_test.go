@@ -50,7 +50,7 @@ var _ = Describe("the Job path under a locked-down account, S3 fallback and secr
 			}
 			Skip(EnvTestKubeconfig + " is unset")
 		}
-		c, err := cluster.Setup(context.Background(), cluster.ClusterOptions{Provider: cluster.Kubeconfig, Kubeconfig: path})
+		c, err := cluster.Setup(context.Background(), cluster.Options{Provider: cluster.Kubeconfig, Kubeconfig: path})
 		Expect(err).NotTo(HaveOccurred())
 		admin, client = c.RESTConfig(), c.Client
 		res, err = resources.New(admin)

@@ -10,12 +10,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/tailgate-dev/tailgate/framework"
 	"github.com/tailgate-dev/tailgate/scenarios"
 )
 
 // EnvShards is the number of generator pods of a native-engine Job run: above 1, the
 // run is one Indexed Job of that many pods whose reports are merged (default 1).
 const EnvShards = "TAILGATE_SHARDS"
+
+// EnvShardStartDelay is how long after the Job is rendered its shards start their load
+// together (default DefaultShardStartDelay).
+const EnvShardStartDelay = "TAILGATE_SHARD_START_DELAY"
 
 // DefaultShardStartDelay is how long after the Job is rendered the shards start their
 // load together: time for every pod to be scheduled, pull its image and start.
@@ -25,21 +30,39 @@ const DefaultShardStartDelay = 30 * time.Second
 // Job: the pod's completion index, which is its shard index.
 const completionIndexLabel = "batch.kubernetes.io/job-completion-index"
 
-// readShards reads TAILGATE_SHARDS for engine: a whole number from 1; above 1 only for
-// the native engine.
-func readShards(engine Engine, getenv func(string) string) (int, error) {
-	v := strings.TrimSpace(getenv(EnvShards))
-	if v == "" {
+// readShards reads TAILGATE_SHARDS: a whole number from 1 (1 when unset).
+func readShards(v framework.Values) (int, error) {
+	raw := strings.TrimSpace(v.Get(EnvShards))
+	if raw == "" {
 		return 1, nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s=%q: want a whole number of generator pods, 1 or more", EnvShards, v)
-	}
-	if n > 1 && engine != EngineNative {
-		return 0, fmt.Errorf("%s=%d: %w", EnvShards, n, errShardedInferencePerf)
+		return 0, fmt.Errorf("%s=%q: want a whole number of generator pods, 1 or more", v.Name(EnvShards), raw)
 	}
 	return n, nil
+}
+
+// readShardStartDelay reads TAILGATE_SHARD_START_DELAY: a positive duration, or 0
+// (DefaultShardStartDelay) when unset.
+func readShardStartDelay(v framework.Values) (time.Duration, error) {
+	raw := v.Get(EnvShardStartDelay)
+	if raw == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive duration such as 45s", v.Name(EnvShardStartDelay), raw)
+	}
+	return d, nil
+}
+
+// checkShardEngine refuses more than one shard for an engine that cannot merge them.
+func checkShardEngine(shards int, engine Engine, names framework.Values) error {
+	if shards > 1 && engine != EngineNative {
+		return fmt.Errorf("%s=%d: %w", names.Name(EnvShards), shards, errShardedInferencePerf)
+	}
+	return nil
 }
 
 // errShardedInferencePerf says why inference-perf runs are never sharded.

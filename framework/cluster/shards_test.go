@@ -84,18 +84,25 @@ var _ = Describe("a sharded native-engine run (TAILGATE_SHARDS)", func() {
 
 	It("reads TAILGATE_SHARDS and refuses a bad value or the inference-perf runner before touching a cluster", func(ctx context.Context) {
 		noCluster := map[string]string{cluster.EnvKubeconfig: "/nonexistent/kubeconfig", cluster.EnvImage: "tailgate:test"}
-		with := func(k, v string) func(string) string {
+		setup := func(engine cluster.Engine, k, v string) error {
 			m := map[string]string{k: v}
 			for a, b := range noCluster {
 				m[a] = b
 			}
-			return envOf(m)
+			s, err := cluster.SettingsFromEnv(envOf(m))
+			if err != nil {
+				return err
+			}
+			_, err = cluster.SetupJobRunner(ctx, engine, s, nil)
+			return err
 		}
-		_, err := cluster.SetupJobRunner(ctx, cluster.EngineInferencePerf, with(cluster.EnvShards, "3"), nil)
+		err := setup(cluster.EngineInferencePerf, cluster.EnvShards, "3")
 		Expect(err).To(MatchError(And(ContainSubstring("TAILGATE_SHARDS=3"), ContainSubstring("percentiles only"))))
-		_, err = cluster.SetupJobRunner(ctx, cluster.EngineNative, with(cluster.EnvShards, "three"), nil)
+		err = setup(cluster.EngineNative, cluster.EnvShards, "three")
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_SHARDS="three": want a whole number`)))
-		_, err = cluster.SetupJobRunner(ctx, cluster.EngineNative, with(cluster.EnvShards, "0"), nil)
+		err = setup(cluster.EngineNative, cluster.EnvShards, "0")
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_SHARDS="0"`)))
+		err = setup(cluster.EngineNative, cluster.EnvShardStartDelay, "soon")
+		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_SHARD_START_DELAY="soon"`)))
 	})
 })

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,11 +65,40 @@ func DeploySimulatedVLLM(ctx context.Context, client klient.Client, in Simulated
 	if err != nil {
 		return nil, fmt.Errorf("simulated vLLM: %w", err)
 	}
+	s, err := simulatedObjects(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	s.res = res
+	var ns corev1.Namespace
+	if err := res.Get(ctx, in.Namespace, "", &ns); apierrors.IsNotFound(err) {
+		ns = corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: in.Namespace}}
+		if err := res.Create(ctx, &ns); err != nil {
+			return nil, fmt.Errorf("simulated vLLM: create namespace %s: %w", in.Namespace, err)
+		}
+		s.createdNS = true
+	} else if err != nil {
+		return nil, fmt.Errorf("simulated vLLM: namespace %s: %w", in.Namespace, err)
+	}
+	timeout := in.Timeout
+	if timeout <= 0 {
+		timeout = 3 * time.Minute
+	}
+	if err := s.create(ctx, timeout); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		return nil, errors.Join(err, s.Delete(cctx))
+	}
+	return s, nil
+}
+
+// simulatedObjects decodes the embedded manifest and fits its Deployment and Service to in.
+func simulatedObjects(ctx context.Context, in SimulatedVLLMInput) (*SimulatedVLLM, error) {
 	objs, err := decoder.DecodeAll(ctx, bytes.NewReader(manifests.MockVLLM()))
 	if err != nil {
 		return nil, fmt.Errorf("simulated vLLM: decode embedded manifest: %w", err)
 	}
-	s := &SimulatedVLLM{Namespace: in.Namespace, res: res}
+	s := &SimulatedVLLM{Namespace: in.Namespace}
 	for _, o := range objs {
 		switch v := o.(type) {
 		case *appsv1.Deployment:
@@ -85,12 +115,8 @@ func DeploySimulatedVLLM(ctx context.Context, client klient.Client, in Simulated
 	s.Name = s.deploy.Name
 	s.deploy.Namespace, s.service.Namespace = in.Namespace, in.Namespace
 	c := &s.deploy.Spec.Template.Spec.Containers[0]
-	if in.Image != "" {
-		c.Image = in.Image
-	}
-	if in.ImagePullPolicy != "" {
-		c.ImagePullPolicy = in.ImagePullPolicy
-	}
+	c.Image = cmp.Or(in.Image, c.Image)
+	c.ImagePullPolicy = cmp.Or(in.ImagePullPolicy, c.ImagePullPolicy)
 	c.Args = append(c.Args, in.ExtraArgs...)
 	if in.Replicas > 0 {
 		s.deploy.Spec.Replicas = &in.Replicas
@@ -101,39 +127,25 @@ func DeploySimulatedVLLM(ctx context.Context, client klient.Client, in Simulated
 		port = s.service.Spec.Ports[0].Port
 	}
 	s.URL = fmt.Sprintf("http://%s.%s:%d", s.service.Name, in.Namespace, port)
+	return s, nil
+}
 
-	var ns corev1.Namespace
-	if err := res.Get(ctx, in.Namespace, "", &ns); apierrors.IsNotFound(err) {
-		ns = corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: in.Namespace}}
-		if err := res.Create(ctx, &ns); err != nil {
-			return nil, fmt.Errorf("simulated vLLM: create namespace %s: %w", in.Namespace, err)
-		}
-		s.createdNS = true
-	} else if err != nil {
-		return nil, fmt.Errorf("simulated vLLM: namespace %s: %w", in.Namespace, err)
+// create creates the Deployment and the Service and waits up to timeout for the
+// Deployment to be available.
+func (s *SimulatedVLLM) create(ctx context.Context, timeout time.Duration) error {
+	if err := s.res.Create(ctx, s.deploy); err != nil {
+		return fmt.Errorf("simulated vLLM: create deployment %s/%s: %w", s.Namespace, s.Name, err)
 	}
-	fail := func(err error) (*SimulatedVLLM, error) {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		return nil, errors.Join(err, s.Delete(cctx))
+	if err := s.res.Create(ctx, s.service); err != nil {
+		return fmt.Errorf("simulated vLLM: create service %s/%s: %w", s.Namespace, s.service.Name, err)
 	}
-	if err := res.Create(ctx, s.deploy); err != nil {
-		return fail(fmt.Errorf("simulated vLLM: create deployment %s/%s: %w", in.Namespace, s.Name, err))
-	}
-	if err := res.Create(ctx, s.service); err != nil {
-		return fail(fmt.Errorf("simulated vLLM: create service %s/%s: %w", in.Namespace, s.service.Name, err))
-	}
-	timeout := in.Timeout
-	if timeout <= 0 {
-		timeout = 3 * time.Minute
-	}
-	err = wait.For(conditions.New(res).DeploymentAvailable(s.Name, in.Namespace), wait.WithContext(ctx),
+	err := wait.For(conditions.New(s.res).DeploymentAvailable(s.Name, s.Namespace), wait.WithContext(ctx),
 		wait.WithTimeout(timeout), wait.WithInterval(time.Second), wait.WithImmediate())
 	if err != nil {
-		return fail(fmt.Errorf("simulated vLLM: deployment %s/%s not available after %s (image %s pullable? `kind load` it or set ImagePullPolicy): %w",
-			in.Namespace, s.Name, timeout, c.Image, err))
+		return fmt.Errorf("simulated vLLM: deployment %s/%s not available after %s (image %s pullable? `kind load` it or set ImagePullPolicy): %w",
+			s.Namespace, s.Name, timeout, s.deploy.Spec.Template.Spec.Containers[0].Image, err)
 	}
-	return s, nil
+	return nil
 }
 
 // Affinity returns a TargetAffinity that places a benchmark pod near the simulated vLLM's

@@ -7,12 +7,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tailgate-dev/tailgate/framework"
 	"github.com/tailgate-dev/tailgate/suites/gate"
 )
 
-// flags are the -tailgate.* flags; each defaults to its TAILGATE_* variable.
-var flags = framework.RegisterFlags(flag.CommandLine)
+// flags are the -tailgate.* flags of the settings and of every runner (the
+// Kubernetes Job runners included); each defaults to its TAILGATE_* variable.
+var flags = gate.RegisterFlags(flag.CommandLine)
 
 func TestBaseline(t *testing.T) {
 	RegisterFailHandler(Fail)

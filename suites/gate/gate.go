@@ -10,6 +10,7 @@ package gate
 import (
 	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,10 +37,9 @@ type Input struct {
 	// SLAFile is the suite's SLA file, relative to the suite directory;
 	// TAILGATE_SLA (or -tailgate.sla) replaces it.
 	SLAFile string
-	// Flags are the suite's -tailgate.* flags (framework.RegisterFlags).
+	// Flags are the suite's -tailgate.* flags (RegisterFlags); their
+	// registry offers the runners.
 	Flags *framework.Flags
-	// Runners adds runners by name (e.g. the cluster Job runners).
-	Runners map[string]framework.RunnerFactory
 	// ProgressEvery is the interval of the progress line; 0 means 5 s.
 	ProgressEvery time.Duration
 }
@@ -87,12 +87,8 @@ func Declare(in Input) bool {
 func runPipeline(ctx context.Context, in Input, s framework.Settings, sla matchers.SLA, dir string) *framework.Judgement {
 	cfg, err := framework.LoadScenario(in.Scenario, "", "")
 	Expect(err).NotTo(HaveOccurred())
-	runners := in.Runners
-	if runners == nil {
-		runners = ClusterRunners()
-	}
 	j := framework.RunPipeline(ctx, framework.PipelineInput{
-		Name: in.Scenario, Settings: s, Scenario: cfg, SLA: sla, Runners: runners, Dir: dir,
+		Name: in.Scenario, Settings: s, Scenario: cfg, SLA: sla, Runners: in.Flags.Registry(), Dir: dir,
 		Log: progressWriter(), ProgressEvery: in.ProgressEvery,
 	})
 	fmt.Fprintf(GinkgoWriter, "tailgate: %s\n", j.Headline())
@@ -148,41 +144,22 @@ func declareRefusal(scenario, dir, name string, err error) {
 	})
 }
 
-// ClusterRunners returns the Kubernetes Job runners (framework/cluster) by
-// name: inference-perf-job runs inference-perf's image, native-job the
-// tailgate image. Each sets up its cluster from the TAILGATE_* cluster
-// variables when first used and tears it down after the suite's specs. With
-// TAILGATE_DEPLOY_SIMULATED_VLLM=true the simulated vLLM deployed in the
-// cluster becomes the target when TAILGATE_TARGET_URL is unset.
-func ClusterRunners() map[string]framework.RunnerFactory {
-	mk := func(engine cluster.Engine) framework.RunnerFactory {
-		return func(ctx context.Context, _ framework.Settings) (framework.Runner, error) {
-			env, err := cluster.SetupJobRunner(ctx, engine, os.Getenv, GinkgoWriter)
-			if err != nil {
-				return nil, err
-			}
-			DeferCleanup(func(ctx SpecContext) error { return env.Teardown(ctx) }, NodeTimeout(5*time.Minute))
-			r := framework.ReportRunner{Runs: env.Runner}
-			if env.Simulated != nil {
-				return clusterTarget{ReportRunner: r, url: env.Simulated.URL}, nil
-			}
-			return r, nil
-		}
-	}
-	return map[string]framework.RunnerFactory{
-		framework.RunnerInferencePerfJob: mk(cluster.EngineInferencePerf),
-		framework.RunnerNativeJob:        mk(cluster.EngineNative),
-	}
+// Runners returns the runners a suite offers: the native engine and the
+// Kubernetes Job runners of framework/cluster (inference-perf-job,
+// native-job), which set up their cluster from the cluster settings when the
+// run starts and tear it down when it ends.
+func Runners() *framework.Registry {
+	reg := framework.NewRegistry()
+	cluster.Register(reg)
+	return reg
 }
 
-// clusterTarget is a Job runner whose target is the simulated vLLM it deployed.
-type clusterTarget struct {
-	framework.ReportRunner
-	url string
+// RegisterFlags binds the -tailgate.* flags of the settings and of every
+// runner's settings (Runners) on fs; each defaults to its TAILGATE_*
+// variable. A suite passes flag.CommandLine, which its test binary parses.
+func RegisterFlags(fs *flag.FlagSet) *framework.Flags {
+	return Runners().RegisterFlags(fs)
 }
-
-// TargetURL implements framework.TargetProvider.
-func (c clusterTarget) TargetURL() string { return c.url }
 
 // progressWriter is GinkgoWriter in verbose runs (where it streams) and the
 // process's stderr otherwise, so a long load shows signs of life either way.
