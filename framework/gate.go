@@ -144,7 +144,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 	g := &Gate{Settings: s}
 
 	native := &NativeRunner{Progress: in.Progress, ProgressEvery: in.ProgressEvery, DrainTimeout: s.DrainTimeout,
-		TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval}
+		TokenizerOptions: tokenizer.LoadOptions{Logger: logger}, TimelineInterval: s.Interval, Sharding: s.Sharding}
 	native.configureServerMetrics(s)
 	if s.Runner != RunnerNative {
 		f, ok := in.Runners[s.Runner]

@@ -107,6 +107,8 @@ type Settings struct {
 	// Baseline is the report directory regression promises compare with; it
 	// overrides the SLA file's regression.baseline.
 	Baseline string
+	// Sharding places the run among the shards of one run (settings_shard.go).
+	Sharding ShardSettings
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -123,6 +125,7 @@ func (s Settings) String() string {
 type Flags struct {
 	targetURL, model, apiKey, tokenizer, sla, duration, rate, runner, reportDir, serverMetrics       string
 	interval, drainTimeout, requestTimeout, promURL, promSelector, promToken, promInterval, baseline string
+	shard                                                                                            shardFlags
 }
 
 // RegisterFlags binds the -tailgate.* flags on fs (a suite passes
@@ -152,19 +155,20 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	bind(&f.promToken, "prometheus-token", EnvPrometheusToken, "bearer token for Prometheus")
 	bind(&f.promInterval, "prometheus-scrape-interval", EnvPrometheusInterval, "Prometheus's scrape interval of the target (default 15s)")
 	bind(&f.baseline, "baseline", EnvBaseline, "baseline report directory for the SLA's regression promises")
+	bindShardFlags(bind, &f.shard)
 	return f
 }
 
 // Settings parses the bound flags.
 func (f *Flags) Settings() (Settings, error) {
-	return parseSettings(map[string]string{
+	return parseSettings(f.shard.with(map[string]string{
 		EnvTargetURL: f.targetURL, EnvModel: f.model, EnvAPIKey: f.apiKey, EnvTokenizer: f.tokenizer,
 		EnvSLA: f.sla, EnvDuration: f.duration, EnvRate: f.rate, EnvRunner: f.runner, EnvReportDir: f.reportDir,
 		EnvInterval:     f.interval,
 		EnvDrainTimeout: f.drainTimeout, EnvRequestTimeout: f.requestTimeout,
 		EnvServerMetrics: f.serverMetrics, EnvPrometheusURL: f.promURL, EnvPrometheusSelector: f.promSelector, EnvPrometheusToken: f.promToken,
 		EnvPrometheusInterval: f.promInterval, EnvBaseline: f.baseline,
-	}, "-tailgate.")
+	}), "-tailgate.")
 }
 
 // SettingsFromEnv reads the settings from environment variables through getenv (os.Getenv when nil).
@@ -174,7 +178,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	raw := map[string]string{}
 	for _, k := range []string{EnvTargetURL, EnvModel, EnvAPIKey, EnvTokenizer, EnvSLA, EnvDuration, EnvRate, EnvRunner, EnvReportDir, EnvInterval,
-		EnvDrainTimeout, EnvRequestTimeout, EnvServerMetrics, EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval, EnvBaseline} {
+		EnvDrainTimeout, EnvRequestTimeout, EnvServerMetrics, EnvPrometheusURL, EnvPrometheusSelector, EnvPrometheusToken, EnvPrometheusInterval, EnvBaseline, EnvShard, EnvStartAt} {
 		raw[k] = getenv(k)
 	}
 	return parseSettings(raw, "")
@@ -256,6 +260,9 @@ func parseSettingsNamed(raw map[string]string, name func(env, flagName string) s
 		return s, err
 	}
 	if s.RequestTimeout, err = parseTimeout(raw[EnvRequestTimeout], name(EnvRequestTimeout, "request-timeout")); err != nil {
+		return s, err
+	}
+	if s.Sharding, err = parseShardSettings(raw, name); err != nil {
 		return s, err
 	}
 	switch s.Runner {

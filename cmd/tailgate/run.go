@@ -45,6 +45,8 @@ func runRun(ctx context.Context, args []string, s stdio) int {
 	bind("server-metrics", framework.EnvServerMetrics, "scrape or off: collect the server's /metrics during the run (default: scrape when it serves vLLM's families)")
 	bind("prometheus-url", framework.EnvPrometheusURL, "Prometheus to query for the server's metrics instead of scraping /metrics")
 	bind("prometheus-selector", framework.EnvPrometheusSelector, "label matchers picking the target's series in Prometheus")
+	bind("shard", framework.EnvShard, "run shard I of N (I/N, 0-based) of the load; needs --start-at")
+	bind("start-at", framework.EnvStartAt, "shared start time of every shard (RFC 3339), e.g. 2026-12-01T15:00:00Z")
 	progress := fs.Duration("progress", 5*time.Second, "interval of the progress line on stderr (0 disables it)")
 	fs.Usage = func() { runUsage(s, fs) }
 	if err := fs.Parse(args); err != nil {

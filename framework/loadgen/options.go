@@ -192,6 +192,17 @@ type Options struct {
 	NetHTTP bool
 	// Client overrides the HTTP client (tests; implies NetHTTP).
 	Client *http.Client
+
+	// Shard, when Count is set, sends only this shard's share of the load (see Shard).
+	Shard Shard
+	// StartAt, when set, is the instant the first stage's lead-in begins, and
+	// every open-loop stage starts at its planned instant from it, so shards
+	// started apart send on one schedule. A run that starts after StartAt
+	// sends its overdue requests at once and records how late it started.
+	StartAt time.Time
+	// RunID names the run in request IDs and the report; empty draws a random
+	// one. Shards of one run share it.
+	RunID string
 }
 
 func (o *Options) defaults() {
@@ -308,6 +319,9 @@ func (o *Options) validate() error {
 		if !(sw.SaturationPercentile > 0 && sw.SaturationPercentile <= 100) {
 			return fmt.Errorf("load.sweep.saturation_percentile %g: want a value in (0, 100]", sw.SaturationPercentile)
 		}
+	}
+	if err := o.Shard.validate(o); err != nil {
+		return err
 	}
 	for m := range o.Goodput {
 		switch m {

@@ -21,7 +21,10 @@ var ErrNoHistograms = errors.New("percentiles cannot be merged; merging needs th
 // and their requested rates add up. Otherwise they are repetitions: windows
 // add up and requested rates must agree. Timelines are aligned on each
 // stage's own start. A report with a percentile-only distribution, or
-// reports of different scenarios, are refused.
+// reports of different scenarios, are refused. Reports that carry a Shard
+// must be every shard of one run exactly once (see ErrNotShards); the merge
+// keeps each shard's delivery evidence in Shards, so the delivery check
+// judges every shard on its own.
 func Merge(reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("merge: no reports given")
@@ -38,11 +41,18 @@ func Merge(reports ...*Report) (*Report, error) {
 			}
 		}
 	}
+	sharded, err := checkShards(reports)
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
 	if err := sameScenario(reports); err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	shards := overlapping(reports)
+	shards := sharded || overlapping(reports)
 	out := &Report{Source: "merge of " + sources(reports)}
+	if sharded {
+		out.Shards = mergeShardParts(reports)
+	}
 	for i := range reports[0].Stages {
 		stages := make([]Stage, len(reports))
 		for j, r := range reports {
