@@ -155,4 +155,3 @@ func meanVar(xs []float64) (float64, float64) {
 	}
 	return mean, ss / float64(len(xs)-1)
 }
-

@@ -54,7 +54,7 @@ var _ = Describe("sharded runs", func() {
 			Expect(sh.StartAt).To(Equal(start))
 			Expect(sh.Lateness).To(BeZero(), "the shard was ready before the start time")
 			for _, r := range res.Requests {
-				Expect(r.Index % 4).To(Equal(i), "shard %d sent request %d", i, r.Index)
+				Expect(r.Index%4).To(Equal(i), "shard %d sent request %d", i, r.Index)
 				Expect(got).NotTo(HaveKey(r.Index), "request %d sent twice", r.Index)
 				got[r.Index] = r.Scheduled
 				Expect(r.ID).To(HaveSuffix("-0-%d", r.Index))
@@ -78,7 +78,7 @@ var _ = Describe("sharded runs", func() {
 		first := slices.MinFunc(res.Requests, func(a, b loadgen.RequestRecord) int { return int(a.Scheduled - b.Scheduled) })
 		// The first send was due 200 ms (lead-in) plus its offset after the
 		// start time, which had passed 700 ms before: about 0.4 s overdue.
-		Expect(first.Start - first.Scheduled).To(BeNumerically(">", 300*time.Millisecond), "overdue sends go out late and count as schedule lag")
+		Expect(first.Start-first.Scheduled).To(BeNumerically(">", 300*time.Millisecond), "overdue sends go out late and count as schedule lag")
 		Expect(pct(res.Report.Stages[0], report.ScheduleDelay, 100)).To(BeNumerically(">", 300*time.Millisecond))
 	})
 
