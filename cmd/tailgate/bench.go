@@ -28,6 +28,7 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 	memRate := fs.Float64("mem-rate", 0, "send rate of the memory run in req/s (default 5000)")
 	step := fs.Duration("step", 0, "how long each capacity step sends (default 5s)")
 	noVegeta := fs.Bool("no-vegeta", false, "leave out the vegeta comparison")
+	sh := bindShardBench(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,6 +53,9 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 		return 1
 	}
 	defer stop()
+	if *sh.on {
+		return runShardBench(ctx, target, sh, s)
+	}
 	cfg := bench.Config{Target: target}
 	if *quick {
 		cfg = bench.Quick(target)

@@ -395,20 +395,7 @@ func runLoad(ctx context.Context, cfg Config, s loadSpec) (*report.Stage, []load
 	return &st, r.Requests, cpu, nil
 }
 
-func lagOf(st *report.Stage) Pct {
-	d, ok := st.Distributions[report.ScheduleDelay]
-	if !ok || d.Count() == 0 {
-		return Pct{P50: -1, P99: -1, Max: -1}
-	}
-	p := func(q float64) time.Duration {
-		v, err := d.Percentile(q)
-		if err != nil {
-			return -1
-		}
-		return secDur(v)
-	}
-	return Pct{P50: p(50), P99: p(99), Max: secDur(d.Max())}
-}
+func lagOf(st *report.Stage) Pct { return pctOf(st, report.ScheduleDelay) }
 
 func lagRow(st *report.Stage) LagRow {
 	r := LagRow{Requested: st.RequestedRate, Achieved: st.AchievedRate, Lag: lagOf(st), Requests: st.Requests, Failures: st.Failures}
