@@ -109,3 +109,18 @@ var _ = Describe("Merge of shards", func() {
 		Expect(err).To(MatchError(ContainSubstring("percentiles cannot be merged")))
 	})
 })
+
+var _ = Describe("Merge of shards' rates", func() {
+	It("adds the shards' own achieved rates, not the requests over the longest shard's window", func() {
+		start := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+		rs := shardRuns("r1", 2, start)
+		// Shard 1's independent Poisson schedule ran 10% longer by chance.
+		st := &rs[1].Stages[0]
+		st.SendDuration = st.SendDuration * 11 / 10
+		st.AchievedRate = float64(st.Requests) / st.SendDuration.Seconds()
+		m, err := report.Merge(rs...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(m.Stages[0].AchievedRate).To(BeNumerically("~", rs[0].Stages[0].AchievedRate+st.AchievedRate, 1e-9))
+		Expect(m.Stages[0].AchievedRate).To(BeNumerically(">", float64(m.Stages[0].Requests)/st.SendDuration.Seconds()))
+	})
+})
