@@ -67,7 +67,8 @@ func (r *Results) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "   %-24s %8.1f req/s %12s %12s %12s %12d %9d %6d  %s\n", l.Label, l.Achieved, ms(l.Lag.P50), ms(l.Lag.P99), ms(l.Lag.Max), l.Requests, l.Failures, l.InFlightHits, goal)
 	}
-	fmt.Fprintln(w, "   (limit = sends delayed by the in-flight cap)")
+	fmt.Fprintln(w, "   (limit = sends delayed by the in-flight cap; the last two rows are controls at the highest rate: evenly")
+	fmt.Fprintln(w, "   spaced streams, and Poisson sends of unstreamed answers, to tell the arrival process from streaming)")
 	fmt.Fprintln(w)
 
 	e := r.Error
