@@ -150,7 +150,7 @@ func printLadder(w io.Writer, c Capacity, tokens bool) {
 // PrintShards prints the shard comparison: one row per generator count,
 // each figure the median of the repetitions with their range.
 func PrintShards(w io.Writer, rate float64, rows []ShardRow) {
-	fmt.Fprintf(w, "Shards: %g req/s of 30-token streams in all, Poisson, sent by N `tailgate run` processes from one start time, merged\n", rate)
+	fmt.Fprintf(w, "Shards: %g req/s of 30-token streams in all, inference-perf's constant timer (exponential gaps), sent by N `tailgate run` processes from one start time, merged\n", rate)
 	fmt.Fprintln(w, "(each figure: median of the repetitions [min – max]; lag and TTFT from the merged histograms; worst shard: the highest P99 lag of one generator)")
 	fmt.Fprintf(w, "  %-3s %-28s %-30s %-30s %-30s %-30s %-30s %s\n", "N", "achieved req/s", "lag p50", "lag p99", "worst shard lag p99", "TTFT p50", "TTFT p99", "CPU per request")
 	for _, r := range rows {
