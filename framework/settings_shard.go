@@ -72,6 +72,9 @@ func parseShardSettings(raw map[string]string, name func(env, flagName string) s
 		}
 		s.StartAt = t
 	}
+	if s.Shard.Count > 0 && strings.TrimSpace(raw[EnvRunner]) == RunnerInferencePerfJob {
+		return s, fmt.Errorf("%s=%q: the %s runner cannot be sharded: inference-perf's reports hold percentiles only, which do not merge; use the native or native-job runner", name(EnvShard, "shard"), raw[EnvShard], RunnerInferencePerfJob)
+	}
 	if s.Shard.Count > 0 && s.StartAt.IsZero() {
 		return s, fmt.Errorf("%s=%q needs %s: the shared start time (RFC 3339) that aligns every shard's stages", name(EnvShard, "shard"), raw[EnvShard], name(EnvStartAt, "start-at"))
 	}

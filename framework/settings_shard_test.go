@@ -37,6 +37,8 @@ var _ = Describe("the shard settings", func() {
 		}
 		_, err := framework.SettingsFromEnv(env(framework.EnvShard, "1/2"))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_SHARD="1/2" needs TAILGATE_START_AT`)))
+		_, err = framework.SettingsFromEnv(env(framework.EnvShard, "1/2", framework.EnvStartAt, stamp, framework.EnvRunner, framework.RunnerInferencePerfJob))
+		Expect(err).To(MatchError(ContainSubstring("the inference-perf-job runner cannot be sharded: inference-perf's reports hold percentiles only")))
 		_, err = framework.SettingsFromEnv(env(framework.EnvStartAt, "tomorrow"))
 		Expect(err).To(MatchError(ContainSubstring(`TAILGATE_START_AT="tomorrow": want an RFC 3339 time`)))
 		_, err = framework.SettingsFromEnv(env(framework.EnvStartAt, time.Now().Add(72*time.Hour).Format(time.RFC3339)))

@@ -74,13 +74,40 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 	}
 	cfg.SkipVegeta = *noVegeta
 	cfg.Log = s.err
-	res, err := bench.Run(ctx, cfg)
-	if res != nil {
-		res.Print(s.out)
-	}
-	if err != nil {
-		fmt.Fprintf(s.err, "bench: %v\n", err)
+	return repeatBench(ctx, cfg, benchReps(fs, *quick, *sh.reps), s)
+}
+
+// benchReps is --reps, or 1 for --quick unless --reps was given.
+func benchReps(fs *flag.FlagSet, quick bool, reps int) int {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "reps" })
+	if quick && !given {
 		return 1
+	}
+	return max(reps, 1)
+}
+
+// repeatBench runs the bench reps times, prints each run's table and then,
+// for more than one, every goal-bearing figure's median and range.
+func repeatBench(ctx context.Context, cfg bench.Config, reps int, s stdio) int {
+	var runs []*bench.Results
+	for i := range reps {
+		if reps > 1 {
+			fmt.Fprintf(s.out, "Repetition %d of %d; load average %s\n", i+1, reps, loadAverage())
+		}
+		res, err := bench.Run(ctx, cfg)
+		if res != nil {
+			res.Print(s.out)
+			fmt.Fprintln(s.out)
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "bench: %v\n", err)
+			return 1
+		}
+		runs = append(runs, res)
+	}
+	if reps > 1 {
+		bench.PrintFigures(s.out, bench.Figures(runs))
 	}
 	return 0
 }

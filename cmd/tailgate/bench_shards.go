@@ -26,7 +26,7 @@ func bindShardBench(fs *flag.FlagSet) shardBenchFlags {
 		on:       fs.Bool("shards", false, "instead of the other sections: 1, 2 and 4 `tailgate run` generator processes at the same total rate, merged, side by side, then the CPU cost of production-shaped streams"),
 		rate:     fs.Float64("shard-rate", 500, "total rate of the shard comparison in req/s"),
 		duration: fs.Duration("shard-duration", 10*time.Second, "how long each shard comparison run sends (whole seconds)"),
-		reps:     fs.Int("reps", 3, "repetitions of each generator count"),
+		reps:     fs.Int("reps", 3, "repetitions of the bench (of each generator count with --shards); each goal is judged on the median (default 1 with --quick)"),
 		costRate: fs.Float64("cost-rate", 50, "rate of the production-shaped stream cost run in req/s (0 skips it)"),
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -135,4 +136,32 @@ var _ = Describe("four shard processes against one simulator", Ordered, func() {
 				"TTFT p%g intervals overlap: merged [%g, %g], single [%g, %g], each ±%g s", 100*c.q, mlo, mhi, slo, shi, c.acc)
 		}
 	}, SpecTimeout(4*time.Minute))
+})
+
+var _ = Describe("tailgate report --merge", func() {
+	runReportCmd := func(ctx context.Context, args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := dispatch(ctx, append([]string{"report"}, args...), stdio{in: &bytes.Buffer{}, out: &out, err: &errOut})
+		return code, out.String(), errOut.String()
+	}
+
+	It("needs --out and a directory, and refuses to write into one it merges", func(ctx SpecContext) {
+		code, _, errOut := runReportCmd(ctx, "--merge", "testdata/h100-stage3")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("--merge needs --out DIR"))
+		code, _, errOut = runReportCmd(ctx, "--merge", "--out", "testdata/h100-stage3", "testdata/h100-stage3")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("is one of the directories to merge"))
+		code, _, errOut = runReportCmd(ctx, "--out", "x", "testdata/h100-stage3")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("--out is the directory --merge writes"))
+	})
+
+	It("refuses percentile-only reports with the reason and writes nothing", func(ctx SpecContext) {
+		out := filepath.Join(GinkgoT().TempDir(), "merged")
+		code, _, errOut := runReportCmd(ctx, "--merge", "--out", out, "testdata/h100-stage3", "testdata/h100-stage3")
+		Expect(code).To(Equal(1))
+		Expect(errOut).To(ContainSubstring("percentiles cannot be merged"))
+		Expect(out).NotTo(BeADirectory())
+	})
 })
