@@ -109,7 +109,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	stopProgress := e.startProgress(ctx)
 	defer stopProgress()
 
-	late := max(e.clk.now(), 0) // how far past StartAt the load begins
+	var late time.Duration // how far past StartAt the load begins
+	if !opts.StartAt.IsZero() {
+		late = max(e.clk.now(), 0)
+	}
 	stages, err := e.plan(ctx)
 	if err != nil {
 		return nil, err

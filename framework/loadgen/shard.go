@@ -128,9 +128,10 @@ func (e *engine) stageArrivals(id, n int, s Stage) arrivals {
 
 // anchored reports whether stage starts follow the planned wall-clock
 // schedule from Options.StartAt rather than the end of the previous stage.
-// Closed-loop stages have no planned length, so only the first is anchored.
+// Closed-loop stages have no planned length, so only the first is anchored;
+// a sweep's stages follow its probe, whose length is not planned either.
 func (e *engine) anchored(stage int) bool {
-	return !e.o.StartAt.IsZero() && (stage == 0 || e.o.Load != LoadConcurrent)
+	return !e.o.StartAt.IsZero() && e.o.Sweep == nil && (stage == 0 || e.o.Load != LoadConcurrent)
 }
 
 // stageOrigin is the clock offset at which stage i's lead-in begins: with a
