@@ -97,6 +97,24 @@ var _ = Describe("sharded runs", func() {
 			"stage 1 starts at its planned instant although stage 0's last answer came 700 ms after its last send")
 	})
 
+	It("split a concurrency stage's level and request count, the remainder to the lowest index", func(ctx SpecContext) {
+		prof := mockvllm.FixedProfile(20*time.Millisecond, time.Millisecond)
+		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof, Seed: 1})
+		for i, want := range []struct{ level, requests int }{{2, 6}, {1, 5}} {
+			o := mockOptions(sim.URL())
+			o.Load = loadgen.LoadConcurrent
+			o.Stages = []loadgen.Stage{{NumRequests: 11, ConcurrencyLevel: 3}}
+			o.Shard, o.StartAt = loadgen.Shard{Index: i, Count: 2}, time.Now()
+			res, err := loadgen.Run(ctx, o)
+			Expect(err).NotTo(HaveOccurred())
+			st := res.Report.Stages[0]
+			Expect(st.Concurrency).To(Equal(want.level), "shard %d", i)
+			Expect(st.Generator.InFlightLimit).To(Equal(want.level))
+			Expect(st.Generator.MaxInFlight).To(BeNumerically("<=", want.level))
+			Expect(st.Requests).To(Equal(int64(want.requests)))
+		}
+	})
+
 	It("refuses a sharded sweep before any load", func(ctx SpecContext) {
 		o := mockOptions("http://127.0.0.1:1")
 		o.Sweep = &loadgen.Sweep{Type: "linear", NumRequests: 10, Timeout: time.Second, NumStages: 2, StageDuration: time.Second, SaturationPercentile: 95}
