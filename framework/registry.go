@@ -32,6 +32,10 @@ type RunnerSpec struct {
 	// simulated vLLM can serve. Other runners need a target URL reachable
 	// from where they run, unless they bring one (TargetProvider).
 	Local bool
+	// NoShards, when set, says why the runner cannot run one shard of a
+	// sharded load; a shard setting (TAILGATE_SHARD) with it is refused
+	// with that reason. Empty means it can.
+	NoShards string
 }
 
 // RunnerInput is what a runner's factory gets.
@@ -145,6 +149,9 @@ func (r *Registry) selectRunner(s *Settings, raw map[string]string, name func(en
 	if !ok {
 		return fmt.Errorf("%s=%q: want %s", name(EnvRunner), s.Runner, strings.Join(r.Names(), ", "))
 	}
+	if spec.NoShards != "" && s.Sharding.Shard.Count > 0 {
+		return fmt.Errorf("%s=%q: the %s runner cannot run a shard: %s", name(EnvShard), raw[EnvShard], spec.Name, spec.NoShards)
+	}
 	s.RunnerSettings = valuesOf(spec.Settings, raw, name)
 	if spec.Check == nil {
 		return nil
@@ -159,7 +166,7 @@ func (r *Registry) selectRunner(s *Settings, raw map[string]string, name func(en
 func newNativeRunner(_ context.Context, in RunnerInput) (Runner, error) {
 	s := in.Settings
 	r := &NativeRunner{Progress: in.Progress, ProgressEvery: in.ProgressEvery, DrainTimeout: s.DrainTimeout,
-		TokenizerOptions: tokenizer.LoadOptions{Logger: in.Logger}, TimelineInterval: s.Interval, Tokenizer: in.Tokenizer}
+		TokenizerOptions: tokenizer.LoadOptions{Logger: in.Logger}, TimelineInterval: s.Interval, Tokenizer: in.Tokenizer, Sharding: s.Sharding}
 	r.configureServerMetrics(s)
 	return r, nil
 }

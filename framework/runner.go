@@ -60,6 +60,8 @@ type NativeRunner struct {
 	// Prometheus, when its URL is set, is queried for the server metrics
 	// instead of scraping /metrics.
 	Prometheus servermetrics.Prometheus
+	// Sharding runs one shard of a sharded run (settings_shard.go).
+	Sharding ShardSettings
 
 	mu    sync.Mutex
 	toks  map[string]tokenizer.Tokenizer
@@ -86,6 +88,7 @@ func (r *NativeRunner) Run(ctx context.Context, cfg scenarios.Config) (Measureme
 		return Measurement{}, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
 	m := Measurement{Report: res.Report, Requests: res.Requests}
+	labelShard(m.Report, cfg)
 	if err != nil {
 		return m, redactTarget(fmt.Errorf("%s: %w", scenarioName(cfg), err), cfg)
 	}
@@ -138,6 +141,9 @@ func (r *NativeRunner) LoadgenOptions(ctx context.Context, cfg scenarios.Config)
 	o.Progress, o.ProgressEvery = r.Progress, r.ProgressEvery
 	o.TimelineInterval = r.TimelineInterval
 	o.DrainTimeout = r.DrainTimeout
+	if err := r.Sharding.apply(&o, cfg); err != nil {
+		return o, fmt.Errorf("%s: %w", name, err)
+	}
 
 	if !r.SkipPreflight {
 		model, err := Preflight(ctx, PreflightInput{BaseURL: o.BaseURL, Model: o.Model, APIKey: o.APIKey, Headers: o.Headers, Client: r.HTTPClient})

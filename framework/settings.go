@@ -111,6 +111,8 @@ type Settings struct {
 	// Baseline is the report directory regression promises compare with; it
 	// overrides the SLA file's regression.baseline.
 	Baseline string
+	// Sharding places the run among the shards of one run (settings_shard.go).
+	Sharding ShardSettings
 }
 
 // String shows the settings with the API key and any password in the target URL redacted.
@@ -144,6 +146,8 @@ func commonSettings() []Setting {
 		{Flag: "prometheus-token", Env: EnvPrometheusToken, Usage: "bearer token for Prometheus", Secret: true},
 		{Flag: "prometheus-scrape-interval", Env: EnvPrometheusInterval, Usage: "Prometheus's scrape interval of the target (default 15s)"},
 		{Flag: "baseline", Env: EnvBaseline, Usage: "baseline report directory for the SLA's regression promises (overrides regression.baseline)"},
+		{Flag: "shard", Env: EnvShard, Usage: "run shard I of N (I/N, 0-based) of the load, e.g. 0/4; needs --start-at"},
+		{Flag: "start-at", Env: EnvStartAt, Usage: "shared start time of every shard (RFC 3339), e.g. 2026-12-01T15:00:00Z"},
 	}
 }
 
@@ -303,6 +307,9 @@ func parseTimings(s *Settings, raw map[string]string, name func(env string) stri
 		return err
 	}
 	if s.RequestTimeout, err = parseTimeout(raw[EnvRequestTimeout], name(EnvRequestTimeout)); err != nil {
+		return err
+	}
+	if s.Sharding, err = parseShardSettings(raw, name); err != nil {
 		return err
 	}
 	if v := strings.TrimSpace(raw[EnvPrometheusInterval]); v != "" {

@@ -59,7 +59,7 @@ func (b LoadBounds) violations(s subject) []string {
 	for _, st := range s.check {
 		out = append(out, b.stageViolations(st, st.ID >= 0 || s.summaryOnly)...)
 	}
-	return out
+	return append(out, b.shardViolations(s)...)
 }
 
 // stageViolations checks one stage; judgeRate asks for the achieved vs

@@ -46,6 +46,10 @@ type subject struct {
 	// summaryOnly is set when a report has no stages, so its summary stands in
 	// for them and must show its requested and achieved rates too.
 	summaryOnly bool
+	// shard and shards carry a shard's identity, or every shard's own
+	// delivery evidence in a merge of shards (see LoadBounds.shardViolations).
+	shard  *report.Shard
+	shards []report.ShardPart
 }
 
 func subjectOf(actual any) (subject, error) {
@@ -85,5 +89,6 @@ func reportSubject(r report.Report) subject {
 	if len(check) == 0 {
 		check = []report.Stage{s}
 	}
-	return subject{stage: s, check: check, partial: r.Partial, partialReason: r.PartialReason, summaryOnly: len(r.Stages) == 0}
+	return subject{stage: s, check: check, partial: r.Partial, partialReason: r.PartialReason, summaryOnly: len(r.Stages) == 0,
+		shard: r.Shard, shards: r.Shards}
 }

@@ -28,6 +28,7 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 	memRate := fs.Float64("mem-rate", 0, "send rate of the memory run in req/s (default 5000)")
 	step := fs.Duration("step", 0, "how long each capacity step sends (default 5s)")
 	noVegeta := fs.Bool("no-vegeta", false, "leave out the vegeta comparison")
+	sh := bindShardBench(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,6 +53,9 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 		return 1
 	}
 	defer stop()
+	if *sh.on {
+		return runShardBench(ctx, target, sh, s)
+	}
 	cfg := bench.Config{Target: target}
 	if *quick {
 		cfg = bench.Quick(target)
@@ -70,13 +74,40 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 	}
 	cfg.SkipVegeta = *noVegeta
 	cfg.Log = s.err
-	res, err := bench.Run(ctx, cfg)
-	if res != nil {
-		res.Print(s.out)
-	}
-	if err != nil {
-		fmt.Fprintf(s.err, "bench: %v\n", err)
+	return repeatBench(ctx, cfg, benchReps(fs, *quick, *sh.reps), s)
+}
+
+// benchReps is --reps, or 1 for --quick unless --reps was given.
+func benchReps(fs *flag.FlagSet, quick bool, reps int) int {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "reps" })
+	if quick && !given {
 		return 1
+	}
+	return max(reps, 1)
+}
+
+// repeatBench runs the bench reps times, prints each run's table and then,
+// for more than one, every goal-bearing figure's median and range.
+func repeatBench(ctx context.Context, cfg bench.Config, reps int, s stdio) int {
+	var runs []*bench.Results
+	for i := range reps {
+		if reps > 1 {
+			fmt.Fprintf(s.out, "Repetition %d of %d; load average %s\n", i+1, reps, loadAverage())
+		}
+		res, err := bench.Run(ctx, cfg)
+		if res != nil {
+			res.Print(s.out)
+			fmt.Fprintln(s.out)
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "bench: %v\n", err)
+			return 1
+		}
+		runs = append(runs, res)
+	}
+	if reps > 1 {
+		bench.PrintFigures(s.out, bench.Figures(runs))
 	}
 	return 0
 }

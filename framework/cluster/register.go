@@ -22,15 +22,17 @@ const (
 // no target URL is given.
 func Register(reg *framework.Registry) {
 	for _, r := range []struct {
-		name, usage string
-		engine      Engine
+		name, usage, noShards string
+		engine                Engine
 	}{
-		{RunnerInferencePerfJob, "inference-perf's image as a Kubernetes Job", EngineInferencePerf},
-		{RunnerNativeJob, "tailgate's load engine as a Kubernetes Job", EngineNative},
+		{RunnerInferencePerfJob, "inference-perf's image as a Kubernetes Job",
+			"inference-perf's reports hold percentiles only, which do not merge; use the native or native-job runner", EngineInferencePerf},
+		{RunnerNativeJob, "tailgate's load engine as a Kubernetes Job",
+			"a native-job run shards itself as one Indexed Job: set " + EnvShards + " instead", EngineNative},
 	} {
 		engine := r.engine
 		reg.Register(framework.RunnerSpec{
-			Name: r.name, Usage: r.usage, Settings: SettingList(),
+			Name: r.name, Usage: r.usage, Settings: SettingList(), NoShards: r.noShards,
 			Check: func(v framework.Values) error {
 				s, err := ParseSettings(v)
 				if err != nil {

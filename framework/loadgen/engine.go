@@ -78,6 +78,8 @@ type stageRun struct {
 	// follows cancellation (or the sweep probe's timeout).
 	reqCtx    context.Context
 	cancelReq context.CancelCauseFunc
+	// origin is the clock offset at which the stage's lead-in begins.
+	origin time.Duration
 	// cut counts the requests the drain timeout ended after the last send.
 	cut atomic.Int64
 }
@@ -92,67 +94,112 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	e := &engine{o: opts, clk: clock{base: time.Now()}}
+	e := &engine{o: opts, clk: newClock(opts.StartAt)}
 	if err := e.setup(); err != nil {
 		return nil, err
 	}
 	if e.wire != nil {
 		defer e.wire.closeIdle()
 	}
-
 	e.reqBase = context.WithoutCancel(ctx)
-
-	workers := opts.Workers * opts.WorkerMaxConcurrency
-	for _, s := range opts.Stages {
-		workers = max(workers, s.ConcurrencyLevel)
-	}
-	// Workers start on demand, up to the in-flight limit, and park between
-	// requests: the pool is as large as the highest concurrency reached, not
-	// the limit (which can be tens of thousands).
-	e.work = make(chan ticket)
-	e.workerLimit = workers
+	workers := e.startPool()
 	defer func() { close(e.work); e.workers.Wait() }()
 
 	e.kick = make(chan struct{}, 1)
 	stopProgress := e.startProgress(ctx)
 	defer stopProgress()
 
-	rep := &report.Report{Source: EngineName}
-	summary := newRecorder(&e.o)
-	var runs []*stageRun
-	var runErr error
-
-	stages := opts.Stages
-	if opts.Sweep != nil {
-		var err error
-		stages, err = e.sweep(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				return nil, err
-			}
-			runErr = nil
+	var late time.Duration // how far past StartAt the load begins
+	if !opts.StartAt.IsZero() {
+		late = max(e.clk.now(), 0)
+	}
+	stages, err := e.plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runs, runErr := e.runStages(ctx, stages)
+	rep := e.buildReport(runs, workers)
+	e.markPartial(ctx, rep, runs, stages, runErr)
+	rep.Shard = e.shardInfo(late)
+	res := &Result{Report: rep}
+	if opts.PerRequest {
+		for _, st := range runs {
+			res.Requests = append(res.Requests, st.rec.records...)
 		}
 	}
+	if runErr != nil && ctx.Err() == nil {
+		return res, runErr
+	}
+	return res, nil
+}
+
+// newClock starts the run clock now, or at startAt when set (offsets before
+// it are negative), keeping a monotonic reading either way.
+func newClock(startAt time.Time) clock {
+	now := time.Now()
+	if startAt.IsZero() {
+		return clock{base: now}
+	}
+	return clock{base: now.Add(startAt.Sub(now))}
+}
+
+// startPool sizes the worker pool: workers start on demand, up to the
+// in-flight limit, and park between requests, so the pool is as large as
+// the highest concurrency reached, not the limit (which can be tens of
+// thousands). It returns the limit.
+func (e *engine) startPool() int {
+	workers := e.o.Workers * e.o.WorkerMaxConcurrency
+	for _, s := range e.o.Stages {
+		workers = max(workers, s.ConcurrencyLevel)
+	}
+	e.work = make(chan ticket)
+	e.workerLimit = workers
+	return workers
+}
+
+// plan returns the stages to run: the options' own, or a sweep's after its
+// probe. An interrupted probe yields no stages and no error.
+func (e *engine) plan(ctx context.Context) ([]Stage, error) {
+	if e.o.Sweep == nil {
+		return e.o.Stages, nil
+	}
+	stages, err := e.sweep(ctx)
+	if err != nil && ctx.Err() == nil {
+		return nil, err
+	}
+	return stages, nil
+}
+
+// runStages runs the stages in order until one fails or ctx ends; it returns
+// the stages started.
+func (e *engine) runStages(ctx context.Context, stages []Stage) ([]*stageRun, error) {
 	e.stages.Store(int64(len(stages)))
 	e.planned.Store(int64(e.plannedLength(stages)))
+	var runs []*stageRun
 	for i, s := range stages {
 		if ctx.Err() != nil {
 			break
 		}
 		st := e.newStage(i, s)
+		st.origin = e.stageOrigin(i, stages)
 		e.startIntervals(st)
 		e.stageNo.Store(int64(i))
 		runs = append(runs, st)
 		if err := e.runStage(ctx, st, s); err != nil {
-			runErr = err
-			break
+			return runs, err
 		}
-		if i < len(stages)-1 && opts.Interval > 0 {
+		if i < len(stages)-1 && e.o.Interval > 0 && !e.anchored(i+1) {
 			w := newWaiter(e.clk)
-			_ = w.until(ctx, e.clk.now()+opts.Interval)
+			_ = w.until(ctx, e.clk.now()+e.o.Interval)
 		}
 	}
+	return runs, nil
+}
 
+// buildReport assembles the report of the stages that ran.
+func (e *engine) buildReport(runs []*stageRun, workers int) *report.Report {
+	rep := &report.Report{Source: EngineName}
+	summary := newRecorder(&e.o)
 	for _, st := range runs {
 		s := st.rec.stage(st.id)
 		s.Timeline = st.iv.finish()
@@ -182,11 +229,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	rep.Summary.Generator = g
+	return rep
+}
+
+// markPartial says why the report is partial, if it is.
+func (e *engine) markPartial(ctx context.Context, rep *report.Report, runs []*stageRun, stages []Stage, runErr error) {
 	switch {
 	case ctx.Err() != nil:
 		rep.Partial = true
 		rep.PartialReason = fmt.Sprintf("interrupted (%v) during stage %d of %d after %d of %d planned requests",
-			context.Cause(ctx), len(runs)-1, len(stages), g.Sent, e.plannedTotal(stages))
+			context.Cause(ctx), len(runs)-1, len(stages), rep.Summary.Generator.Sent, e.plannedTotal(stages))
 	case runErr != nil:
 		rep.Partial = true
 		rep.PartialReason = runErr.Error()
@@ -198,21 +250,24 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		rep.PartialReason = cutReason(runs, e.o.DrainTimeout)
 	}
 	rep.Summary.Partial = rep.Partial || rep.Summary.Partial
-	res := &Result{Report: rep}
-	if opts.PerRequest {
-		res.Requests = summary.records
+}
+
+// shardInfo is what the report records of the shard, nil for an unsharded run.
+func (e *engine) shardInfo(late time.Duration) *report.Shard {
+	if e.o.Shard.Count == 0 {
+		return nil
 	}
-	if runErr != nil && ctx.Err() == nil {
-		return res, runErr
-	}
-	return res, nil
+	return &report.Shard{Index: e.o.Shard.Index, Count: e.o.Shard.Count, RunID: e.runID, StartAt: e.o.StartAt, Lateness: late}
 }
 
 func (e *engine) setup() error {
 	o := &e.o
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	e.runID = hex.EncodeToString(b)
+	e.runID = o.RunID
+	if e.runID == "" {
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		e.runID = hex.EncodeToString(b)
+	}
 	base := strings.TrimRight(o.BaseURL, "/")
 	if o.API == APIChat {
 		e.endpoint = base + "/v1/chat/completions"
@@ -274,13 +329,18 @@ func (e *engine) requestID(stage, index int) string {
 func (e *engine) newStage(id int, s Stage) *stageRun {
 	st := &stageRun{id: id, rec: newRecorder(&e.o)}
 	st.reqCtx, st.cancelReq = context.WithCancelCause(e.reqBase)
+	sh := e.o.Shard
 	if e.o.Load == LoadConcurrent {
-		st.planned = int64(s.NumRequests)
-		st.concurrency = s.ConcurrencyLevel
-		st.sem = make(chan struct{}, s.ConcurrencyLevel)
+		st.planned = int64(sh.share(s.NumRequests))
+		st.concurrency = sh.share(s.ConcurrencyLevel)
+		st.sem = make(chan struct{}, st.concurrency)
 	} else {
-		st.planned = int64(plannedRequests(s))
+		whole := plannedRequests(s)
+		st.planned = int64(sh.share(whole))
 		st.requestedRate = s.Rate
+		if sh.sharded() {
+			st.requestedRate = s.Rate * float64(st.planned) / float64(whole) // the shard's exact share
+		}
 	}
 	return st
 }
@@ -300,9 +360,9 @@ func (e *engine) plannedTotal(stages []Stage) int64 {
 	var n int64
 	for _, s := range stages {
 		if e.o.Load == LoadConcurrent {
-			n += int64(s.NumRequests)
+			n += int64(e.o.Shard.share(s.NumRequests))
 		} else {
-			n += int64(plannedRequests(s))
+			n += int64(e.o.Shard.share(plannedRequests(s)))
 		}
 	}
 	return n
@@ -323,17 +383,9 @@ func (e *engine) runStage(ctx context.Context, st *stageRun, s Stage) error {
 	defer stopProd()
 	prep, prodErr := e.produce(prodCtx, n)
 
-	var arr arrivals
-	switch e.o.Load {
-	case LoadConstant:
-		arr = newConstantArrivals(e.seed(1, st.id), n, s.Duration.Seconds())
-	case LoadPoisson:
-		arr = newPoissonArrivals(e.seed(2, st.id), n, s.Rate)
-	case LoadUniform:
-		arr = &uniformArrivals{n: n, gap: s.Duration.Seconds() / float64(n)}
-	}
+	arr := e.stageArrivals(st.id, n, s)
 	w := newWaiter(e.clk)
-	start := e.clk.now() + e.o.LeadIn
+	start := st.origin + e.o.LeadIn
 	var err error
 loop:
 	for i := 0; i < n; i++ {
@@ -429,19 +481,15 @@ func (e *engine) produce(ctx context.Context, n int) (<-chan *prepared, <-chan e
 	stageSeed := e.seed(3, int(e.stageNo.Load()))
 	go func() {
 		defer close(out)
-		// Every stage restarts the length streams, as inference-perf reuses
-		// lengths[0..N-1] in each stage; prompt text varies per stage.
-		inRng := mrand.New(mrand.NewPCG(uint64(e.o.Seed), 1))
-		outRng := mrand.New(mrand.NewPCG(uint64(e.o.Seed), 2))
-		textRng := mrand.New(mrand.NewPCG(stageSeed, 3))
+		src := newPromptSource(e.o.Seed, stageSeed)
 		for i := 0; i < n; i++ {
 			p := e.pool.Get().(*prepared)
 			p.closed.Store(false)
 			p.pool = &e.pool
-			p.index = i
-			prompt, inLen, maxTok, err := e.makePrompt(i, inRng, outRng, textRng)
+			p.index = e.o.Shard.global(i)
+			prompt, inLen, maxTok, err := e.makePrompt(p.index, src)
 			if err != nil {
-				errc <- fmt.Errorf("preparing request %d: %w", i, err)
+				errc <- fmt.Errorf("preparing request %d: %w", p.index, err)
 				select {
 				case out <- nil:
 				case <-ctx.Done():
@@ -461,7 +509,45 @@ func (e *engine) produce(ctx context.Context, n int) (<-chan *prepared, <-chan e
 	return out, errc
 }
 
-func (e *engine) makePrompt(i int, inRng, outRng, textRng *mrand.Rand) (string, int, int, error) {
+// promptSource draws the lengths and prompt text of a stage's requests by
+// their index in the whole run, so a shard's request i is the unsharded run's
+// request i. Every stage restarts the length streams, as inference-perf
+// reuses lengths[0..N-1] in each stage; prompt text varies per stage.
+type promptSource struct {
+	inRng, outRng *mrand.Rand
+	text          *mrand.PCG
+	textRng       *mrand.Rand
+	stageSeed     uint64
+	next          int // the run-wide index of the next length draw
+}
+
+func newPromptSource(seed int64, stageSeed uint64) *promptSource {
+	text := mrand.NewPCG(stageSeed, 3)
+	return &promptSource{
+		inRng:  mrand.New(mrand.NewPCG(uint64(seed), 1)),
+		outRng: mrand.New(mrand.NewPCG(uint64(seed), 2)),
+		text:   text, textRng: mrand.New(text), stageSeed: stageSeed,
+	}
+}
+
+// lengths returns request i's input and output lengths, drawing past the
+// other shards' requests before it.
+func (s *promptSource) lengths(i int, in, out Lengths) (int, int) {
+	for ; s.next < i; s.next++ {
+		in.Sample(s.inRng)
+		out.Sample(s.outRng)
+	}
+	s.next++
+	return in.Sample(s.inRng), out.Sample(s.outRng)
+}
+
+// textFor seeds the prompt text stream of request i.
+func (s *promptSource) textFor(i int) *mrand.Rand {
+	s.text.Seed(s.stageSeed, uint64(i)<<1|1)
+	return s.textRng
+}
+
+func (e *engine) makePrompt(i int, src *promptSource) (string, int, int, error) {
 	switch e.o.Data {
 	case DataMock:
 		if e.o.API == APIChat {
@@ -469,8 +555,8 @@ func (e *engine) makePrompt(i int, inRng, outRng, textRng *mrand.Rand) (string, 
 		}
 		return "1 2 3 " + strconv.Itoa(i), 0, 30, nil
 	}
-	in := e.o.Input.Sample(inRng)
-	out := e.o.Output.Sample(outRng)
+	in, out := src.lengths(i, e.o.Input, e.o.Output)
+	textRng := src.textFor(i)
 	var prompt string
 	var err error
 	if e.o.Data == DataRandom {

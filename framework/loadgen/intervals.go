@@ -50,7 +50,7 @@ func (e *engine) startIntervals(st *stageRun) {
 		every = report.DefaultInterval
 	}
 	iv := &intervals{
-		every: every, clk: e.clk, origin: e.clk.now() + e.o.LeadIn, sent: &st.sent, inFlight: &e.inFlight,
+		every: every, clk: e.clk, origin: st.origin + e.o.LeadIn, sent: &st.sent, inFlight: &e.inFlight,
 		cur: newIntervalSet(), spare: newIntervalSet(),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}

@@ -194,6 +194,17 @@ type Options struct {
 	NetHTTP bool
 	// Client overrides the HTTP client (tests; implies NetHTTP).
 	Client *http.Client
+
+	// Shard, when Count is set, sends only this shard's share of the load (see Shard).
+	Shard Shard
+	// StartAt, when set, is the instant the first stage's lead-in begins, and
+	// every open-loop stage starts at its planned instant from it, so shards
+	// started apart send on one schedule. A run that starts after StartAt
+	// sends its overdue requests at once and records how late it started.
+	StartAt time.Time
+	// RunID names the run in request IDs and the report; empty draws a random
+	// one. Shards of one run share it.
+	RunID string
 }
 
 func (o *Options) defaults() {
@@ -239,7 +250,7 @@ func (o *Options) defaults() {
 
 // validate reports the first impossible option, naming it.
 func (o *Options) validate() error {
-	for _, check := range []func() error{o.validateServer, o.validateData, o.validateLoad, o.validateSweep, o.validateGoodput} {
+	for _, check := range []func() error{o.validateServer, o.validateData, o.validateLoad, o.validateSweep, o.validateShard, o.validateGoodput} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -400,3 +411,6 @@ func (p Progress) String() string {
 		stage, p.Elapsed.Round(time.Second), p.Planned.Round(time.Second),
 		p.Sent, p.Scheduled, p.Rate, p.InFlight, p.Completed, p.Failed)
 }
+
+// validateShard checks the shard against the load it splits.
+func (o *Options) validateShard() error { return o.Shard.validate(o) }

@@ -24,6 +24,7 @@ func (e *engine) sweep(ctx context.Context) ([]Stage, error) {
 	probe := Stage{Rate: float64(sw.NumRequests) / probeDuration.Seconds(), Duration: probeDuration}
 	st := e.newStage(-1, probe)
 	st.planned = int64(sw.NumRequests)
+	st.origin = max(e.clk.now(), 0) // at the start time, if one is set and still ahead
 	e.stageNo.Store(-1)
 	e.planned.Store(int64(e.o.LeadIn + probeDuration))
 

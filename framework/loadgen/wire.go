@@ -354,80 +354,119 @@ func staleConn(err error) bool {
 // returns the body framed as the headers say. fresh is true when the
 // connection failed before any byte of a response arrived.
 func readHead(wc *wireConn) (status int, b *wireBody, fresh bool, err error) {
-	br := wc.br
-	total := 0
-	line := func() ([]byte, error) {
-		l, err := br.ReadSlice('\n')
-		total += len(l)
-		if err == bufio.ErrBufferFull || total > wireMaxHeaderBytes {
-			return nil, &invalidResponse{msg: "malformed HTTP response: header line too long"}
-		}
-		if err != nil {
-			return nil, err
-		}
-		return bytes.TrimRight(l, "\r\n"), nil
-	}
+	hr := &headReader{br: wc.br}
 	blank := 0
 	for {
-		l, err := line()
+		l, err := hr.line()
 		if err != nil {
-			return 0, nil, total == 0, err
+			return 0, nil, hr.total == 0, err
 		}
 		if len(l) == 0 && blank < maxBlankLines {
 			blank++ // a stray CRLF before the status line carries nothing
 			continue
 		}
-		proto, rest, ok := bytes.Cut(l, []byte(" "))
-		code, _, _ := bytes.Cut(rest, []byte(" "))
-		if !ok || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(code) != 3 {
-			return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
+		proto, code, err := parseStatusLine(l)
+		if err != nil {
+			return 0, nil, false, err
 		}
-		status, err = strconv.Atoi(string(code))
-		if err != nil || status < 100 {
-			return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
-		}
+		status = code
 		b = &wireBody{wc: wc, length: -1, keepAlive: string(proto) != "HTTP/1.0"}
-		for {
-			h, err := line()
-			if err != nil {
-				return 0, nil, false, err
-			}
-			if len(h) == 0 {
-				break
-			}
-			name, value, ok := bytes.Cut(h, []byte(":"))
-			if !ok {
-				return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: header line %q", truncate(h, 100))}
-			}
-			value = bytes.TrimSpace(value)
-			switch {
-			case bytes.EqualFold(name, []byte("Content-Length")):
-				n, err := strconv.ParseInt(string(value), 10, 64)
-				if err != nil || n < 0 {
-					return 0, nil, false, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: Content-Length %q", truncate(value, 40))}
-				}
-				b.length = n
-			case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-				codings := bytes.Split(value, []byte(","))
-				b.chunked = bytes.EqualFold(bytes.TrimSpace(codings[len(codings)-1]), []byte("chunked"))
-				if !b.chunked {
-					b.keepAlive = false // framed by the connection's end
-				}
-			case bytes.EqualFold(name, []byte("Connection")):
-				for _, tok := range bytes.Split(value, []byte(",")) {
-					tok = bytes.TrimSpace(tok)
-					if bytes.EqualFold(tok, []byte("close")) {
-						b.keepAlive = false
-					} else if bytes.EqualFold(tok, []byte("keep-alive")) && string(proto) == "HTTP/1.0" {
-						b.keepAlive = true
-					}
-				}
-			}
+		if err := hr.headers(b, string(proto) == "HTTP/1.0"); err != nil {
+			return 0, nil, false, err
 		}
 		if status >= 200 || status == http.StatusSwitchingProtocols {
 			break
 		}
 	}
+	frame(status, b)
+	return status, b, false, nil
+}
+
+// headReader reads the lines of one response head, at most
+// wireMaxHeaderBytes in all.
+type headReader struct {
+	br    *bufio.Reader
+	total int // bytes read so far
+}
+
+// line returns the next line without its CRLF.
+func (h *headReader) line() ([]byte, error) {
+	l, err := h.br.ReadSlice('\n')
+	h.total += len(l)
+	if err == bufio.ErrBufferFull || h.total > wireMaxHeaderBytes {
+		return nil, &invalidResponse{msg: "malformed HTTP response: header line too long"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(l, "\r\n"), nil
+}
+
+// parseStatusLine returns the protocol and status code of an HTTP/1.x status line.
+func parseStatusLine(l []byte) ([]byte, int, error) {
+	proto, rest, ok := bytes.Cut(l, []byte(" "))
+	code, _, _ := bytes.Cut(rest, []byte(" "))
+	if !ok || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(code) != 3 {
+		return nil, 0, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
+	}
+	status, err := strconv.Atoi(string(code))
+	if err != nil || status < 100 {
+		return nil, 0, &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: status line %q", truncate(l, 100))}
+	}
+	return proto, status, nil
+}
+
+// headers reads the header lines up to the blank line into b's framing and
+// keep-alive; http10 is true for an HTTP/1.0 response.
+func (h *headReader) headers(b *wireBody, http10 bool) error {
+	for {
+		l, err := h.line()
+		if err != nil {
+			return err
+		}
+		if len(l) == 0 {
+			return nil
+		}
+		name, value, ok := bytes.Cut(l, []byte(":"))
+		if !ok {
+			return &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: header line %q", truncate(l, 100))}
+		}
+		if err := b.header(name, bytes.TrimSpace(value), http10); err != nil {
+			return err
+		}
+	}
+}
+
+// header applies one header field to b's framing and keep-alive.
+func (b *wireBody) header(name, value []byte, http10 bool) error {
+	switch {
+	case bytes.EqualFold(name, []byte("Content-Length")):
+		n, err := strconv.ParseInt(string(value), 10, 64)
+		if err != nil || n < 0 {
+			return &invalidResponse{msg: fmt.Sprintf("malformed HTTP response: Content-Length %q", truncate(value, 40))}
+		}
+		b.length = n
+	case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+		codings := bytes.Split(value, []byte(","))
+		b.chunked = bytes.EqualFold(bytes.TrimSpace(codings[len(codings)-1]), []byte("chunked"))
+		if !b.chunked {
+			b.keepAlive = false // framed by the connection's end
+		}
+	case bytes.EqualFold(name, []byte("Connection")):
+		for _, tok := range bytes.Split(value, []byte(",")) {
+			tok = bytes.TrimSpace(tok)
+			if bytes.EqualFold(tok, []byte("close")) {
+				b.keepAlive = false
+			} else if bytes.EqualFold(tok, []byte("keep-alive")) && http10 {
+				b.keepAlive = true
+			}
+		}
+	}
+	return nil
+}
+
+// frame decides how b's body ends from the status and the headers.
+func frame(status int, b *wireBody) {
 	switch {
 	case status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
 		b.length, b.chunked = 0, false
@@ -437,7 +476,6 @@ func readHead(wc *wireConn) (status int, b *wireBody, fresh bool, err error) {
 		b.keepAlive = false // no framing: the body ends when the server closes
 	}
 	b.done = b.length == 0 && !b.chunked
-	return status, b, false, nil
 }
 
 func truncate(b []byte, n int) string {

@@ -194,7 +194,6 @@ func (w *worker) httpError(status int, body io.Reader) error {
 // content-bearing event is stamped with the time the read that completed it
 // returned (inference-perf stamps an event when it is split from the buffer).
 func (w *worker) readStream(body io.Reader, o *outcome) error {
-	keys := w.e.keys
 	if cap(w.buf) < 32<<10 {
 		w.buf = make([]byte, 32<<10)
 	}
@@ -203,18 +202,9 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 	sniffed := false // the body's first byte was looked at: SSE, or a JSON object
 	w.gaps = w.gaps[:0]
 	for {
-		if end == len(buf) {
-			if r > 0 {
-				end = copy(buf, buf[r:end])
-				r = 0
-			} else {
-				if len(buf) >= maxEventBytes {
-					return &invalidResponse{msg: "malformed SSE stream: a line exceeds 1 MiB without a newline"}
-				}
-				nb := make([]byte, 2*len(buf))
-				copy(nb, buf[:end])
-				buf, w.buf = nb, nb
-			}
+		var err error
+		if buf, r, end, err = w.makeRoom(buf, r, end); err != nil {
+			return err
 		}
 		n, rerr := body.Read(buf[end:])
 		now := w.e.clk.now()
@@ -229,47 +219,18 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 				return w.readJSONAnswer(buf[i:end], body, rerr)
 			}
 		}
-		for {
-			nl := bytes.IndexByte(buf[r:end], '\n')
-			if nl < 0 {
-				break
-			}
-			line := buf[r : r+nl]
-			r += nl + 1
-			if k := len(line); k > 0 && line[k-1] == '\r' {
-				line = line[:k-1]
-			}
-			if !bytes.HasPrefix(line, []byte("data:")) {
-				continue // blank separators, comments, event: and id: fields
-			}
-			payload := bytes.TrimSpace(line[5:])
-			if string(payload) == "[DONE]" {
-				// The response ends here; what follows is only the chunked
-				// terminator, read so the connection can be reused, but never
-				// for long and never counted in the latency.
-				o.end, o.ended = w.e.clk.now(), true
-				drain(body)
-				o.gaps = w.gaps
-				return nil
-			}
-			if err := parseChunk(payload, keys, &w.c); err != nil {
-				return &invalidResponse{msg: "malformed SSE event: data is not a JSON object: " + describeJSON(payload)}
-			}
-			if w.c.isError {
-				return &serverError{code: int(w.c.errCode), msg: "error in stream: " + unquote(w.c.errMsg)}
-			}
-			if w.c.usage {
-				o.usage, o.prompt, o.completion = true, w.c.prompt, w.c.completion
-			}
-			if w.c.content {
-				if o.chunks == 0 {
-					o.first = now
-				} else {
-					w.gaps = append(w.gaps, now-o.last)
-				}
-				o.last = now
-				o.chunks++
-			}
+		used, done, err := w.streamLines(buf[r:end], now, o)
+		r += used
+		if err != nil {
+			return err
+		}
+		if done {
+			// The response ends here; what follows is only the chunked
+			// terminator, read so the connection can be reused, but never
+			// for long and never counted in the latency.
+			drain(body)
+			o.gaps = w.gaps
+			return nil
 		}
 		if rerr == io.EOF {
 			return fmt.Errorf("%w after %d content chunks: %w", errNoDone, o.chunks, io.ErrUnexpectedEOF)
@@ -278,6 +239,76 @@ func (w *worker) readStream(body io.Reader, o *outcome) error {
 			return rerr
 		}
 	}
+}
+
+// makeRoom frees the end of buf for the next read: the unread bytes
+// buf[r:end] move to the front, or, when they fill buf, buf doubles (up to
+// maxEventBytes for one line). It returns the buffer and the new r and end.
+func (w *worker) makeRoom(buf []byte, r, end int) ([]byte, int, int, error) {
+	if end < len(buf) {
+		return buf, r, end, nil
+	}
+	if r > 0 {
+		return buf, 0, copy(buf, buf[r:end]), nil
+	}
+	if len(buf) >= maxEventBytes {
+		return buf, r, end, &invalidResponse{msg: "malformed SSE stream: a line exceeds 1 MiB without a newline"}
+	}
+	nb := make([]byte, 2*len(buf))
+	copy(nb, buf[:end])
+	w.buf = nb
+	return nb, r, end, nil
+}
+
+// streamLines handles the complete lines of data, read at now: it returns
+// the bytes used, and done at the [DONE] event (o.end set).
+func (w *worker) streamLines(data []byte, now time.Duration, o *outcome) (int, bool, error) {
+	used := 0
+	for {
+		nl := bytes.IndexByte(data[used:], '\n')
+		if nl < 0 {
+			return used, false, nil
+		}
+		line := data[used : used+nl]
+		used += nl + 1
+		if k := len(line); k > 0 && line[k-1] == '\r' {
+			line = line[:k-1]
+		}
+		if !bytes.HasPrefix(line, []byte("data:")) {
+			continue // blank separators, comments, event: and id: fields
+		}
+		payload := bytes.TrimSpace(line[5:])
+		if string(payload) == "[DONE]" {
+			o.end, o.ended = w.e.clk.now(), true
+			return used, true, nil
+		}
+		if err := w.streamEvent(payload, now, o); err != nil {
+			return used, false, err
+		}
+	}
+}
+
+// streamEvent records one SSE data payload received at now.
+func (w *worker) streamEvent(payload []byte, now time.Duration, o *outcome) error {
+	if err := parseChunk(payload, w.e.keys, &w.c); err != nil {
+		return &invalidResponse{msg: "malformed SSE event: data is not a JSON object: " + describeJSON(payload)}
+	}
+	if w.c.isError {
+		return &serverError{code: int(w.c.errCode), msg: "error in stream: " + unquote(w.c.errMsg)}
+	}
+	if w.c.usage {
+		o.usage, o.prompt, o.completion = true, w.c.prompt, w.c.completion
+	}
+	if w.c.content {
+		if o.chunks == 0 {
+			o.first = now
+		} else {
+			w.gaps = append(w.gaps, now-o.last)
+		}
+		o.last = now
+		o.chunks++
+	}
+	return nil
 }
 
 func (w *worker) readWhole(body io.Reader, o *outcome) error {

@@ -175,6 +175,10 @@ type Report struct {
 	PartialReason string
 	// Source describes where the report came from (a directory, "native engine", …).
 	Source string
+	// Shard identifies the shard of a sharded run this report measured; nil otherwise.
+	Shard *Shard
+	// Shards holds each shard's own delivery evidence in a merge of shards; nil otherwise.
+	Shards []ShardPart
 }
 
 // Throughput holds rates over a stage window; numerators count successes only.

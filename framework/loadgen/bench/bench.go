@@ -238,6 +238,12 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		}
 		res.Lag = append(res.Lag, row)
 	}
+	logf("schedule lag controls")
+	controls, err := lagControls(ctx, cfg)
+	res.Lag = append(res.Lag, controls...)
+	if err != nil {
+		return res, fmt.Errorf("schedule lag controls: %w", err)
+	}
 	logf("client error vs ground truth")
 	er, err := truthError(ctx, cfg)
 	res.Error = er
@@ -272,6 +278,29 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return res, fmt.Errorf("vegeta ladder: %w", err)
 	}
 	return res, nil
+}
+
+// lagControls separate the two ways the streaming lag rows differ from the
+// non-streaming pacer's ladder, at the highest lag rate: evenly spaced
+// streams (arrival process of the ladder, streaming of the lag rows), and
+// Poisson sends of unstreamed answers (the other way round).
+func lagControls(ctx context.Context, cfg Config) ([]LagRow, error) {
+	rate := slices.Max(cfg.LagRates)
+	var rows []LagRow
+	for _, c := range []struct {
+		label  string
+		load   loadgen.LoadKind
+		stream bool
+	}{{"uniform, streams", loadgen.LoadUniform, true}, {"Poisson, unstreamed", loadgen.LoadPoisson, false}} {
+		st, _, _, err := runLoad(ctx, cfg, loadSpec{load: c.load, rate: rate, dur: cfg.LagDuration, tokens: 16, stream: c.stream})
+		if err != nil {
+			return rows, fmt.Errorf("%s at %g req/s: %w", c.label, rate, err)
+		}
+		row := lagRow(st)
+		row.Label = c.label
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // Passes is the capacity criterion: achieved ≥ 99% of the planned rate, P99
@@ -395,20 +424,7 @@ func runLoad(ctx context.Context, cfg Config, s loadSpec) (*report.Stage, []load
 	return &st, r.Requests, cpu, nil
 }
 
-func lagOf(st *report.Stage) Pct {
-	d, ok := st.Distributions[report.ScheduleDelay]
-	if !ok || d.Count() == 0 {
-		return Pct{P50: -1, P99: -1, Max: -1}
-	}
-	p := func(q float64) time.Duration {
-		v, err := d.Percentile(q)
-		if err != nil {
-			return -1
-		}
-		return secDur(v)
-	}
-	return Pct{P50: p(50), P99: p(99), Max: secDur(d.Max())}
-}
+func lagOf(st *report.Stage) Pct { return pctOf(st, report.ScheduleDelay) }
 
 func lagRow(st *report.Stage) LagRow {
 	r := LagRow{Requested: st.RequestedRate, Achieved: st.AchievedRate, Lag: lagOf(st), Requests: st.Requests, Failures: st.Failures}

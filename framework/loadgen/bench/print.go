@@ -67,7 +67,8 @@ func (r *Results) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "   %-24s %8.1f req/s %12s %12s %12s %12d %9d %6d  %s\n", l.Label, l.Achieved, ms(l.Lag.P50), ms(l.Lag.P99), ms(l.Lag.Max), l.Requests, l.Failures, l.InFlightHits, goal)
 	}
-	fmt.Fprintln(w, "   (limit = sends delayed by the in-flight cap)")
+	fmt.Fprintln(w, "   (limit = sends delayed by the in-flight cap; the last two rows are controls at the highest rate: evenly")
+	fmt.Fprintln(w, "   spaced streams, and Poisson sends of unstreamed answers, to tell the arrival process from streaming)")
 	fmt.Fprintln(w)
 
 	e := r.Error
@@ -143,5 +144,39 @@ func printLadder(w io.Writer, c Capacity, tokens bool) {
 			fmt.Fprintf(w, " %16s", fmt.Sprintf("%.2f µs", float64(pt)/1e3))
 		}
 		fmt.Fprintf(w, "  %s\n", verdict(s.OK))
+	}
+}
+
+// PrintShards prints the shard comparison: one row per generator count,
+// each figure the median of the repetitions with their range.
+func PrintShards(w io.Writer, rate float64, rows []ShardRow) {
+	fmt.Fprintf(w, "Shards: %g req/s of 30-token streams in all, inference-perf's constant timer (exponential gaps), sent by N `tailgate run` processes from one start time, merged\n", rate)
+	fmt.Fprintln(w, "(each figure: median of the repetitions [min – max]; lag and TTFT from the merged histograms; worst shard: the highest P99 lag of one generator)")
+	fmt.Fprintf(w, "  %-3s %-28s %-30s %-30s %-30s %-30s %-30s %s\n", "N", "achieved req/s", "lag p50", "lag p99", "worst shard lag p99", "TTFT p50", "TTFT p99", "CPU per request")
+	for _, r := range rows {
+		m, lo, hi := r.Median, r.Lo, r.Hi
+		rng := func(a, b, c time.Duration) string { return fmt.Sprintf("%s [%s – %s]", ms(a), ms(b), ms(c)) }
+		fmt.Fprintf(w, "  %-3d %-28s %-30s %-30s %-30s %-30s %-30s %s\n", r.Shards,
+			fmt.Sprintf("%.1f [%.1f – %.1f]", m.Achieved, lo.Achieved, hi.Achieved),
+			rng(m.Lag.P50, lo.Lag.P50, hi.Lag.P50), rng(m.Lag.P99, lo.Lag.P99, hi.Lag.P99),
+			rng(m.WorstLagP99, lo.WorstLagP99, hi.WorstLagP99),
+			rng(m.TTFT.P50, lo.TTFT.P50, hi.TTFT.P50), rng(m.TTFT.P99, lo.TTFT.P99, hi.TTFT.P99),
+			fmt.Sprintf("%s [%s – %s]", us(m.CPUPerRequest), us(lo.CPUPerRequest), us(hi.CPUPerRequest)))
+		if m.Failures > 0 {
+			fmt.Fprintf(w, "      up to %d failed requests in one run\n", m.Failures)
+		}
+	}
+}
+
+// PrintStreamCost prints the CPU cost of production-shaped streams.
+func PrintStreamCost(w io.Writer, costs []StreamCost) {
+	fmt.Fprintln(w, "Production-shaped streams (synthetic prompts, input mean 1,024 tokens, output mean 512, Poisson), generator CPU only:")
+	for _, c := range costs {
+		perTok := time.Duration(-1)
+		if c.OutputTokens > 0 {
+			perTok = c.CPU / time.Duration(c.OutputTokens)
+		}
+		fmt.Fprintf(w, "  %g req/s: achieved %.1f, %d requests, %d output tokens, CPU %s = %s per request (%s per output token), lag p50 %s p99 %s\n",
+			c.Rate, c.Achieved, c.Requests, c.OutputTokens, c.CPU.Round(time.Millisecond), us(c.PerRequest()), us(perTok), ms(c.Lag.P50), ms(c.Lag.P99))
 	}
 }
