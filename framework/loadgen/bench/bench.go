@@ -201,15 +201,26 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	res := &Results{Started: time.Now(), Target: cfg.Target, SkipVegeta: cfg.SkipVegeta}
 	defer func() { res.Elapsed = time.Since(res.Started) }()
 	logf := func(f string, a ...any) { fmt.Fprintf(cfg.Log, "bench: "+f+"\n", a...) }
+	for _, section := range []func(context.Context, Config, *Results, func(string, ...any)) error{
+		memoryAndCapacity, scheduleLag, clientError, nonStreaming,
+	} {
+		if err := section(ctx, cfg, res, logf); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
 
-	// 4 first, so the RSS figures are not inflated by the other sections' records.
+// memoryAndCapacity measures memory first, so the RSS figures are not
+// inflated by the other sections' records, then the streaming capacity: its
+// 16-token capacity is the "highest rate reached" of the lag section.
+func memoryAndCapacity(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
 	logf("memory, %d then %d requests", cfg.MemRequests[0], cfg.MemRequests[1])
 	mem, err := memory(ctx, cfg)
 	res.Memory = mem
 	if err != nil {
-		return res, fmt.Errorf("memory: %w", err)
+		return fmt.Errorf("memory: %w", err)
 	}
-	// 3 next: its 16-token capacity is the "highest rate reached" of section 1.
 	for _, tok := range []int{16, 256} {
 		logf("capacity, %d-token streams", tok)
 		c, err := ladder(ctx, cfg.CapacityRates, func(rate float64) (Step, error) {
@@ -218,18 +229,26 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		c.Label = fmt.Sprintf("%d-token streams", tok)
 		res.Capacity = append(res.Capacity, c)
 		if err != nil {
-			return res, fmt.Errorf("capacity (%d tokens): %w", tok, err)
+			return fmt.Errorf("capacity (%d tokens): %w", tok, err)
 		}
 	}
+	return nil
+}
+
+// scheduleLag measures the streaming schedule lag at each lag rate and at
+// the measured capacity, then the lag controls.
+func scheduleLag(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
 	rates := slices.Clone(cfg.LagRates)
-	if m := res.Capacity[0].Max; m > 0 && !slices.Contains(rates, m) {
-		rates = append(rates, m)
+	if len(res.Capacity) > 0 {
+		if m := res.Capacity[0].Max; m > 0 && !slices.Contains(rates, m) {
+			rates = append(rates, m)
+		}
 	}
 	for i, r := range rates {
 		logf("schedule lag at %g req/s", r)
 		st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: r, dur: cfg.LagDuration, tokens: 16, stream: true})
 		if err != nil {
-			return res, fmt.Errorf("schedule lag at %g req/s: %w", r, err)
+			return fmt.Errorf("schedule lag at %g req/s: %w", r, err)
 		}
 		row := lagRow(st)
 		row.Label = rateLabel(r)
@@ -242,15 +261,26 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	controls, err := lagControls(ctx, cfg)
 	res.Lag = append(res.Lag, controls...)
 	if err != nil {
-		return res, fmt.Errorf("schedule lag controls: %w", err)
+		return fmt.Errorf("schedule lag controls: %w", err)
 	}
+	return nil
+}
+
+// clientError compares the client's TTFT with the simulator's ground truth.
+func clientError(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
 	logf("client error vs ground truth")
 	er, err := truthError(ctx, cfg)
 	res.Error = er
 	if err != nil {
-		return res, fmt.Errorf("measurement error: %w", err)
+		return fmt.Errorf("measurement error: %w", err)
 	}
+	return nil
+}
+
+// nonStreaming runs the non-streaming capacity ladder, ours then vegeta's.
+func nonStreaming(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
 	logf("non-streaming, ours")
+	var err error
 	res.Ours, err = ladder(ctx, cfg.CapacityRates, func(rate float64) (Step, error) {
 		st, _, cpu, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadUniform, rate: rate, dur: cfg.StepDuration, tokens: 16})
 		if err != nil {
@@ -266,18 +296,18 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	})
 	res.Ours.Label = "tailgate (non-streaming)"
 	if err != nil {
-		return res, fmt.Errorf("non-streaming ladder: %w", err)
+		return fmt.Errorf("non-streaming ladder: %w", err)
 	}
 	if cfg.SkipVegeta {
-		return res, nil
+		return nil
 	}
 	logf("non-streaming, vegeta")
 	res.Vegeta, res.VegetaLat, err = vegetaLadder(ctx, cfg)
 	res.Vegeta.Label = "vegeta v12.13.0 (non-streaming)"
 	if err != nil {
-		return res, fmt.Errorf("vegeta ladder: %w", err)
+		return fmt.Errorf("vegeta ladder: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // lagControls separate the two ways the streaming lag rows differ from the
