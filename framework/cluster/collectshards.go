@@ -101,7 +101,7 @@ func (r *JobRunner) collectShards(ctx context.Context, run *JobRun, dir string) 
 	if len(reps) == 0 {
 		return nil, &RunError{Namespace: ref.ns, Job: ref.name, Shards: missing, Reason: "no shard completed"}
 	}
-	merged, err := report.Merge(reps...)
+	merged, err := report.MergeShardsPresent(reps...)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: merge the shard reports of job %s/%s: %w", ref.ns, ref.name, err)
 	}

@@ -26,6 +26,18 @@ var ErrNoHistograms = errors.New("percentiles cannot be merged; merging needs th
 // keeps each shard's delivery evidence in Shards, so the delivery check
 // judges every shard on its own.
 func Merge(reports ...*Report) (*Report, error) {
+	return merge(reports, false)
+}
+
+// MergeShardsPresent merges the shards of one run that completed, as Merge
+// does, when some shards' reports are missing (their generators failed): the
+// merge is marked partial, naming the missing shards, so no gate passes on it.
+// Every other refusal of Merge stands.
+func MergeShardsPresent(reports ...*Report) (*Report, error) {
+	return merge(reports, true)
+}
+
+func merge(reports []*Report, allowMissing bool) (*Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("merge: no reports given")
 	}
@@ -41,7 +53,7 @@ func Merge(reports ...*Report) (*Report, error) {
 			}
 		}
 	}
-	sharded, err := checkShards(reports)
+	sharded, missing, err := checkShards(reports, allowMissing)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
@@ -79,6 +91,10 @@ func Merge(reports ...*Report) (*Report, error) {
 			out.Partial = true
 			reasons = append(reasons, fmt.Sprintf("report %d: %s", j+1, r.PartialReason))
 		}
+	}
+	if missing != "" {
+		out.Partial = true
+		reasons = append(reasons, fmt.Sprintf("shard %s of %d did not report; the merge holds the other shards only", missing, reports[0].Shard.Count))
 	}
 	out.PartialReason = strings.Join(reasons, "; ")
 	return out, nil

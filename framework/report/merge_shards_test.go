@@ -86,6 +86,21 @@ var _ = Describe("Merge of shards", func() {
 		Expect(err).To(MatchError(ContainSubstring("run r1 has 4 shards but shard 2 is missing")))
 	})
 
+	It("merges the shards present when asked, marked partial and naming the missing ones; other refusals stand", func() {
+		rs := shardRuns("r1", 4, start)
+		m, err := report.MergeShardsPresent(rs[0], rs[1], rs[3])
+		Expect(err).NotTo(HaveOccurred())
+		Expect(m.Stages[0].Requests).To(Equal(int64(1200)))
+		Expect(m.Partial).To(BeTrue())
+		Expect(m.PartialReason).To(ContainSubstring("shard 2 of 4 did not report"))
+		all, err := report.MergeShardsPresent(rs...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(all.Partial).To(BeFalse())
+		rs[1].Shard.RunID = "r2"
+		_, err = report.MergeShardsPresent(rs[0], rs[1])
+		Expect(err).To(MatchError(ContainSubstring("(mixed runs)")))
+	})
+
 	It("refuses a duplicated shard index", func() {
 		rs := shardRuns("r1", 2, start)
 		_, err := report.Merge(rs[0], rs[1], rs[1])

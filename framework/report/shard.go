@@ -73,8 +73,9 @@ var ErrNotShards = errors.New("not the shards of one run")
 
 // checkShards refuses a set of reports that are not every shard of one run
 // exactly once: all or none must be shards, of the same run id, scenario and
-// shard count, with indices 0…N-1 each once. It reports whether they are shards.
-func checkShards(rs []*Report) (bool, error) {
+// shard count, with indices 0…N-1 each once. It reports whether they are
+// shards; with allowMissing, absent indices are returned instead of refused.
+func checkShards(rs []*Report, allowMissing bool) (sharded bool, missing string, err error) {
 	var with []int
 	for i, r := range rs {
 		if r.Shard != nil {
@@ -82,10 +83,10 @@ func checkShards(rs []*Report) (bool, error) {
 		}
 	}
 	if len(with) == 0 {
-		return false, nil
+		return false, "", nil
 	}
 	if len(with) < len(rs) {
-		return false, fmt.Errorf("report %d is %s of run %s but report %d is no shard: %w", with[0]+1, rs[with[0]].Shard.Name(), rs[with[0]].Shard.RunID, firstMissing(rs)+1, ErrNotShards)
+		return false, "", fmt.Errorf("report %d is %s of run %s but report %d is no shard: %w", with[0]+1, rs[with[0]].Shard.Name(), rs[with[0]].Shard.RunID, firstMissing(rs)+1, ErrNotShards)
 	}
 	first := rs[0].Shard
 	seen := map[int]int{}
@@ -93,23 +94,24 @@ func checkShards(rs []*Report) (bool, error) {
 		s := r.Shard
 		switch {
 		case s.RunID != first.RunID:
-			return true, fmt.Errorf("report %d is of run %s and report 1 of run %s (mixed runs): %w", i+1, s.RunID, first.RunID, ErrNotShards)
+			return true, "", fmt.Errorf("report %d is of run %s and report 1 of run %s (mixed runs): %w", i+1, s.RunID, first.RunID, ErrNotShards)
 		case s.Scenario != first.Scenario:
-			return true, fmt.Errorf("report %d ran scenario %q and report 1 scenario %q: %w", i+1, s.Scenario, first.Scenario, ErrNotShards)
+			return true, "", fmt.Errorf("report %d ran scenario %q and report 1 scenario %q: %w", i+1, s.Scenario, first.Scenario, ErrNotShards)
 		case s.Count != first.Count:
-			return true, fmt.Errorf("report %d is one of %d shards and report 1 one of %d: %w", i+1, s.Count, first.Count, ErrNotShards)
+			return true, "", fmt.Errorf("report %d is one of %d shards and report 1 one of %d: %w", i+1, s.Count, first.Count, ErrNotShards)
 		case s.Index < 0 || s.Index >= s.Count:
-			return true, fmt.Errorf("report %d has shard index %d, outside 0…%d: %w", i+1, s.Index, s.Count-1, ErrNotShards)
+			return true, "", fmt.Errorf("report %d has shard index %d, outside 0…%d: %w", i+1, s.Index, s.Count-1, ErrNotShards)
 		}
 		if j, dup := seen[s.Index]; dup {
-			return true, fmt.Errorf("reports %d and %d are both %s (duplicated index): %w", j+1, i+1, s.Name(), ErrNotShards)
+			return true, "", fmt.Errorf("reports %d and %d are both %s (duplicated index): %w", j+1, i+1, s.Name(), ErrNotShards)
 		}
 		seen[s.Index] = i
 	}
-	if missing := missingIndices(seen, first.Count); len(missing) > 0 {
-		return true, fmt.Errorf("run %s has %d shards but shard %s is missing: give every shard's report: %w", first.RunID, first.Count, missing, ErrNotShards)
+	missing = missingIndices(seen, first.Count)
+	if missing != "" && !allowMissing {
+		return true, "", fmt.Errorf("run %s has %d shards but shard %s is missing: give every shard's report: %w", first.RunID, first.Count, missing, ErrNotShards)
 	}
-	return true, nil
+	return true, missing, nil
 }
 
 func firstMissing(rs []*Report) int {
