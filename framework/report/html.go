@@ -61,6 +61,7 @@ func WriteHTML(w io.Writer, r *Report, verdicts []Verdict, baseline ...*Report) 
 		spectrum += " Diamonds are the SLA's promises."
 	}
 	p.section("Latency over time", overTime, latencyOverTime(r, pts, verdicts))
+	p.section("Server over time", serverChartsNote(r), serverCharts(r, pts))
 	var base *Report
 	if len(baseline) > 0 && baseline[0] != nil {
 		base = baseline[0]
