@@ -1,0 +1,229 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// DefaultWorstWidth is the width of the stretches searched for the worst one.
+const DefaultWorstWidth = 10 * time.Second
+
+// WorstInterval is the stretch of a run where one latency percentile was
+// highest, computed from the client's own interval histograms (the .hlog
+// timeline), with the server's state over the same stretch when the run
+// scraped the server.
+type WorstInterval struct {
+	// Metric and Percentile name what was searched.
+	Metric     Metric
+	Percentile float64
+	// Offset is the stretch's start from the start of the run's first stage; Width its length.
+	Offset, Width time.Duration
+	// Value is the percentile over the stretch (+Inf when it falls on a failed request).
+	Value float64
+	// Samples counts the stretch's samples of Metric; Failed its failed requests.
+	Samples, Failed int64
+	// Server is the server's state over the stretch; nil without server samples in it.
+	Server *ServerStateOver
+}
+
+// TailFailures says how many beyond-any-threshold samples failed requests
+// add to a metric's n samples, given failed and successful requests.
+type TailFailures func(n, failed, succeeded int64) int64
+
+// timedInterval is one client interval placed on the run's clock.
+type timedInterval struct {
+	start, end time.Time
+	iv         Interval
+}
+
+// WorstOver finds, among the stretches of the given width that start at an
+// interval boundary of the stages' timelines, the one where the p-th
+// percentile of m was highest. A run shorter than three widths is searched
+// with a third of its length (never less than two intervals); nil when the
+// stages have no timeline or it is too short for that. tail, when not nil,
+// adds failed requests to each stretch as samples beyond any threshold.
+func WorstOver(stages []Stage, samples []ServerSample, m Metric, p float64, width time.Duration, tail TailFailures) (*WorstInterval, error) {
+	ivs, origin, step := timedIntervals(stages)
+	if len(ivs) == 0 || step <= 0 {
+		return nil, nil
+	}
+	span := ivs[len(ivs)-1].end.Sub(ivs[0].start)
+	if span < 3*width {
+		width = (span / 3 / step) * step
+	}
+	if width < 2*step {
+		return nil, nil
+	}
+	best, err := worstStretch(ivs, origin, width, m, p, tail)
+	if err != nil {
+		return nil, err
+	}
+	if best != nil {
+		from := origin.Add(best.Offset)
+		if st, ok := StateOver(samples, from, from.Add(best.Width)); ok {
+			best.Server = &st
+		}
+	}
+	return best, nil
+}
+
+// worstStretch returns the stretch with the highest percentile. Ties from
+// consecutive starts (one bad moment seen from several windows) resolve to
+// the middle one, so the bad moment sits in the middle of the stretch.
+func worstStretch(ivs []timedInterval, origin time.Time, width time.Duration, m Metric, p float64, tail TailFailures) (*WorstInterval, error) {
+	var ties []*WorstInterval
+	last := -2
+	for i := range ivs {
+		w, err := stretch(ivs[i:], width, m, p, tail)
+		if err != nil {
+			return nil, err
+		}
+		if w == nil {
+			continue
+		}
+		w.Offset = ivs[i].start.Sub(origin)
+		switch {
+		case len(ties) == 0 || w.Value > ties[0].Value:
+			ties = []*WorstInterval{w}
+		case w.Value == ties[0].Value && last == i-1:
+			ties = append(ties, w)
+		default:
+			continue
+		}
+		last = i
+	}
+	if len(ties) == 0 {
+		return nil, nil
+	}
+	return ties[len(ties)/2], nil
+}
+
+// timedIntervals lists the intervals of every stage timeline in time order,
+// with the earliest start and the shortest nominal interval.
+func timedIntervals(stages []Stage) ([]timedInterval, time.Time, time.Duration) {
+	var out []timedInterval
+	var origin time.Time
+	var step time.Duration
+	for _, s := range stages {
+		t := s.Timeline
+		if t == nil || len(t.Intervals) == 0 {
+			continue
+		}
+		if origin.IsZero() || t.Start.Before(origin) {
+			origin = t.Start
+		}
+		if step == 0 || (t.Interval > 0 && t.Interval < step) {
+			step = t.Interval
+		}
+		for _, iv := range t.Intervals {
+			out = append(out, timedInterval{start: t.Start.Add(iv.Start), end: t.Start.Add(iv.End()), iv: iv})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].start.Before(out[j].start) })
+	return out, origin, step
+}
+
+// stretch merges the intervals from ivs[0] that end within width of its
+// start and answers the percentile over them; nil when they do not cover
+// the width (the run's end) or hold no sample.
+func stretch(ivs []timedInterval, width time.Duration, m Metric, p float64, tail TailFailures) (*WorstInterval, error) {
+	end := ivs[0].start.Add(width)
+	var merged *Histogram
+	var failed, completed int64
+	covered := false
+	for _, t := range ivs {
+		if t.end.After(end.Add(time.Millisecond)) {
+			covered = true
+			break
+		}
+		covered = !t.end.Before(end.Add(-time.Millisecond))
+		failed += t.iv.Failed
+		completed += t.iv.Completed
+		h, err := t.iv.Histogram(m)
+		if err != nil {
+			return nil, err
+		}
+		if h == nil {
+			continue
+		}
+		if merged == nil {
+			merged = h
+			continue
+		}
+		merged.Merge(h)
+	}
+	if !covered {
+		return nil, nil
+	}
+	var n int64
+	if merged != nil {
+		n = merged.Count()
+	}
+	f := int64(0)
+	if tail != nil {
+		f = tail(n, failed, completed-failed)
+	}
+	if n+f == 0 {
+		return nil, nil
+	}
+	w := &WorstInterval{Metric: m, Percentile: p, Width: width, Samples: n, Failed: failed, Value: math.Inf(1)}
+	rank := int64(math.Ceil(p/100*float64(n+f) - 1e-9))
+	if rank <= n {
+		w.Value = merged.ValueAtRank(max(rank, 1))
+	}
+	return w, nil
+}
+
+// String says where the stretch is and what it held, e.g. "worst 10s at
+// t=310s: TTFT p99 3.1s (n=150), up to 87 waiting, KV cache up to 98%, 12
+// preemptions".
+func (w *WorstInterval) String() string {
+	value := FormatValue(w.Metric, w.Value)
+	if math.IsInf(w.Value, 1) {
+		value = "a failed request"
+	}
+	parts := []string{fmt.Sprintf("%s %s %s (n=%d%s)", shortName(w.Metric), PercentileName(w.Percentile), value, w.Samples, failedWord(w.Failed))}
+	if s := w.Server; s != nil {
+		add := func(v float64, format string, scale float64) {
+			if !math.IsNaN(v) {
+				parts = append(parts, fmt.Sprintf(format, trimFloat(v*scale, 3)))
+			}
+		}
+		add(s.MaxWaiting, "up to %s waiting", 1)
+		add(s.MaxRunning, "up to %s running", 1)
+		add(s.MaxKVCacheUsage, "KV cache up to %s%%", 100)
+		add(s.Preemptions, "%s preemptions", 1)
+	}
+	return fmt.Sprintf("worst %s at t=%s: %s", w.Width.Round(time.Millisecond), w.Offset.Round(time.Second/10), strings.Join(parts, ", "))
+}
+
+func failedWord(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d failed", n)
+}
+
+// MarshalJSON writes the stretch with times in seconds, the value in
+// seconds (tokens for token metrics) or null when it fell on a failed
+// request, and the server's state when known.
+func (w *WorstInterval) MarshalJSON() ([]byte, error) {
+	o := obj{
+		{"metric", string(w.Metric)}, {"percentile", w.Percentile},
+		{"start_s", w.Offset.Seconds()}, {"width_s", w.Width.Seconds()},
+		{"value", num(w.Value)}, {"samples", w.Samples}, {"failed", w.Failed},
+		{"text", w.String()},
+	}
+	if s := w.Server; s != nil {
+		o = append(o, kv{"server", obj{
+			{"max_waiting", num(s.MaxWaiting)}, {"max_running", num(s.MaxRunning)},
+			{"max_kv_cache_usage", num(s.MaxKVCacheUsage)}, {"preemptions", num(s.Preemptions)},
+			{"scrapes", s.Scrapes},
+		}})
+	}
+	return json.Marshal(o)
+}
