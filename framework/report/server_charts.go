@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -68,4 +69,57 @@ func serverChartsNote(r *Report) string {
 		note = "The model server's own gauges at each Prometheus query step"
 	}
 	return note + ": requests waiting and running (summed over the replicas), KV-cache usage (the fullest replica), and preemptions between scrapes."
+}
+
+// serverCols adds the server's state to the timeline table: the peaks of
+// waiting requests and KV-cache usage at the scrapes inside each interval.
+type serverCols struct {
+	samples []ServerSample
+	origin  time.Time
+}
+
+func serverColumns(r *Report) serverCols {
+	if r.Summary.Server == nil || len(r.Summary.Server.Samples) == 0 {
+		return serverCols{}
+	}
+	return serverCols{samples: r.Summary.Server.Samples, origin: timeOrigin(r)}
+}
+
+func (c serverCols) head() []string {
+	if c.samples == nil {
+		return nil
+	}
+	return []string{"waiting", "KV cache", "preempted"}
+}
+
+// cells are the interval's server peaks; "–" where no scrape fell inside it.
+func (c serverCols) cells(p SeriesPoint) []string {
+	if c.samples == nil {
+		return nil
+	}
+	from := c.origin.Add(p.At)
+	st, ok := StateOver(c.samples, from, from.Add(p.Length))
+	if !ok {
+		return []string{"–", "–", "–"}
+	}
+	cell := func(v, scale float64, unit string) string {
+		if math.IsNaN(v) {
+			return "–"
+		}
+		return trimFloat(v*scale, 1) + unit
+	}
+	return []string{cell(st.MaxWaiting, 1, ""), cell(st.MaxKVCacheUsage, 100, "%"), cell(st.Preemptions, 1, "")}
+}
+
+// worstLines mark where the worst stretch of each failed promise on metric
+// m begins, labelled with the percentile and the stretch's width.
+func worstLines(m Metric, vs []Verdict) []refLine {
+	var out []refLine
+	for _, v := range vs {
+		if w := v.Worst; w != nil && w.Metric == m {
+			out = append(out, refLine{v: w.Offset.Seconds(),
+				label: fmt.Sprintf("worst %s: %s from here", PercentileName(w.Percentile), w.Width.Round(time.Millisecond))})
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -93,5 +94,31 @@ var _ = Describe("the server timeline", func() {
 		Expect(b.String()).To(ContainSubstring(`id="server-requests" data-series="2"`))
 		Expect(b.String()).To(ContainSubstring(`id="server-kv-cache"`))
 		Expect(b.String()).To(ContainSubstring(`id="server-preemptions"`))
+	})
+
+	It("adds the server's peaks per interval to the timeline table", func() {
+		k := newKnownRun(75, start, 500, 10, 50)
+		withServerSamples(k, start, 10)
+		var b bytes.Buffer
+		Expect(k.rep.WriteTimeline(&b)).To(Succeed())
+		Expect(b.String()).To(MatchRegexp(`waiting\s+KV cache\s+preempted\s*\n`))
+		// The interval from 6 s holds the scrapes at 6 s and 7 s: 7 waiting, 35%, the two preemptions between them.
+		Expect(b.String()).To(MatchRegexp(`(?m)^\s*0\s+6\.0s\s.*\s7\s+35%\s+2\s*$`))
+	})
+
+	It("marks a failed promise's worst stretch on the latency chart", func() {
+		k := newKnownRun(76, start, 500, 10, 50)
+		w, err := report.WorstOver(k.rep.Stages, nil, report.TTFT, 99, report.DefaultWorstWidth, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w).NotTo(BeNil())
+		Expect(w.Offset).To(BeNumerically(">=", 6*time.Second), "TTFT grows interval by interval: the worst stretch is the last")
+		v := report.Verdict{Promise: "TTFT p99 < 1ms", Outcome: report.Fail, Metric: report.TTFT, Percentile: 99, Threshold: 0.001, Worst: w}
+		var b bytes.Buffer
+		Expect(report.WriteHTML(&b, k.rep, []report.Verdict{v})).To(Succeed())
+		page := b.String()
+		chart := page[strings.Index(page, `id="over-time-time_to_first_token"`):]
+		chart = chart[:strings.Index(chart, "</svg>")]
+		Expect(chart).To(ContainSubstring(">worst p99: 3s from here<"))
+		Expect(page[strings.Index(page, `id="over-time-request_latency"`):]).NotTo(ContainSubstring("worst p99"))
 	})
 })
