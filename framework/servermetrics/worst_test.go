@@ -35,6 +35,7 @@ var _ = Describe("a failing latency promise against the simulated vLLM", func() 
 			}
 		}
 		Expect(v.Outcome).To(Equal(report.Fail), v.Message)
+		GinkgoWriter.Println(v.Message)
 		Expect(v.Worst).NotTo(BeNil())
 		stage1 := rep.Stages[1].Timeline.Start.Sub(rep.Stages[0].Timeline.Start)
 		Expect(v.Worst.Offset).To(BeNumerically(">=", stage1-v.Worst.Width/2), "the worst stretch is in the queueing stage")
