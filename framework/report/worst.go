@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // DefaultWorstWidth is the width of the stretches searched for the worst one.
@@ -77,8 +79,9 @@ func WorstOver(stages []Stage, samples []ServerSample, m Metric, p float64, widt
 func worstStretch(ivs []timedInterval, origin time.Time, width time.Duration, m Metric, p float64, tail TailFailures) (*WorstInterval, error) {
 	var ties []*WorstInterval
 	last := -2
+	pool := &stretchPool{ivs: ivs, m: m, kind: MetricKind(m), decoded: map[int]*Histogram{}}
 	for i := range ivs {
-		w, err := stretch(ivs[i:], width, m, p, tail)
+		w, err := pool.stretch(i, width, p, tail)
 		if err != nil {
 			return nil, err
 		}
@@ -127,15 +130,46 @@ func timedIntervals(stages []Stage) ([]timedInterval, time.Time, time.Duration) 
 	return out, origin, step
 }
 
-// stretch merges the intervals from ivs[0] that end within width of its
-// start and answers the percentile over them; nil when they do not cover
-// the width (the run's end) or hold no sample.
-func stretch(ivs []timedInterval, width time.Duration, m Metric, p float64, tail TailFailures) (*WorstInterval, error) {
-	end := ivs[0].start.Add(width)
-	var merged *Histogram
+// stretchPool answers the stretches of one search: it decodes each
+// interval's histogram once, keeps only those of the current stretch, and
+// pools a stretch's intervals into one scratch histogram.
+type stretchPool struct {
+	ivs     []timedInterval
+	m       Metric
+	kind    Kind
+	decoded map[int]*Histogram
+	scratch *hdrhistogram.Histogram
+}
+
+// histogram is interval j's histogram of the metric, decoded once; nil without one.
+func (sp *stretchPool) histogram(j int) (*Histogram, error) {
+	if h, ok := sp.decoded[j]; ok {
+		return h, nil
+	}
+	h, err := sp.ivs[j].iv.Histogram(sp.m)
+	if err != nil {
+		return nil, err
+	}
+	sp.decoded[j] = h
+	if h != nil && sp.scratch == nil {
+		sp.scratch = hdrhistogram.New(h.h.LowestTrackableValue(), h.h.HighestTrackableValue(), int(h.h.SignificantFigures()))
+	}
+	return h, nil
+}
+
+// stretch pools the intervals from i that end within width of its start
+// and answers the percentile over them; nil when they do not cover the
+// width (the run's end) or hold no sample.
+func (sp *stretchPool) stretch(i int, width time.Duration, p float64, tail TailFailures) (*WorstInterval, error) {
+	delete(sp.decoded, i-1)
+	end := sp.ivs[i].start.Add(width)
+	if sp.scratch != nil {
+		sp.scratch.Reset()
+	}
 	var failed, completed int64
 	covered := false
-	for _, t := range ivs {
+	for j := i; j < len(sp.ivs); j++ {
+		t := sp.ivs[j]
 		if t.end.After(end.Add(time.Millisecond)) {
 			covered = true
 			break
@@ -143,25 +177,20 @@ func stretch(ivs []timedInterval, width time.Duration, m Metric, p float64, tail
 		covered = !t.end.Before(end.Add(-time.Millisecond))
 		failed += t.iv.Failed
 		completed += t.iv.Completed
-		h, err := t.iv.Histogram(m)
+		h, err := sp.histogram(j)
 		if err != nil {
 			return nil, err
 		}
-		if h == nil {
-			continue
+		if h != nil {
+			sp.scratch.Merge(h.h)
 		}
-		if merged == nil {
-			merged = h
-			continue
-		}
-		merged.Merge(h)
 	}
 	if !covered {
 		return nil, nil
 	}
 	var n int64
-	if merged != nil {
-		n = merged.Count()
+	if sp.scratch != nil {
+		n = sp.scratch.TotalCount()
 	}
 	f := int64(0)
 	if tail != nil {
@@ -170,12 +199,25 @@ func stretch(ivs []timedInterval, width time.Duration, m Metric, p float64, tail
 	if n+f == 0 {
 		return nil, nil
 	}
-	w := &WorstInterval{Metric: m, Percentile: p, Width: width, Samples: n, Failed: failed, Value: math.Inf(1)}
-	rank := int64(math.Ceil(p/100*float64(n+f) - 1e-9))
-	if rank <= n {
-		w.Value = merged.ValueAtRank(max(rank, 1))
+	w := &WorstInterval{Metric: sp.m, Percentile: p, Width: width, Samples: n, Failed: failed, Value: math.Inf(1)}
+	if rank := int64(math.Ceil(p/100*float64(n+f) - 1e-9)); rank <= n {
+		w.Value = (&Histogram{kind: sp.kind}).fromUnits(rankValue(sp.scratch, max(rank, 1)))
 	}
 	return w, nil
+}
+
+// rankValue is the r-th smallest value h holds, as Histogram.ValueAtRank
+// answers it: the minimum for r = 1, the maximum for r = n, else the
+// highest value of the bucket at the percentile r/n.
+func rankValue(h *hdrhistogram.Histogram, r int64) int64 {
+	n := h.TotalCount()
+	switch {
+	case r >= n:
+		return h.Max()
+	case r <= 1:
+		return h.Min()
+	}
+	return h.ValueAtPercentile(100 * float64(r) / float64(n))
 }
 
 // String says where the stretch is and what it held, e.g. "worst 10s at
