@@ -42,6 +42,9 @@ func serverCharts(r *Report, pts []SeriesPoint) []*chart {
 	samples := r.Summary.Server.Samples
 	for i, s := range samples {
 		x := s.At.Sub(origin).Seconds()
+		if x < 0 {
+			continue // the scrape before the load: the baseline of the counters
+		}
 		waiting.pts = append(waiting.pts, pt{x, s.Waiting})
 		running.pts = append(running.pts, pt{x, s.Running})
 		usage.pts = append(usage.pts, pt{x, 100 * s.KVCacheUsage})
@@ -49,13 +52,13 @@ func serverCharts(r *Report, pts []SeriesPoint) []*chart {
 			continue
 		}
 		if n := counterStep(samples[i-1].Preemptions, s.Preemptions); n > 0 {
-			prev := samples[i-1].At.Sub(origin).Seconds()
+			prev := max(0, samples[i-1].At.Sub(origin).Seconds())
 			pre.bars = append(pre.bars, barGroup{x: prev, values: []float64{n}})
 			pre.barWidth = x - prev
 		}
 	}
 	if len(samples) > 0 {
-		pre.xSpan = []float64{samples[0].At.Sub(origin).Seconds(), samples[len(samples)-1].At.Sub(origin).Seconds()}
+		pre.xSpan = []float64{0, samples[len(samples)-1].At.Sub(origin).Seconds()}
 	}
 	queue.series = []series{waiting, running}
 	kv.series = []series{usage}
