@@ -79,7 +79,7 @@ func WorstOver(stages []Stage, samples []ServerSample, m Metric, p float64, widt
 func worstStretch(ivs []timedInterval, origin time.Time, width time.Duration, m Metric, p float64, tail TailFailures) (*WorstInterval, error) {
 	var ties []*WorstInterval
 	last := -2
-	pool := &stretchPool{ivs: ivs, m: m, kind: MetricKind(m), decoded: map[int]*Histogram{}}
+	pool := &stretchPool{ivs: ivs, m: m, kind: MetricKind(m), buckets: map[int][]bucket{}}
 	for i := range ivs {
 		w, err := pool.stretch(i, width, p, tail)
 		if err != nil {
@@ -130,43 +130,64 @@ func timedIntervals(stages []Stage) ([]timedInterval, time.Time, time.Duration) 
 	return out, origin, step
 }
 
-// stretchPool answers the stretches of one search: it decodes each
-// interval's histogram once, keeps only those of the current stretch, and
-// pools a stretch's intervals into one scratch histogram.
+// stretchPool answers the stretches of one search. It reads each
+// interval's histogram once, as its non-empty buckets, keeps only those of
+// the current stretch, and pools a stretch's buckets to rank them: a few
+// dozen buckets a stretch instead of a merge of whole histograms.
 type stretchPool struct {
 	ivs     []timedInterval
 	m       Metric
 	kind    Kind
-	decoded map[int]*Histogram
-	scratch *hdrhistogram.Histogram
+	bounds  []hdrhistogram.Bar // the value range of each counts index of the histograms' geometry
+	buckets map[int][]bucket   // the non-empty buckets of each interval of the current stretch
+	pooled  []bucket
 }
 
-// histogram is interval j's histogram of the metric, decoded once; nil without one.
-func (sp *stretchPool) histogram(j int) (*Histogram, error) {
-	if h, ok := sp.decoded[j]; ok {
-		return h, nil
+// bucket is one non-empty HdrHistogram bucket: its value range, in the
+// histogram's units, and its count.
+type bucket struct{ from, to, count int64 }
+
+// bucketsOf returns interval j's non-empty buckets of the metric.
+func (sp *stretchPool) bucketsOf(j int) ([]bucket, error) {
+	if b, ok := sp.buckets[j]; ok {
+		return b, nil
 	}
-	h, err := sp.ivs[j].iv.Histogram(sp.m)
-	if err != nil {
-		return nil, err
+	e, ok := sp.ivs[j].iv.hist[sp.m]
+	var out []bucket
+	if ok && e.count > 0 {
+		hd, err := hdrhistogram.Decode(e.data)
+		if err != nil {
+			return nil, fmt.Errorf("decoding the %s histogram of the interval at %s: %w", sp.m, sp.ivs[j].iv.Start, err)
+		}
+		if sp.bounds == nil {
+			sp.bounds = indexBounds(hd)
+		}
+		for idx, c := range hd.Export().Counts {
+			if c != 0 && idx < len(sp.bounds) {
+				out = append(out, bucket{from: sp.bounds[idx].From, to: sp.bounds[idx].To, count: c})
+			}
+		}
 	}
-	sp.decoded[j] = h
-	if h != nil && sp.scratch == nil {
-		sp.scratch = hdrhistogram.New(h.h.LowestTrackableValue(), h.h.HighestTrackableValue(), int(h.h.SignificantFigures()))
-	}
-	return h, nil
+	sp.buckets[j] = out
+	return out, nil
+}
+
+// indexBounds lists the value range of every counts index of h's geometry,
+// in index order, as HdrHistogram's own iteration visits them.
+func indexBounds(h *hdrhistogram.Histogram) []hdrhistogram.Bar {
+	all := hdrhistogram.New(h.LowestTrackableValue(), h.HighestTrackableValue(), int(h.SignificantFigures()))
+	_ = all.RecordValue(h.HighestTrackableValue())
+	return all.Distribution()
 }
 
 // stretch pools the intervals from i that end within width of its start
 // and answers the percentile over them; nil when they do not cover the
 // width (the run's end) or hold no sample.
 func (sp *stretchPool) stretch(i int, width time.Duration, p float64, tail TailFailures) (*WorstInterval, error) {
-	delete(sp.decoded, i-1)
+	delete(sp.buckets, i-1)
 	end := sp.ivs[i].start.Add(width)
-	if sp.scratch != nil {
-		sp.scratch.Reset()
-	}
-	var failed, completed int64
+	sp.pooled = sp.pooled[:0]
+	var n, failed, completed int64
 	covered := false
 	for j := i; j < len(sp.ivs); j++ {
 		t := sp.ivs[j]
@@ -177,20 +198,17 @@ func (sp *stretchPool) stretch(i int, width time.Duration, p float64, tail TailF
 		covered = !t.end.Before(end.Add(-time.Millisecond))
 		failed += t.iv.Failed
 		completed += t.iv.Completed
-		h, err := sp.histogram(j)
+		bs, err := sp.bucketsOf(j)
 		if err != nil {
 			return nil, err
 		}
-		if h != nil {
-			sp.scratch.Merge(h.h)
+		for _, b := range bs {
+			sp.pooled = append(sp.pooled, b)
+			n += b.count
 		}
 	}
 	if !covered {
 		return nil, nil
-	}
-	var n int64
-	if sp.scratch != nil {
-		n = sp.scratch.TotalCount()
 	}
 	f := int64(0)
 	if tail != nil {
@@ -201,23 +219,26 @@ func (sp *stretchPool) stretch(i int, width time.Duration, p float64, tail TailF
 	}
 	w := &WorstInterval{Metric: sp.m, Percentile: p, Width: width, Samples: n, Failed: failed, Value: math.Inf(1)}
 	if rank := int64(math.Ceil(p/100*float64(n+f) - 1e-9)); rank <= n {
-		w.Value = (&Histogram{kind: sp.kind}).fromUnits(rankValue(sp.scratch, max(rank, 1)))
+		w.Value = (&Histogram{kind: sp.kind}).fromUnits(valueAtRank(sp.pooled, max(rank, 1)))
 	}
 	return w, nil
 }
 
-// rankValue is the r-th smallest value h holds, as Histogram.ValueAtRank
-// answers it: the minimum for r = 1, the maximum for r = n, else the
-// highest value of the bucket at the percentile r/n.
-func rankValue(h *hdrhistogram.Histogram, r int64) int64 {
-	n := h.TotalCount()
-	switch {
-	case r >= n:
-		return h.Max()
-	case r <= 1:
-		return h.Min()
+// valueAtRank is the r-th smallest sample of the buckets, as
+// Histogram.ValueAtRank answers it: the lowest value of the first bucket for
+// r = 1, else the highest value of the bucket holding rank r.
+func valueAtRank(bs []bucket, r int64) int64 {
+	sort.Slice(bs, func(i, j int) bool { return bs[i].to < bs[j].to })
+	if r <= 1 {
+		return bs[0].from
 	}
-	return h.ValueAtPercentile(100 * float64(r) / float64(n))
+	cum := int64(0)
+	for _, b := range bs {
+		if cum += b.count; cum >= r {
+			return b.to
+		}
+	}
+	return bs[len(bs)-1].to
 }
 
 // String says where the stretch is and what it held, e.g. "worst 10s at
