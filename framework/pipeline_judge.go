@@ -37,6 +37,7 @@ func judgeOne(p matchers.Promise, rep *report.Report, cfg scenarios.Config, k in
 	if isPercentile {
 		res := pm.Result()
 		v.Metric, v.Percentile, v.Threshold = res.Metric, res.P, res.Threshold
+		v.Worst = res.Worst
 		if err == nil {
 			v.Measured = headroom(res)
 		}

@@ -265,6 +265,8 @@ func (j *Judgement) writeVerdictJSON(w io.Writer) error {
 		Outcome  string `json:"outcome"`
 		Measured string `json:"measured,omitempty"`
 		Message  string `json:"message,omitempty"`
+		// Worst is where a failed latency promise was worst, with the server's state then.
+		Worst *report.WorstInterval `json:"worst_interval,omitempty"`
 	}
 	doc := struct {
 		Scenario string    `json:"scenario"`
@@ -276,7 +278,7 @@ func (j *Judgement) writeVerdictJSON(w io.Writer) error {
 		Promises []promise `json:"promises"`
 	}{Scenario: j.Name, Outcome: string(j.Outcome), ExitCode: j.ExitCode(), Headline: j.Headline(), Advice: j.Advice, SLA: j.SLASource}
 	for _, v := range j.Verdicts {
-		doc.Promises = append(doc.Promises, promise{v.Promise, string(v.Outcome), v.Measured, v.Message})
+		doc.Promises = append(doc.Promises, promise{v.Promise, string(v.Outcome), v.Measured, v.Message, v.Worst})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

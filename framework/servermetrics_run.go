@@ -95,9 +95,11 @@ func (r *NativeRunner) trackStages(o *loadgen.Options, marks *stageMarks) {
 	}
 }
 
-// windower computes server figures over a time window.
+// windower computes server figures, and the server's state at each scrape,
+// over a time window.
 type windower interface {
 	Window(from, to time.Time) *report.ServerMetrics
+	Timeline(from, to time.Time) []report.ServerSample
 }
 
 // attachServerMetrics sets Server on each stage of rep (from its start as
@@ -115,9 +117,17 @@ func attachServerMetrics(rep *report.Report, w windower, marks *stageMarks, firs
 		if id+1 < len(starts) {
 			to = starts[id+1]
 		}
-		rep.Stages[i].Server = w.Window(from, to)
+		rep.Stages[i].Server = withSamples(w.Window(from, to), w, from, to)
 	}
-	rep.Summary.Server = w.Window(first, last)
+	rep.Summary.Server = withSamples(w.Window(first, last), w, first, last)
+}
+
+// withSamples gives m (when not nil) the server's state at each scrape of its window.
+func withSamples(m *report.ServerMetrics, w windower, from, to time.Time) *report.ServerMetrics {
+	if m != nil {
+		m.Samples = w.Timeline(from, to)
+	}
+	return m
 }
 
 // queryPrometheusAfter notes the run's stage times and returns the function

@@ -78,6 +78,9 @@ type Result struct {
 	CILow, CIHigh float64
 	// Neighbours are the nearest percentiles below and above, as "p95=80.24ms".
 	Neighbours []string
+	// Worst is the stretch of the run where the percentile was highest, with
+	// the server's state in it; set when the promise fails and the run has a timeline.
+	Worst *report.WorstInterval
 }
 
 // HavePercentile succeeds when the p-th percentile of metric satisfies m.
@@ -163,7 +166,11 @@ func (m *PercentileMatcher) Match(actual any) (bool, error) {
 	if d != nil {
 		m.res.Neighbours = neighbours(d, m.metric, m.p)
 	}
-	return m.judge(d, name, n+f)
+	ok, err := m.judge(d, name, n+f)
+	if err == nil && !ok {
+		m.explainFailure(s)
+	}
+	return ok, err
 }
 
 // checkArgs refuses a matcher built with impossible arguments (a usage

@@ -191,10 +191,15 @@ func noteOf(m *report.ServerMetrics) string {
 }
 
 // serverWhy is the server's side of a latency failure: its state over the
-// judged stage and, when first tokens lose time before the engine, the
-// client/server TTFT cross-check; empty without server metrics, and for
-// inference-perf's own prometheus files, which hold means without peaks.
-func serverWhy(st report.Stage) string {
+// judged stage, the server's own worst interval and, when first tokens lose
+// time before the engine, the client/server TTFT cross-check; empty without
+// server metrics, and for inference-perf's own prometheus files, which hold
+// means without peaks.
+func serverWhy(st report.Stage) string { return serverContext(st, true) }
+
+// serverContext is serverWhy, with the server's own worst interval only
+// when withWorst is set (a client-side worst interval already names one).
+func serverContext(st report.Stage, withWorst bool) string {
 	if st.Server == nil || st.Server.Source == report.ServerFromInferencePerf {
 		return ""
 	}
@@ -202,7 +207,7 @@ func serverWhy(st report.Stage) string {
 	if state := st.ServerState(); state != "" {
 		out = "; " + state
 	}
-	if w := st.ServerWorst(); w != "" {
+	if w := st.ServerWorst(); w != "" && withWorst {
 		out += "; " + w
 	}
 	if c := st.TTFTCrossCheck(); c != "" {

@@ -188,7 +188,7 @@ var _ = Describe("the report directory", func() {
 			"junit.xml", "summary.md", "verdict.json", "report.html", "stage_0_timeline.jsonl", "stage_0_time_to_first_token.hlog"))
 		Expect(names).To(HaveEach(Or(Equal("notes.txt"), Equal("junit.xml"), Equal("summary.md"), Equal("verdict.json"),
 			Equal("report.html"), MatchRegexp(`^(summary|stage_0)_(lifecycle|prometheus)_metrics\.json$`),
-			MatchRegexp(`^stage_0_.*\.hlog$`), Equal("stage_0_timeline.jsonl"))), "only this run's files and the user's own")
+			MatchRegexp(`^stage_0_.*\.hlog$`), Equal("stage_0_timeline.jsonl"), Equal(report.ServerTimelineFile))), "only this run's files and the user's own")
 		rep, err := report.ReadDir(r)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Stages).To(HaveLen(1))

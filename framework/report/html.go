@@ -61,6 +61,7 @@ func WriteHTML(w io.Writer, r *Report, verdicts []Verdict, baseline ...*Report) 
 		spectrum += " Diamonds are the SLA's promises."
 	}
 	p.section("Latency over time", overTime, latencyOverTime(r, pts, verdicts))
+	p.section("Server over time", serverChartsNote(r), serverCharts(r, pts))
 	var base *Report
 	if len(baseline) > 0 && baseline[0] != nil {
 		base = baseline[0]
@@ -251,7 +252,7 @@ func latencyOverTime(r *Report, pts []SeriesPoint, vs []Verdict) []*chart {
 	var out []*chart
 	for _, m := range SeriesMetrics() {
 		c := &chart{id: "over-time-" + string(m), title: metricTitle(m) + " over time", xLabel: "time since start (s)", yLabel: "latency (ms)", yMin0: true,
-			hlines: slaLines(m, vs), vlines: stageStarts(r, pts)}
+			hlines: slaLines(m, vs), vlines: append(stageStarts(r, pts), worstLines(m, vs)...)}
 		p50 := series{name: "P50", color: colBlue}
 		p99 := series{name: "P99", color: colVermilion}
 		for _, p := range pts {

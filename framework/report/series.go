@@ -103,6 +103,8 @@ func (r *Report) WriteTimeline(w io.Writer) error {
 	for _, m := range SeriesMetrics() {
 		head = append(head, shortName(m)+" p50", shortName(m)+" p99")
 	}
+	server := serverColumns(r)
+	head = append(head, server.head()...)
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, p := range pts {
 		row := []string{
@@ -112,6 +114,7 @@ func (r *Report) WriteTimeline(w io.Writer) error {
 		for _, m := range SeriesMetrics() {
 			row = append(row, FormatValue(m, p.P50[m]), FormatValue(m, p.P99[m]))
 		}
+		row = append(row, server.cells(p)...)
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	if err := tw.Flush(); err != nil {

@@ -67,6 +67,10 @@ type ServerMetrics struct {
 	// highest, when the window held several; it is kept in memory only (the
 	// report files do not carry it).
 	Worst *ServerInterval
+	// Samples is the server's state at each scrape of the window, for
+	// charts and for the state in a client interval; the summary's are
+	// saved in ServerTimelineFile.
+	Samples []ServerSample
 }
 
 // ServerInterval is the server's view of one interval inside a window.

@@ -44,6 +44,9 @@ func attachServerMetrics(dir string, r *Report) (*Report, error) {
 		}
 		target.Server = m
 	}
+	if err := attachServerTimeline(dir, r); err != nil {
+		return nil, fmt.Errorf("read report dir %s: %w", dir, err)
+	}
 	return r, nil
 }
 
@@ -240,6 +243,10 @@ func serverFiles(r *Report) []File {
 	add(ServerSummaryFile, r.Summary.Server)
 	for _, s := range r.Stages {
 		add(ServerStageFile(s.ID), s.Server)
+	}
+	if r.Summary.Server != nil && len(r.Summary.Server.Samples) > 0 {
+		samples := r.Summary.Server.Samples
+		files = append(files, File{Name: ServerTimelineFile, Write: func(w io.Writer) error { return writeServerTimeline(w, samples) }})
 	}
 	return files
 }

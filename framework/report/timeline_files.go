@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -200,20 +199,7 @@ func readTimelineLines(path string) ([]intervalLine, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []intervalLine
-	for n, raw := range bytes.Split(data, []byte("\n")) {
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		var l intervalLine
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&l); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", filepath.Base(path), n+1, err)
-		}
-		out = append(out, l)
-	}
-	return out, nil
+	return decodeLines[intervalLine](filepath.Base(path), data)
 }
 
 func timelineFromLines(lines []intervalLine) *Timeline {

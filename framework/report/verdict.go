@@ -30,4 +30,7 @@ type Verdict struct {
 	Metric     Metric
 	Percentile float64
 	Threshold  float64
+	// Worst is the stretch of the run where a failed latency promise's
+	// percentile was highest, with the server's state in it; nil otherwise.
+	Worst *WorstInterval
 }

@@ -97,6 +97,13 @@ var _ = Describe("querying a real Prometheus that scrapes the simulated vLLM", f
 		d := stat(want, report.ServerTTFT, "median")
 		Expect(stat(got, report.ServerTTFT, "median")).To(BeNumerically("~", d, bucketWidth(d)))
 		Expect(rep.Stages[0].Server).NotTo(BeNil())
+		// The server's state at each query step, for the timeline and report.html.
+		Expect(got.Samples).NotTo(BeEmpty())
+		peak := 0.0
+		for _, s := range got.Samples {
+			peak = max(peak, s.Waiting)
+		}
+		Expect(peak).To(Equal(stat(got, report.ServerWaiting, "max")))
 	}, SpecTimeout(3*time.Minute))
 
 	It("sends the bearer token or the URL's basic auth, and never prints either", func(ctx SpecContext) {

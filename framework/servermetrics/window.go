@@ -165,7 +165,7 @@ func quantile(h hist, q float64) float64 {
 }
 
 // DefaultWorstWidth is the width of the intervals searched for the worst one.
-const DefaultWorstWidth = 10 * time.Second
+const DefaultWorstWidth = report.DefaultWorstWidth
 
 // worst finds, among the intervals of the given width starting at each
 // sample inside [from, to], the one with the highest server TTFT p99 (e2e

@@ -13,6 +13,7 @@ import (
 	"github.com/tailgate-dev/tailgate/framework/loadgen"
 	"github.com/tailgate-dev/tailgate/framework/report"
 	"github.com/tailgate-dev/tailgate/framework/report/browser"
+	"github.com/tailgate-dev/tailgate/framework/servermetrics"
 )
 
 // realRun drives two Poisson stages against the simulated vLLM (batching
@@ -23,6 +24,9 @@ func realRun(ctx SpecContext, dir string) *report.Report {
 		Faults: mockvllm.Faults{ErrorRate: 0.03}})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(sim.Close)
+	sc, err := servermetrics.Start(ctx, servermetrics.Target{URL: sim.URL() + "/metrics", Interval: 250 * time.Millisecond})
+	Expect(err).NotTo(HaveOccurred())
+	from := time.Now()
 	res, err := loadgen.Run(ctx, loadgen.Options{
 		BaseURL: sim.URL(), Model: "m", Streaming: true, IgnoreEOS: true,
 		Data: loadgen.DataMock, Load: loadgen.LoadPoisson, Seed: 9, Workers: 2, WorkerMaxConcurrency: 200,
@@ -31,6 +35,10 @@ func realRun(ctx SpecContext, dir string) *report.Report {
 		TimelineInterval: 500 * time.Millisecond,
 	})
 	Expect(err).NotTo(HaveOccurred())
+	sc.Stop(ctx)
+	res.Report.Summary.Server = sc.Window(from, time.Now())
+	Expect(res.Report.Summary.Server).NotTo(BeNil())
+	res.Report.Summary.Server.Samples = sc.Timeline(from, time.Now())
 	Expect(report.WriteDir(dir, res.Report)).To(Succeed())
 	return res.Report
 }
@@ -76,12 +84,35 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 		for _, want := range []string{
 			"over-time-time_to_first_token", "over-time-inter_token_latency", "over-time-request_latency",
 			"spectrum-time_to_first_token", "spectrum-request_latency", "rate", "in-flight", "errors",
-			"vs-rate-time_to_first_token",
+			"vs-rate-time_to_first_token", "server-requests", "server-kv-cache",
 		} {
 			Expect(ids).To(HaveKey(want))
 		}
 		Expect(ids["over-time-time_to_first_token"].Series).To(Equal(2), "P50 and P99")
 		Expect(ids["errors"].Bars).To(BeNumerically(">", 0))
+		Expect(ids["server-requests"].Series).To(Equal(2), "waiting and running")
+	}, NodeTimeout(time.Minute))
+
+	It("redraws the server's state over time from the report directory alone", func(ctx SpecContext) {
+		back, err := report.ReadDir(dir)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(back.Summary.Server).NotTo(BeNil())
+		Expect(back.Summary.Server.Samples).To(HaveLen(len(rep.Summary.Server.Samples)))
+		page := filepath.Join(GinkgoT().TempDir(), report.HTMLFile)
+		Expect(report.WriteHTMLFile(filepath.Dir(page), back, nil)).To(Succeed())
+		res, err := browser.Check(ctx, page)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Errors).To(BeEmpty())
+		drawn := map[string]browser.Chart{}
+		for _, c := range res.Charts {
+			drawn[c.ID] = c
+		}
+		for _, id := range []string{"server-requests", "server-kv-cache"} {
+			Expect(drawn).To(HaveKey(id))
+			Expect(drawn[id].Drew()).To(BeTrue(), "chart %s drew nothing: %+v", id, drawn[id])
+			// Every scrape from the load's start is drawn (the one before it only anchors the counters).
+			Expect(drawn[id].Points).To(BeNumerically(">=", len(back.Summary.Server.Samples)-1), id)
+		}
 	}, NodeTimeout(time.Minute))
 
 	It("shows the verdicts and the SLA thresholds", func() {
