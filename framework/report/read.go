@@ -102,6 +102,9 @@ func ReadDirAsWritten(dir string) (*Report, error) {
 	if err := readTimelines(dir, r); err != nil {
 		return r, err
 	}
+	if err := readExperiment(dir, r); err != nil {
+		return r, err
+	}
 	return attachServerMetrics(dir, r)
 }
 

@@ -150,6 +150,8 @@ type Report struct {
 	PartialReason string
 	// Source describes where the report came from (a directory, "native engine", …).
 	Source string
+	// Experiment records the model and the scenario's fingerprint; nil when unknown.
+	Experiment *Experiment
 }
 
 // Throughput holds rates over a stage window; numerators count successes only.

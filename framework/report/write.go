@@ -285,6 +285,7 @@ func WriteDir(dir string, r *Report, extra ...File) error {
 	files := lifecycleFiles(r)
 	files = append(files, timelineFiles(r)...)
 	files = append(files, serverFiles(r)...)
+	files = append(files, experimentFiles(r)...)
 	files = append(files, HTMLReportFile(r, nil))
 	return WriteFiles(dir, replaceFiles(files, extra)...)
 }
