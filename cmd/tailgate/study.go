@@ -21,6 +21,8 @@ func runStudy(ctx context.Context, args []string, s stdio) int {
 	threshold := fs.Duration("threshold", 1200*time.Millisecond, "absolute SLA bound on P99 TTFT")
 	workers := fs.Int("workers", 0, "simulations at once (default: GOMAXPROCS)")
 	servers := fs.String("servers", "", "comma-separated injections to measure beside the unchanged server (default: all)")
+	realtime := fs.Int("realtime", 0, "instead of the verdict table: N real-time runs through the native engine and the simulated vLLM on loopback, their P99 TTFT spread beside --reps virtual-time runs")
+	realtimeDuration := fs.Duration("realtime-duration", time.Minute, "length of each --realtime run and its virtual-time counterparts")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -41,6 +43,13 @@ func runStudy(ctx context.Context, args []string, s stdio) int {
 	if *reps < 2 || !(*tolerance > 0) {
 		fmt.Fprintln(s.err, "study: --reps must be >= 2 and --tolerance > 0")
 		return 2
+	}
+	if *realtime != 0 {
+		if *realtime < 2 || *realtimeDuration < 10*time.Second {
+			fmt.Fprintln(s.err, "study: --realtime needs at least 2 runs and --realtime-duration at least 10s (e.g. --realtime 8 --realtime-duration 60s)")
+			return 2
+		}
+		return crossCheck(ctx, s, *realtime, *realtimeDuration, *reps, *workers)
 	}
 	start := time.Now()
 	res, err := study.Measure(ctx, cfg)
