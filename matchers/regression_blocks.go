@@ -165,14 +165,17 @@ func (b blockTail) dispersion() float64 {
 	return math.Max(1, ss*k/(k-1)/binomial)
 }
 
-// correlation is the correlation of two runs' block residuals: positive when
-// both runs' tails rise in the same blocks, as they do when the runs replay
-// one seeded workload. It is 0 unless both have the same number of blocks.
+// correlation is the correlation of two runs' block residuals over the
+// blocks both have (a slower run drains longer): positive when both runs'
+// tails rise in the same blocks, as they do when the runs replay one seeded
+// workload.
 func correlation(x, y blockTail) float64 {
-	if len(x.n) != len(y.n) || len(x.n) < 3 {
+	rx, ry := x.residuals(), y.residuals()
+	k := min(len(rx), len(ry))
+	if k < 3 {
 		return 0
 	}
-	rx, ry := x.residuals(), y.residuals()
+	rx, ry = rx[:k], ry[:k]
 	var sxy, sxx, syy float64
 	for i := range rx {
 		sxy, sxx, syy = sxy+rx[i]*ry[i], sxx+rx[i]*rx[i], syy+ry[i]*ry[i]

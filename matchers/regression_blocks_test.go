@@ -83,6 +83,19 @@ var _ = Describe("The regression interval counts correlation between neighbourin
 		Expect(m.Result().Blocks).To(Equal([2]int{}))
 	})
 
+	It("correlates paired runs over the blocks both have when the candidate drains longer", func() {
+		b, c := blockedRun(true, 1), blockedRun(true, 1)
+		extra := report.Interval{Start: 600 * time.Second, Length: 5 * time.Second}
+		Expect(extra.SetHistogram(report.TTFT, report.NewHistogram())).To(Succeed())
+		c.Stages[0].Timeline.Intervals = append(c.Stages[0].Timeline.Intervals, extra)
+		e := report.Experiment{Scenario: "production", Seed: "1"}
+		b.Experiment, c.Experiment = &e, &e
+		m := matchers.HaveNoRegressionFrom(b, report.TTFT, 99, 0.10)
+		Expect(c).To(m)
+		Expect(m.Result().Blocks).To(Equal([2]int{120, 121}))
+		Expect(m.Result().Correlation).To(BeNumerically(">", 0.9), "the same slow spells in both runs")
+	})
+
 	It("uses the two runs' block correlation only when both replay one seeded workload (paired)", func() {
 		base := simulated(mockvllm.Qwen3_8B_H100(), 120*time.Second, 1)
 		paired := simulated(mockvllm.Qwen3_8B_H100(), 120*time.Second, 1) // same workload seed
