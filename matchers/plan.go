@@ -44,7 +44,9 @@ func DurationForPower(s Spread, tolerance, confidence, power float64) time.Durat
 // SpreadOf measures a run's own spread of its p-th percentile of metric
 // from its histograms and timeline: the half-width of the order-statistic
 // interval, widened by the dispersion of its tail between timeline blocks
-// as the regression judge widens it, over the normal quantile.
+// as the regression judge widens it, over the normal quantile. A run whose
+// timeline does not hold the metric per interval is refused: independent
+// samples would understate the spread.
 func SpreadOf(r *report.Report, metric report.Metric, p float64) (Spread, error) {
 	d, ok := r.Summary.Distribution(metric)
 	rk, isHist := d.(ranker)
@@ -58,12 +60,14 @@ func SpreadOf(r *report.Report, metric report.Metric, p float64) (Spread, error)
 	}
 	q := p / 100
 	v := rankValue(rk, nearestRank(n, q))
-	side := tailSide{r: rk, n: n, inflate: 1}
-	if b, ok, err := blocksOf(r, metric, v, countsFailures(metric), n); err != nil {
-		return Spread{}, err
-	} else if ok {
-		side.inflate = math.Sqrt(b.dispersion())
+	b, ok, err := blocksOf(r, metric, v, countsFailures(metric), n)
+	if err != nil {
+		return Spread{}, fmt.Errorf("%s: %w", r.Source, err)
 	}
+	if !ok {
+		return Spread{}, fmt.Errorf("%s: its timeline does not hold the %s per interval, so how much the %s varies between runs cannot be told from it", r.Source, metric, report.PercentileName(p))
+	}
+	side := tailSide{r: rk, n: n, inflate: math.Sqrt(b.dispersion())}
 	lo, hi := logDistances(side, v, q, Confidence)
 	if math.IsInf(lo+hi, 0) || math.IsNaN(lo+hi) {
 		return Spread{}, fmt.Errorf("%s: the %s's interval is unbounded: too few samples", r.Source, report.PercentileName(p))

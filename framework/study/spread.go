@@ -106,8 +106,9 @@ func (r Result) WriteSpreads(w io.Writer) error {
 const SpreadMeasured = "production, 600 s runs, qwen3-8b-h100 simulator with noise, measured 2026-12-01"
 
 // productionP99TTFTLogSE is one 600 s production run's standard error of
-// log P99 TTFT: the unpaired ratio's SD over √2, from the verdict study.
-const productionP99TTFTLogSE = 0.050 / math.Sqrt2
+// log P99 TTFT: the SD of the unpaired ratio's log (0.096 over 500 run
+// pairs) over √2, from the verdict study.
+const productionP99TTFTLogSE = 0.096 / math.Sqrt2
 
 // MeasuredSpread is one run's spread of a percentile as the verdict study
 // measured it, for planning when no baseline run exists; ok is false for a
