@@ -64,7 +64,7 @@ var _ = Describe("tailgate plan for regression promises", func() {
 		code, out, errOut := plan("--scenario", "production", "--baseline", base,
 			"--sla", slaFile("regression:\n  latency:\n    ttft: {p99: 10%, p90: 20%}\n    request_latency: {p99: 5%}\n    itl: {p99: 10%}\n"))
 		Expect(code).To(Equal(0), errOut)
-		Expect(out).To(ContainSubstring("95% power unknown: " + base + ": its timeline does not hold the inter_token_latency per interval"),
+		Expect(out).To(ContainSubstring("95% power unknown: "+base+": its timeline does not hold the inter_token_latency per interval"),
 			"the simulator pools ITL gaps without their times: no spread between runs can be read from it")
 		re := regexp.MustCompile(`for 95% power at \+(\d+)% \(the baseline's own spread: log SE ([0-9.]+) over 2m0s\)`)
 		Expect(re.FindAllStringSubmatch(out, -1)).To(HaveLen(3), out)
