@@ -18,19 +18,24 @@ type tailStat struct {
 	of   func(*report.Report) float64
 }
 
+// numTailStats is how many statistics tailStats returns.
+const numTailStats = 3
+
 // tailStats are P99 (what the promise judges), P95, and the mean of the
 // percentiles 95, 95.5, …, 99.5 (the upper tail as a whole: roughly the
 // mean TTFT above P95 without its top 0.5%).
-var tailStats = [...]tailStat{
-	{"P99", p99},
-	{"P95", func(r *report.Report) float64 { return percentileOf(r, 95) }},
-	{"tail mean P95–P99.5", func(r *report.Report) float64 {
-		var s float64
-		for p := 95.0; p < 99.75; p += 0.5 {
-			s += percentileOf(r, p)
-		}
-		return s / 10
-	}},
+func tailStats() [numTailStats]tailStat {
+	return [numTailStats]tailStat{
+		{"P99", p99},
+		{"P95", func(r *report.Report) float64 { return percentileOf(r, 95) }},
+		{"tail mean P95–P99.5", func(r *report.Report) float64 {
+			var s float64
+			for p := 95.0; p < 99.75; p += 0.5 {
+				s += percentileOf(r, p)
+			}
+			return s / 10
+		}},
+	}
 }
 
 func percentileOf(r *report.Report, p float64) float64 {
@@ -57,7 +62,7 @@ type Spread struct {
 
 func spreadsOf(d time.Duration, outs []outcome) []Spread {
 	var out []Spread
-	for si, st := range tailStats {
+	for si, st := range tailStats() {
 		col := func(design int) []float64 {
 			v := make([]float64, len(outs))
 			for i, o := range outs {

@@ -88,9 +88,9 @@ func (c Config) injections() ([]Injection, error) {
 type outcome struct {
 	fails [2][][]bool
 	p99   []float64
-	// logRatio is log(candidate / baseline) of each TailStats statistic on
+	// logRatio is log(candidate / baseline) of each tailStats statistic on
 	// the unchanged server, per design.
-	logRatio [len(tailStats)][2]float64
+	logRatio [numTailStats][2]float64
 }
 
 // repetition simulates repetition i of every server at duration d and judges
@@ -130,7 +130,7 @@ func repetition(d time.Duration, i int, inj []Injection, methods []Method) (outc
 		}
 		if k < 0 {
 			o.p99 = append(o.p99, p99(u))
-			for si, f := range tailStats {
+			for si, f := range tailStats() {
 				o.logRatio[si] = [2]float64{math.Log(f.of(c) / f.of(v)), math.Log(f.of(c) / f.of(u))}
 			}
 		} else {
