@@ -101,6 +101,7 @@ func RunPipeline(ctx context.Context, in PipelineInput) *Judgement {
 	if m.Report == nil {
 		j.notRun(in.SLA, runOutcome(ctx, err), err)
 	} else {
+		m.Report.Experiment = ExperimentOf(g.Config)
 		j.Verdicts = Judge(in.SLA, m.Report, g.Config)
 		if err != nil {
 			j.Verdicts[0] = taint(j.Verdicts[0], err)

@@ -2,49 +2,69 @@ package matchers
 
 import "math"
 
-// Interval statistics of the regression matchers.
-//
-// Why order statistics and MOVER rather than a bootstrap: the interval of
-// one quantile from its order statistics is exact for any continuous
-// distribution (the count of samples below the true quantile is binomial),
-// needs only ranks that an HdrHistogram answers, and costs microseconds, so
-// the verdict study can judge hundreds of thousands of run pairs. A bootstrap
-// of a P99 resamples the few samples above it and is known to undercover
-// extreme quantiles. The two quantiles' intervals are combined into an
-// interval for their ratio with the method of variance estimates recovery
-// (MOVER, Zou & Donner): on the log scale each side's distance from its
-// point estimate stands for that side's uncertainty, and the distances add
-// in quadrature, which keeps each interval's asymmetry. Both methods treat
-// the samples of one run as independent; queueing makes neighbouring TTFTs
-// correlated, which is why the study measures the false-fail rate instead of
-// trusting the nominal confidence.
+// Interval statistics of the regression matchers (the package doc says why
+// these): order-statistic intervals per run, widened by the dispersion of
+// the run's tail between timeline blocks (regression_blocks.go), combined
+// into an interval of the ratio by the method of variance estimates recovery
+// (MOVER, Zou & Donner; with the blocks' correlation for paired runs): on
+// the log scale each side's distance from its point estimate stands for that
+// side's uncertainty, and the distances add in quadrature, which keeps each
+// interval's asymmetry.
+
+// tailSide is one run's percentile evidence: its ranked samples, the
+// count with failures (+Inf beyond the ranker's Count), and how much wider
+// than for independent samples its rank interval must be (sqrt of the
+// dispersion, times t/z for the blocks' degrees of freedom).
+type tailSide struct {
+	r       ranker
+	n       int64
+	inflate float64
+}
 
 // ratioInterval is a point estimate and confidence interval of cand/base for
-// the q-quantile of two runs, where samples beyond a ranker's Count are
-// failures (+Inf). lo or hi is ±Inf when a side has too few samples.
-func ratioInterval(base, cand ranker, nb, nc int64, q, confidence float64) (b, c, point, lo, hi float64) {
-	bl, bu := quantileCI(nb, q, confidence)
-	cl, cu := quantileCI(nc, q, confidence)
-	b = rankValue(base, nearestRank(nb, q))
-	c = rankValue(cand, nearestRank(nc, q))
-	at := func(r ranker, rank, n int64) float64 {
+// the q-quantile of two runs whose block residuals correlate by rho. lo or hi
+// is ±Inf when a side has too few samples.
+func ratioInterval(base, cand tailSide, q, confidence, rho float64) (b, c, point, lo, hi float64) {
+	b = rankValue(base.r, nearestRank(base.n, q))
+	c = rankValue(cand.r, nearestRank(cand.n, q))
+	dLoB, dHiB := logDistances(base, b, q, confidence)
+	dLoC, dHiC := logDistances(cand, c, q, confidence)
+	theta := math.Log(c) - math.Log(b)
+	lo = math.Exp(theta - moverHalf(dLoC, dHiB, rho))
+	hi = math.Exp(theta + moverHalf(dHiC, dLoB, rho))
+	return b, c, c / b, lo, hi
+}
+
+// moverHalf combines two sides' distances into the half-width of their
+// difference, with the correlation of the two estimates (MOVER-R).
+func moverHalf(a, b, rho float64) float64 {
+	v := a*a + b*b - 2*rho*a*b
+	if math.IsInf(a, 0) || math.IsInf(b, 0) || math.IsNaN(v) {
+		return math.Inf(1)
+	}
+	return math.Sqrt(math.Max(0, v))
+}
+
+// logDistances are the log-scale distances from a side's estimate v to the
+// ends of its rank interval, widened by the side's inflation.
+func logDistances(s tailSide, v, q, confidence float64) (dLo, dHi float64) {
+	l, u := quantileCI(s.n, q, confidence)
+	if f := s.inflate; f > 1 {
+		mid := q * float64(s.n)
+		l = int64(math.Floor(mid - (mid-float64(l))*f))
+		u = int64(math.Ceil(mid + (float64(u)-mid)*f))
+		if l < 1 {
+			l = 0
+		}
+		u = min(u, s.n+1)
+	}
+	at := func(rank int64) float64 {
 		if rank < 1 {
 			return 0
 		}
-		if rank > n {
-			return math.Inf(1)
-		}
-		return rankValue(r, rank)
+		return rankValue(s.r, rank) // +Inf beyond Count: a failure
 	}
-	lb, ub := math.Log(b), math.Log(c)
-	dLoC := ub - math.Log(at(cand, cl, nc))
-	dHiC := math.Log(at(cand, cu, nc)) - ub
-	dLoB := lb - math.Log(at(base, bl, nb))
-	dHiB := math.Log(at(base, bu, nb)) - lb
-	theta := ub - lb
-	lo = math.Exp(theta - math.Hypot(dLoC, dHiB))
-	hi = math.Exp(theta + math.Hypot(dHiC, dLoB))
-	return b, c, c / b, lo, hi
+	return math.Log(v) - math.Log(at(l)), math.Log(at(u)) - math.Log(v)
 }
 
 // nearestRank is the 1-based rank of the q-quantile among n samples.

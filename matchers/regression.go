@@ -30,6 +30,7 @@ type RegressionMatcher struct {
 	bounds     LoadBounds
 	minTail    int
 	exp        [2]Experiment
+	cache      *TailCache
 
 	res RegressionResult
 }
@@ -58,6 +59,16 @@ type RegressionResult struct {
 	Tolerance float64
 	// Confidence is the interval's two-sided confidence.
 	Confidence float64
+	// Blocks counts each run's timeline blocks (baseline, candidate) behind
+	// a latency interval; zero when a run has no timeline, and the interval
+	// then treats its samples as independent.
+	Blocks [2]int
+	// Dispersion is how much more each run's count of samples above the
+	// percentile varied between blocks than independent samples allow (>= 1).
+	Dispersion [2]float64
+	// Correlation is the two runs' block correlation, used when both replay
+	// one seeded workload (a paired comparison); 0 otherwise.
+	Correlation float64
 }
 
 // HaveNoRegressionFrom passes unless the candidate's p-th percentile of the
@@ -104,6 +115,10 @@ func (m *RegressionMatcher) WithExperiments(baseline, candidate Experiment) *Reg
 	return m
 }
 
+// WithTailCache shares the measurements of each run's timeline blocks
+// between matchers that judge the same runs (one cache per set of runs).
+func (m *RegressionMatcher) WithTailCache(c *TailCache) *RegressionMatcher { m.cache = c; return m }
+
 // Result returns what the last Match measured.
 func (m *RegressionMatcher) Result() RegressionResult { return m.res }
 
@@ -131,7 +146,7 @@ func (m *RegressionMatcher) Match(actual any) (bool, error) {
 	case throughputChange:
 		err = m.throughput(bs, cs)
 	default:
-		err = m.latency(bs, cs)
+		err = m.latency(cand)
 	}
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", m.res.Name, err)

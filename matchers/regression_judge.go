@@ -26,6 +26,9 @@ const lengthTolerance = 0.05
 // baseline, naming the first difference, and runs whose load was not delivered.
 func (m *RegressionMatcher) comparable(cand *report.Report) error {
 	b := m.baseline
+	if err := sameRecordedExperiment(b, cand); err != nil {
+		return err
+	}
 	if e := m.exp; e[0].Model != "" && e[1].Model != "" && e[0].Model != e[1].Model {
 		return refuse("not the same experiment: model %q in the baseline, %q in the candidate", e[0].Model, e[1].Model)
 	}
@@ -92,7 +95,8 @@ func load(s report.Stage) string {
 
 // latency compares the percentile of the two summaries with order-statistic
 // intervals; report-file data (percentiles only) gets the point change and a refusal.
-func (m *RegressionMatcher) latency(bs, cs report.Stage) error {
+func (m *RegressionMatcher) latency(run *report.Report) error {
+	bs, cs := m.baseline.Summary, run.Summary
 	bd, ok1 := bs.Distribution(m.metric)
 	cd, ok2 := cs.Distribution(m.metric)
 	if !ok1 || !ok2 {
@@ -109,7 +113,11 @@ func (m *RegressionMatcher) latency(bs, cs report.Stage) error {
 		return refuse("too short a run: %d baseline and %d candidate samples, need >= %d each so that %d lie above the %s",
 			nb, nc, need, m.minTail, report.PercentileName(m.p))
 	}
-	b, c, point, lo, hi := ratioInterval(br, cr, nb, nc, m.p/100, m.confidence)
+	base, cand, rho, err := m.sides(run, br, cr, nb, nc)
+	if err != nil {
+		return err
+	}
+	b, c, point, lo, hi := ratioInterval(base, cand, m.p/100, m.confidence, rho)
 	m.res.Base, m.res.Candidate = b, c
 	m.res.Change, m.res.Low, m.res.High = point-1, lo-1, hi-1
 	if math.IsInf(b, 1) {

@@ -28,6 +28,30 @@
 // LoadSLA and ParseSLA read an SLA file strictly, with the YAML checks the
 // scenario parser shares (internal/strictyaml): the first problem is an error
 // naming the file, line and key path and saying what to write instead.
+//
+// Regression promises (HaveNoRegressionFrom) judge the ratio of a percentile
+// of two runs with a distribution-free interval that counts correlation in
+// time. Each run's percentile gets its order-statistic interval (the count
+// of samples below the true quantile is binomial if samples are independent:
+// exact for any distribution, read from the HdrHistogram's ranks). They are
+// not independent: queueing and a server's slow spells bring slow requests
+// in bunches, so the count above the percentile varies more than a binomial.
+// The interval histograms of the run's timeline measure by how much: split
+// into blocks of BlockLength (well beyond the correlation time), the
+// variance of each block's count above the run's percentile over its
+// binomial variance (batch means) is the dispersion, and the rank interval
+// is widened by its square root (with Student's t for the blocks' degrees of
+// freedom). This is what a block bootstrap over the interval histograms
+// estimates, in closed form: it costs microseconds per judgement, so the
+// verdict study can judge hundreds of thousands of run pairs, and it never
+// drops below the exact interval for independent samples, where a bootstrap
+// of a P99 resamples the few samples above it and undercovers. The two
+// runs' intervals combine into one for the ratio by MOVER on the log scale;
+// when both runs recorded one seeded workload (a paired comparison: the same
+// arrivals, prompts and output lengths), the correlation of their blocks'
+// counts enters MOVER too, so shared workload bursts cancel. A run without a
+// timeline keeps the independent-samples interval. The README's verdict
+// study measures the resulting false-fail rate and power.
 package matchers
 
 import (

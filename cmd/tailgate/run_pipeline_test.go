@@ -185,8 +185,8 @@ var _ = Describe("the report directory", func() {
 			names = append(names, e.Name())
 		}
 		Expect(names).To(ContainElements("notes.txt", "summary_lifecycle_metrics.json", "stage_0_lifecycle_metrics.json",
-			"junit.xml", "summary.md", "verdict.json", "report.html", "stage_0_timeline.jsonl", "stage_0_time_to_first_token.hlog"))
-		Expect(names).To(HaveEach(Or(Equal("notes.txt"), Equal("junit.xml"), Equal("summary.md"), Equal("verdict.json"),
+			"junit.xml", "summary.md", "verdict.json", "report.html", "stage_0_timeline.jsonl", "stage_0_time_to_first_token.hlog", "experiment.json"))
+		Expect(names).To(HaveEach(Or(Equal("notes.txt"), Equal("junit.xml"), Equal("summary.md"), Equal("verdict.json"), Equal("experiment.json"),
 			Equal("report.html"), MatchRegexp(`^(summary|stage_0)_(lifecycle|prometheus)_metrics\.json$`),
 			MatchRegexp(`^stage_0_.*\.hlog$`), Equal("stage_0_timeline.jsonl"), Equal(report.ServerTimelineFile))), "only this run's files and the user's own")
 		rep, err := report.ReadDir(r)

@@ -31,7 +31,7 @@ func BytesFile(name string, data []byte) File {
 // removes them so no file of an earlier run is mistaken for this run's.
 var ownedPatterns = []string{
 	"*_lifecycle_metrics.json", "*_prometheus_metrics.json", "*.hlog", "*_timeline.jsonl", "*.hgrm",
-	"report.html", "summary.md", "junit.xml", "verdict.json", ShardFile, InProgressFile,
+	"report.html", "summary.md", "junit.xml", "verdict.json", ShardFile, ExperimentFile, InProgressFile,
 }
 
 // BeginDir prepares dir for a new run: it creates dir, removes every file an

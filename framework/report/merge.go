@@ -85,6 +85,7 @@ func merge(reports []*Report, allowMissing bool) (*Report, error) {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
 	out.Summary = s
+	out.Experiment = commonExperiment(reports)
 	var reasons []string
 	for j, r := range reports {
 		if r.Partial {
@@ -469,4 +470,17 @@ func (iv *Interval) add(o Interval) error {
 		}
 	}
 	return nil
+}
+
+// commonExperiment is the experiment every report records, or nil when one
+// records none or two differ: a merge is one experiment only when all agree.
+func commonExperiment(rs []*Report) *Experiment {
+	first := rs[0].Experiment
+	for _, r := range rs {
+		if r.Experiment == nil || first == nil || len(first.Differences(*r.Experiment)) > 0 {
+			return nil
+		}
+	}
+	e := *first
+	return &e
 }

@@ -101,6 +101,20 @@ var _ = Describe("Merge of shards", func() {
 		Expect(err).To(MatchError(ContainSubstring("(mixed runs)")))
 	})
 
+	It("keeps the experiment the shards share, and none when they disagree", func() {
+		rs := shardRuns("r1", 2, start)
+		for _, r := range rs {
+			r.Experiment = &report.Experiment{Model: "qwen3-8b", Scenario: "production"}
+		}
+		m, err := report.Merge(rs...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(m.Experiment).To(Equal(&report.Experiment{Model: "qwen3-8b", Scenario: "production"}))
+		rs[1].Experiment = &report.Experiment{Model: "llama", Scenario: "production"}
+		m, err = report.Merge(rs...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(m.Experiment).To(BeNil())
+	})
+
 	It("refuses a duplicated shard index", func() {
 		rs := shardRuns("r1", 2, start)
 		_, err := report.Merge(rs[0], rs[1], rs[1])

@@ -105,6 +105,9 @@ func ReadDirAsWritten(dir string) (*Report, error) {
 	if err := readShardFile(dir, r); err != nil {
 		return r, err
 	}
+	if err := readExperiment(dir, r); err != nil {
+		return r, err
+	}
 	return attachServerMetrics(dir, r)
 }
 

@@ -179,6 +179,8 @@ type Report struct {
 	Shard *Shard
 	// Shards holds each shard's own delivery evidence in a merge of shards; nil otherwise.
 	Shards []ShardPart
+	// Experiment records the model and the scenario's fingerprint; nil when unknown.
+	Experiment *Experiment
 }
 
 // Throughput holds rates over a stage window; numerators count successes only.

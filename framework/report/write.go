@@ -294,6 +294,7 @@ func WriteDir(dir string, r *Report, extra ...File) error {
 	files = append(files, timelineFiles(r)...)
 	files = append(files, serverFiles(r)...)
 	files = append(files, shardFiles(r)...)
+	files = append(files, experimentFiles(r)...)
 	files = append(files, HTMLReportFile(r, nil))
 	return WriteFiles(dir, replaceFiles(files, extra)...)
 }

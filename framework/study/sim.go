@@ -74,6 +74,7 @@ func ReportOf(stages []mockvllm.SimStage, w mockvllm.Workload) *report.Report {
 		total.RequestedRate, total.AchievedRate = r.Stages[0].RequestedRate, r.Stages[0].AchievedRate
 	}
 	r.Summary = total
+	r.Experiment = experimentOf(w)
 	return r
 }
 
@@ -86,21 +87,58 @@ func stageOf(i int, s mockvllm.SimStage, d time.Duration) report.Stage {
 	st.Distributions[report.ITL] = histogramOf(s.GapSamples())
 	st.Distributions[report.RequestLatency] = histogramOf(s.LatencySamples())
 	st.Distributions[report.ScheduleDelay] = histogramOf(make([]float64, s.Requests))
-	st.Timeline = wholeStage(st, d)
+	st.Timeline = timelineOf(s, d, true)
 	return st
 }
 
-// wholeStage is a timeline of one interval spanning the stage, so that the
-// report's directory keeps its histograms (.hlog files) for a later comparison.
-func wholeStage(st report.Stage, d time.Duration) *report.Timeline {
-	iv := report.Interval{Length: d, Sent: st.Requests, Completed: st.Requests}
-	for m, dist := range st.Distributions {
-		if err := iv.SetHistogram(m, dist.(*report.Histogram)); err != nil {
+// TimelineInterval is the interval of a simulated run's timeline: the
+// regression judge groups intervals into blocks of matchers.BlockLength.
+const TimelineInterval = 5 * time.Second
+
+// timelineOf is the stage's timeline at TimelineInterval: each request's
+// TTFT and latency in the interval it ended in, as the native engine records
+// them, so the report keeps its histograms (.hlog files) for a comparison.
+// ITL, whose gaps the simulator pools without their times, is kept whole in
+// the last interval (so no block correlation can be measured for it).
+func timelineOf(s mockvllm.SimStage, d time.Duration, withLatency bool) *report.Timeline {
+	ts := s.Timings()
+	start := time.Duration(0)
+	if len(ts) > 0 {
+		start = ts[0].Start
+	}
+	n := int(d/TimelineInterval) + 1
+	for _, t := range ts {
+		n = max(n, int((t.Start-start+seconds(t.Latency))/TimelineInterval)+1)
+	}
+	ttft, lat := make([]*report.Histogram, n), make([]*report.Histogram, n)
+	tl := &report.Timeline{Start: time.Unix(1_700_000_000, 0), Interval: TimelineInterval, Intervals: make([]report.Interval, n)}
+	for i := range n {
+		ttft[i], lat[i] = report.NewHistogram(), report.NewHistogram()
+		tl.Intervals[i] = report.Interval{Start: time.Duration(i) * TimelineInterval, Length: TimelineInterval}
+	}
+	for _, t := range ts {
+		i := int((t.Start - start + seconds(t.Latency)) / TimelineInterval)
+		ttft[i].Record(t.TTFT)
+		lat[i].Record(t.Latency)
+		tl.Intervals[i].Completed++
+		tl.Intervals[int((t.Start-start)/TimelineInterval)].Sent++
+	}
+	itl := make([]*report.Histogram, n)
+	for i := range itl {
+		itl[i] = report.NewHistogram()
+	}
+	itl[n-1] = histogramOf(s.GapSamples())
+	for i := range tl.Intervals {
+		iv := &tl.Intervals[i]
+		if iv.SetHistogram(report.TTFT, ttft[i]) != nil ||
+			withLatency && (iv.SetHistogram(report.RequestLatency, lat[i]) != nil || iv.SetHistogram(report.ITL, itl[i]) != nil) {
 			return nil // encoding a fresh histogram cannot fail; without a timeline the report keeps its distributions
 		}
 	}
-	return &report.Timeline{Start: time.Unix(1_700_000_000, 0), Interval: d, Intervals: []report.Interval{iv}}
+	return tl
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 func histogramOf(samples []float64) *report.Histogram {
 	h := report.NewHistogram()
@@ -108,4 +146,16 @@ func histogramOf(samples []float64) *report.Histogram {
 		h.Record(v)
 	}
 	return h
+}
+
+// experimentOf is the fingerprint of a simulated production run: the
+// scenario, its load and its workload seed (runs with one seed are paired).
+func experimentOf(w mockvllm.Workload) *report.Experiment {
+	e := &report.Experiment{Model: "qwen3-8b", Scenario: "production", Streaming: "true", IgnoreEOS: "true",
+		PromptLengths: "normal mean 1024 sd 512 in [128, 4096]", OutputLengths: "normal mean 512 sd 256 in [50, 2048]",
+		Seed: fmt.Sprint(w.Seed)}
+	for _, st := range w.Stages {
+		e.Stages = append(e.Stages, fmt.Sprintf("poisson %g req/s for %s", st.Rate, st.Duration))
+	}
+	return e
 }

@@ -3,7 +3,10 @@ package study
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +60,26 @@ type Config struct {
 	Threshold time.Duration
 	// Workers is how many simulations run at once (GOMAXPROCS when 0).
 	Workers int
+	// Servers names the injections to measure besides the unchanged server;
+	// empty measures all of Injections.
+	Servers []string
+}
+
+// injections are the configured servers' injections, or an error naming an unknown one.
+func (c Config) injections() ([]Injection, error) {
+	all := Injections()
+	if len(c.Servers) == 0 {
+		return all, nil
+	}
+	var out []Injection
+	for _, name := range c.Servers {
+		i := slices.IndexFunc(all, func(in Injection) bool { return in.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("study: no injection %q (known: %s)", name, strings.Join(names(all), ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
 }
 
 // outcome is what one repetition measured: for each design (0 unpaired,
@@ -65,6 +88,9 @@ type Config struct {
 type outcome struct {
 	fails [2][][]bool
 	p99   []float64
+	// logRatio is log(candidate / baseline) of each tailStats statistic on
+	// the unchanged server, per design.
+	logRatio [numTailStats][2]float64
 }
 
 // repetition simulates repetition i of every server at duration d and judges
@@ -75,6 +101,7 @@ func repetition(d time.Duration, i int, inj []Injection, methods []Method) (outc
 	run := func(p mockvllm.Profile, workload uint64, noise uint64) (*report.Report, error) {
 		w := Production(d, workload)
 		w.NoiseSeed = uint64(i+1)<<16 | noise
+		w.SkipGaps = true // the study judges TTFT only
 		stages, err := mockvllm.Simulate(p, w)
 		if err != nil {
 			return nil, fmt.Errorf("study: %s, repetition %d: %w", d, i, err)
@@ -91,6 +118,7 @@ func repetition(d time.Duration, i int, inj []Injection, methods []Method) (outc
 		return outcome{}, err
 	}
 	var o outcome
+	cache := &matchers.TailCache{}
 	for k := -1; k < len(inj); k++ {
 		p, noise := base, uint64(3)
 		if k >= 0 {
@@ -102,13 +130,16 @@ func repetition(d time.Duration, i int, inj []Injection, methods []Method) (outc
 		}
 		if k < 0 {
 			o.p99 = append(o.p99, p99(u))
+			for si, f := range tailStats() {
+				o.logRatio[si] = [2]float64{math.Log(f.of(c) / f.of(v)), math.Log(f.of(c) / f.of(u))}
+			}
 		} else {
 			o.p99 = append(o.p99, p99(c))
 		}
 		for design, b := range []*report.Report{v, u} {
 			verdicts := make([]bool, len(methods))
 			for mi, m := range methods {
-				verdicts[mi] = m.Fails(b, c)
+				verdicts[mi] = m.Fails(b, c, cache)
 			}
 			o.fails[design] = append(o.fails[design], verdicts)
 		}
@@ -166,8 +197,10 @@ func ttftReport(stages []mockvllm.SimStage, w mockvllm.Workload) *report.Report 
 				report.ScheduleDelay: histogramOf(make([]float64, s.Requests)),
 			}}
 		st.Throughput.RequestsPerSec = float64(s.Requests) / w.Stages[i].Duration.Seconds()
+		st.Timeline = timelineOf(s, w.Stages[i].Duration, false)
 		r.Stages = append(r.Stages, st)
 	}
+	r.Experiment = experimentOf(w)
 	r.Summary = r.Stages[0]
 	r.Summary.ID = -1
 	return r
@@ -184,8 +217,9 @@ type Method struct {
 	// Name labels the method's column.
 	Name string
 	// Fails judges a candidate against a baseline; a refusal counts as a fail
-	// (a gate never passes what it cannot judge).
-	Fails func(base, cand *report.Report) bool
+	// (a gate never passes what it cannot judge). The cache holds the runs'
+	// timeline measurements for the judgements of one repetition.
+	Fails func(base, cand *report.Report, cache *matchers.TailCache) bool
 }
 
 // Methods are the gates the study compares, for a tolerance and an absolute threshold.
@@ -197,20 +231,20 @@ func Methods(tolerance float64, threshold time.Duration) []Method {
 		return err != nil || !ok
 	}
 	return []Method{
-		{fmt.Sprintf("absolute p99 < %s", threshold), func(_, c *report.Report) bool {
+		{fmt.Sprintf("absolute p99 < %s", threshold), func(_, c *report.Report, _ *matchers.TailCache) bool {
 			return fails(matchers.HavePercentileBelow(report.TTFT, 99, threshold.Seconds()), c)
 		}},
-		{"absolute strict", func(_, c *report.Report) bool {
+		{"absolute strict", func(_, c *report.Report, _ *matchers.TailCache) bool {
 			return fails(matchers.HavePercentileBelow(report.TTFT, 99, threshold.Seconds()).Strict(), c)
 		}},
-		{fmt.Sprintf("point ratio > %+.0f%%", 100*tolerance), func(b, c *report.Report) bool {
+		{fmt.Sprintf("point ratio > %+.0f%%", 100*tolerance), func(b, c *report.Report, _ *matchers.TailCache) bool {
 			return p99(c) > p99(b)*(1+tolerance)
 		}},
-		{"regression default", func(b, c *report.Report) bool {
-			return fails(matchers.HaveNoRegressionFrom(b, report.TTFT, 99, tolerance), c)
+		{"regression default", func(b, c *report.Report, tc *matchers.TailCache) bool {
+			return fails(matchers.HaveNoRegressionFrom(b, report.TTFT, 99, tolerance).WithTailCache(tc), c)
 		}},
-		{"regression strict", func(b, c *report.Report) bool {
-			return fails(matchers.HaveNoRegressionFrom(b, report.TTFT, 99, tolerance).Strict(), c)
+		{"regression strict", func(b, c *report.Report, tc *matchers.TailCache) bool {
+			return fails(matchers.HaveNoRegressionFrom(b, report.TTFT, 99, tolerance).Strict().WithTailCache(tc), c)
 		}},
 	}
 }

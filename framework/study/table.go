@@ -38,6 +38,8 @@ type Result struct {
 	Config  Config
 	Methods []string
 	Rows    []Row
+	// Spreads is the run-to-run spread of the P99 ratio per duration.
+	Spreads []Spread
 }
 
 // Measure runs the study: for each duration, Reps repetitions of every
@@ -51,7 +53,10 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 	for _, m := range methods {
 		res.Methods = append(res.Methods, m.Name)
 	}
-	inj := Injections()
+	inj, err := cfg.injections()
+	if err != nil {
+		return Result{}, err
+	}
 	for _, d := range cfg.Durations {
 		outs := make([]outcome, cfg.Reps)
 		err := parallel(ctx, cfg.Workers, cfg.Reps, func(i int) error {
@@ -63,6 +68,7 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 			return res, err
 		}
 		res.Rows = append(res.Rows, rows(d, outs, inj, len(methods))...)
+		res.Spreads = append(res.Spreads, spreadsOf(d, outs)...)
 	}
 	return res, nil
 }
