@@ -82,9 +82,9 @@ func ApplySettings(cfg scenarios.Config, s Settings) scenarios.Config {
 	return cfg
 }
 
-// Gate is a scenario ready to run: overrides applied, target resolved (the
+// PreparedRun is a scenario ready to run: overrides applied, target resolved (the
 // simulated vLLM started when no target URL was given) and runner chosen.
-type Gate struct {
+type PreparedRun struct {
 	// Settings are the resolved settings.
 	Settings Settings
 	// Config is the scenario with every override applied.
@@ -118,7 +118,7 @@ type PrepareInput struct {
 // the simulated vLLM (profile qwen3-8b-h100), started on loopback with the
 // scenario's tokenizer and model; another runner must bring its own target
 // (TargetProvider). Close stops what Prepare started.
-func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
+func Prepare(ctx context.Context, in PrepareInput) (*PreparedRun, error) {
 	s := in.Settings
 	s.Runner = cmp.Or(s.Runner, RunnerNative)
 	reg := in.Runners
@@ -134,7 +134,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 		logw = io.Discard
 	}
 	logger := slog.New(slog.NewTextHandler(logw, nil))
-	g := &Gate{Settings: s, Config: ApplySettings(in.Scenario, s)}
+	g := &PreparedRun{Settings: s, Config: ApplySettings(in.Scenario, s)}
 	rin := RunnerInput{Settings: s, Log: logw, Logger: logger, Progress: in.Progress, ProgressEvery: in.ProgressEvery}
 	needTarget := s.TargetURL == "" && !(in.UseScenarioTarget && g.Config.Server.BaseURL != "")
 	if needTarget && spec.Local {
@@ -162,7 +162,7 @@ func Prepare(ctx context.Context, in PrepareInput) (*Gate, error) {
 
 // startSimulator loads the scenario's tokenizer and starts the simulated vLLM
 // serving the scenario's model on loopback; the scenario's target becomes it.
-func (g *Gate) startSimulator(ctx context.Context, logger *slog.Logger, logw io.Writer) (tokenizer.Tokenizer, error) {
+func (g *PreparedRun) startSimulator(ctx context.Context, logger *slog.Logger, logw io.Writer) (tokenizer.Tokenizer, error) {
 	cfg := &g.Config
 	ref := DefaultTokenizer
 	if cfg.Tokenizer != nil && cfg.Tokenizer.PretrainedModelNameOrPath != "" {
@@ -196,14 +196,14 @@ type TargetProvider interface {
 }
 
 // Run runs the prepared scenario.
-func (g *Gate) Run(ctx context.Context) (Measurement, error) {
+func (g *PreparedRun) Run(ctx context.Context) (Measurement, error) {
 	return g.Runner.Run(ctx, g.Config)
 }
 
 // Close releases what the runner holds (RunnerCloser: a cluster it set up, a
 // simulated vLLM it deployed), within closeTimeout, and stops the in-process
 // simulated vLLM, if one was started.
-func (g *Gate) Close() error {
+func (g *PreparedRun) Close() error {
 	var errs []error
 	if c, ok := g.Runner.(RunnerCloser); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
