@@ -585,8 +585,9 @@ func (e *engine) finish(st *stageRun, o *outcome, err error) {
 		e.failed.Add(1)
 	}
 	e.done.Add(1)
-	st.rec.record(o)
-	st.iv.record(o)
+	ms := o.measure()
+	st.rec.recordMeasured(o, ms)
+	st.iv.record(o, ms)
 }
 
 // classify turns a request error into inference-perf's label and a message.

@@ -74,12 +74,11 @@ func (iv *intervals) tick() {
 	}
 }
 
-// record adds one finished request to the open interval.
-func (iv *intervals) record(o *outcome) {
+// record adds one finished request, with its metrics ms, to the open interval.
+func (iv *intervals) record(o *outcome, ms measurement) {
 	if iv == nil {
 		return
 	}
-	ms := o.measure()
 	iv.mu.Lock()
 	defer iv.mu.Unlock()
 	s := iv.cur

@@ -117,7 +117,11 @@ func newRecorder(o *Options) *recorder {
 func secs(d time.Duration) float64 { return d.Seconds() }
 
 // record adds one finished request.
-func (r *recorder) record(o *outcome) {
+func (r *recorder) record(o *outcome) { r.recordMeasured(o, o.measure()) }
+
+// recordMeasured adds one finished request whose metrics ms are already
+// computed (the engine computes them once for the recorder and the timeline).
+func (r *recorder) recordMeasured(o *outcome, ms measurement) {
 	r.requests.Add(1)
 	r.minStart.add(o.start)
 	r.maxStart.add(o.start)
@@ -126,7 +130,6 @@ func (r *recorder) record(o *outcome) {
 	if r.perRequest {
 		r.keep(o)
 	}
-	ms := o.measure()
 	ms.recordInto(r.hist)
 	if o.label != "" {
 		r.failures.Add(1)
