@@ -53,7 +53,7 @@ STUDY_REPS ?= 500
 study: ## how often each gate method fails an unchanged simulated server and catches injected regressions (virtual time; about 20 min on 2 cores, STUDY_REPS=100 for 4)
 	$(GO) run ./cmd/tailgate study --reps $(STUDY_REPS)
 
-bench: ## the load generator against the simulated vLLM and vegeta (about 7 minutes), then hot-path Go benchmarks
+bench: ## the load generator against the simulated vLLM and vegeta (three repetitions of about 7 minutes), then hot-path Go benchmarks
 	$(GO) run ./cmd/tailgate bench
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./framework/loadgen/ ./framework/report/ ./framework/tokenizer/
 	$(GO) test -run '^$$' -bench Capacity -benchtime 1x ./fixtures/mockvllm/

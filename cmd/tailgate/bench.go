@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tailgate-dev/tailgate/framework/loadgen/bench"
@@ -28,6 +29,8 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 	memRate := fs.Float64("mem-rate", 0, "send rate of the memory run in req/s (default 5000)")
 	step := fs.Duration("step", 0, "how long each capacity step sends (default 5s)")
 	noVegeta := fs.Bool("no-vegeta", false, "leave out the vegeta comparison")
+	nice := fs.Int("server-nice", 10, "scheduling niceness of the child simulator (--server process): the bench shares one machine's cores between server and generator, and at 10 the simulator yields them to the generator under test, as a server on its own machine would; 0 runs both at the same priority")
+	only := fs.String("only", "", "comma-separated sections to run ("+strings.Join(bench.SectionNames(), ", ")+"; default all)")
 	sh := bindShardBench(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -36,29 +39,42 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	var target bench.Target
-	var stop func() error
-	var err error
-	switch *server {
-	case "inprocess":
-		target, stop, err = bench.StartInProcess(ctx)
-	case "process":
-		target, stop, err = startChildServer(ctx, s)
-	default:
+	var sections []string
+	if *only != "" {
+		sections = strings.Split(*only, ",")
+		if err := bench.CheckSections(sections); err != nil {
+			fmt.Fprintf(s.err, "%v (--only)\n", err)
+			return 2
+		}
+	}
+	if *server != "process" && *server != "inprocess" {
 		fmt.Fprintf(s.err, "bench: --server %q: use process or inprocess\n", *server)
 		return 2
 	}
-	if err != nil {
-		fmt.Fprintf(s.err, "bench: %v\n", err)
-		return 1
+	startProcess := func(ctx context.Context) (bench.Target, func() error, error) {
+		return startChildServer(ctx, *nice, s)
 	}
-	defer stop()
-	if *sh.on {
-		return runShardBench(ctx, target, sh, s)
+	var cfg bench.Config
+	if *server == "process" && !*sh.on {
+		cfg.Restart = startProcess // a fresh server for each section
+	} else {
+		start := startProcess
+		if *server == "inprocess" {
+			start = bench.StartInProcess
+		}
+		target, stop, err := start(ctx)
+		if err != nil {
+			fmt.Fprintf(s.err, "bench: %v\n", err)
+			return 1
+		}
+		defer stop()
+		if *sh.on {
+			return runShardBench(ctx, target, sh, s)
+		}
+		cfg.Target = target
 	}
-	cfg := bench.Config{Target: target}
 	if *quick {
-		cfg = bench.Quick(target)
+		cfg = bench.Quick(cfg.Target, cfg.Restart)
 	}
 	if *req1 > 0 {
 		cfg.MemRequests[0] = *req1
@@ -73,6 +89,7 @@ func runBench(ctx context.Context, args []string, s stdio) int {
 		cfg.StepDuration = *step
 	}
 	cfg.SkipVegeta = *noVegeta
+	cfg.Sections = sections
 	cfg.Log = s.err
 	return repeatBench(ctx, cfg, benchReps(fs, *quick, *sh.reps), s)
 }
@@ -113,8 +130,9 @@ func repeatBench(ctx context.Context, cfg bench.Config, reps int, s stdio) int {
 }
 
 // startChildServer runs `tailgate mock-vllm` with the bench's fixed profile
-// as a child process on a free loopback port and waits for /health.
-func startChildServer(ctx context.Context, s stdio) (bench.Target, func() error, error) {
+// as a child process on a free loopback port, at the given niceness (through
+// the nice command), and waits for /health.
+func startChildServer(ctx context.Context, nice int, s stdio) (bench.Target, func() error, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return bench.Target{}, nil, fmt.Errorf("find the tailgate binary for the child server: %w (or use --server inprocess)", err)
@@ -125,8 +143,16 @@ func startChildServer(ctx context.Context, s stdio) (bench.Target, func() error,
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(exe, "mock-vllm", "--port", strconv.Itoa(port), "--model", "qwen3-8b", "--profile", "fixed",
-		"--ttft", bench.ServerTTFT.String(), "--itl", bench.ServerITL.String(), "--truth-capacity", strconv.Itoa(bench.TruthCapacity), "--record-token-writes")
+	args := []string{exe, "mock-vllm", "--port", strconv.Itoa(port), "--model", "qwen3-8b", "--profile", "fixed",
+		"--ttft", bench.ServerTTFT.String(), "--itl", bench.ServerITL.String(), "--truth-capacity", strconv.Itoa(bench.TruthCapacity), "--record-token-writes"}
+	if nice != 0 {
+		niceCmd, err := exec.LookPath("nice")
+		if err != nil {
+			return bench.Target{}, nil, fmt.Errorf("--server-nice %d needs the nice command (%w); use --server-nice 0", nice, err)
+		}
+		args = append([]string{niceCmd, "-n", strconv.Itoa(nice)}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout = s.err
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -169,5 +195,5 @@ func startChildServer(ctx context.Context, s stdio) (bench.Target, func() error,
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return bench.Target{URL: base, Model: "qwen3-8b", Truth: bench.HTTPTruth(base)}, stop, nil
+	return bench.Target{URL: base, Model: "qwen3-8b", Truth: bench.HTTPTruth(base), Nice: nice}, stop, nil
 }

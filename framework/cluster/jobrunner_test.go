@@ -115,6 +115,8 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 			}
 			objs, err := r.Render(cfg, ns)
 			Expect(err).NotTo(HaveOccurred(), name)
+			Expect(objs.Job.Spec.ActiveDeadlineSeconds).To(HaveValue(BeEquivalentTo((2*time.Minute+cluster.JobDeadlineMargin)/time.Second)),
+				"%s: the Job ends on its own a margin after tailgate stops waiting", name)
 			Expect(objs.ConfigMap.Data["config.yml"]).NotTo(ContainSubstring("sk-dry-run-key"), name)
 			Expect(objs.ConfigMap.Data["config.yml"]).NotTo(ContainSubstring("hf_dry_run_token"), name)
 			Expect(objs.Secret).NotTo(BeNil(), name)
@@ -123,6 +125,12 @@ var _ = Describe("JobRunner on a real control plane (kube-apiserver, etcd, kwok 
 				Expect(err).NotTo(HaveOccurred(), "%s: %T %s", name, o, o.GetName())
 			}
 		}
+		r.Timeout = 0
+		prod := withTarget(scenarios.Production())
+		objs, err := r.Render(prod, ns)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(objs.Job.Spec.ActiveDeadlineSeconds).To(HaveValue(BeEquivalentTo((2*prod.PlannedDuration()+15*time.Minute+cluster.JobDeadlineMargin)/time.Second)),
+			"with no Timeout, the deadline follows the scenario's planned duration")
 		var jobs batchv1.JobList
 		Expect(res.WithNamespace(ns).List(ctx, &jobs)).To(Succeed())
 		Expect(jobs.Items).To(BeEmpty(), "a dry-run must not create anything")

@@ -88,7 +88,8 @@ type BenchmarkInput struct {
 	BackoffLimit *int32
 	// TTLSecondsAfterFinished of the Job; default 3600.
 	TTLSecondsAfterFinished *int32
-	// ActiveDeadlineSeconds of the Job; default none.
+	// ActiveDeadlineSeconds of the Job; none when nil (JobRunner sets its wait
+	// timeout plus JobDeadlineMargin).
 	ActiveDeadlineSeconds *int64
 	// Affinity to the target's pods; nil for none.
 	Affinity *TargetAffinity

@@ -48,7 +48,9 @@ type JobRunner struct {
 	// Keep leaves the namespace and its objects in place after the run, for debugging.
 	Keep bool
 	// Timeout bounds the wait for the Job; default the scenario's planned duration
-	// times two plus 15 minutes (and at least 15 minutes).
+	// times two plus 15 minutes (and at least 15 minutes). Unless
+	// Benchmark.ActiveDeadlineSeconds is set, the Job's own deadline is this plus
+	// JobDeadlineMargin, so a Job whose tailgate died still ends.
 	Timeout time.Duration
 	// PollInterval of the Job wait; default 2s.
 	PollInterval time.Duration
@@ -287,13 +289,24 @@ func (r *JobRunner) cleanup(ctx context.Context, k *kube, ref jobRef, created []
 	return nil
 }
 
+// JobDeadlineMargin is how much longer a Job may run (activeDeadlineSeconds) than
+// tailgate waits for it: tailgate's timeout, with the pod's logs, comes first, and
+// a Job left running by a tailgate that died still ends.
+const JobDeadlineMargin = 5 * time.Minute
+
+// waitTimeout bounds the wait for the run's Job: Timeout, or twice the planned
+// duration plus 15 minutes (at least 15 minutes).
+func (r *JobRunner) waitTimeout(prep preparedRun) time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return max(2*prep.plannedDuration+15*time.Minute, 15*time.Minute)
+}
+
 // waitJob waits until the Job is Complete or Failed; a failure, timeout or interrupt is
 // a *RunError carrying the pod's last log lines.
 func (r *JobRunner) waitJob(ctx context.Context, k *kube, ref jobRef, prep preparedRun) error {
-	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = max(2*prep.plannedDuration+15*time.Minute, 15*time.Minute)
-	}
+	timeout := r.waitTimeout(prep)
 	poll := cmp.Or(r.PollInterval, 2*time.Second)
 	var outcome JobOutcome
 	werr := wait.For(jobFinished(k, ref, &outcome), wait.WithContext(ctx), wait.WithTimeout(timeout),
@@ -440,6 +453,14 @@ func (r *JobRunner) render(cfg scenarios.Config, ref jobRef) (*BenchmarkObjects,
 	}
 	if in.Shards > 1 && in.StartAt.IsZero() {
 		in.StartAt = time.Now().Add(cmp.Or(r.ShardStartDelay, DefaultShardStartDelay)).Truncate(time.Second).Add(time.Second)
+	}
+	if in.ActiveDeadlineSeconds == nil {
+		deadline := r.waitTimeout(prep) + JobDeadlineMargin
+		if in.Shards > 1 {
+			deadline += time.Until(in.StartAt)
+		}
+		seconds := int64(deadline.Seconds())
+		in.ActiveDeadlineSeconds = &seconds
 	}
 	in.APIKey = cmp.Or(in.APIKey, prep.apiKey)
 	in.HFToken = cmp.Or(in.HFToken, prep.hfToken)

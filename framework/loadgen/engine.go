@@ -424,6 +424,8 @@ loop:
 		} else if werr := w.until(ctx, at); werr != nil {
 			p.Close()
 			break
+		} else if e.o.PacerLateness != nil {
+			e.o.PacerLateness.RecordDuration(e.clk.now() - at)
 		}
 		t := ticket{st: st, p: p, at: at}
 		st.wg.Add(1)

@@ -323,21 +323,47 @@ var _ = Describe("the native engine against the simulated vLLM", func() {
 		})
 	})
 
-	It("counts sends that found every in-flight slot busy and sends them late", func(ctx SpecContext) {
+	// runCapped sends 20 req/s for 1 s through two in-flight slots to a server
+	// that takes 300 ms to answer, so most sends find every slot busy.
+	runCapped := func(ctx context.Context, pacer *report.Histogram) report.Stage {
+		GinkgoHelper()
 		prof := mockvllm.FixedProfile(300*time.Millisecond, time.Millisecond)
 		sim := startSim(ctx, mockvllm.Options{CustomProfile: &prof})
 		o := mockOptions(sim.URL())
 		o.Workers, o.WorkerMaxConcurrency = 1, 2
 		o.Load = loadgen.LoadUniform
 		o.Stages = []loadgen.Stage{{Rate: 20, Duration: time.Second}}
+		o.PacerLateness = pacer
 		res, err := loadgen.Run(ctx, o)
 		Expect(err).NotTo(HaveOccurred())
-		s := res.Report.Stages[0]
+		return res.Report.Stages[0]
+	}
+
+	It("counts sends that found every in-flight slot busy and sends them late", func(ctx SpecContext) {
+		s := runCapped(ctx, nil)
 		Expect(s.Generator.InFlightLimit).To(Equal(2))
 		Expect(s.Generator.InFlightLimitHits).To(BeNumerically(">", 10))
 		Expect(s.Generator.MaxInFlight).To(BeEquivalentTo(2))
 		// Latency from the schedule exposes the queueing that latency from the send hides.
 		Expect(pct(s, report.TTFTFromSchedule, 99)).To(BeNumerically(">", pct(s, report.TTFT, 99)+time.Second))
+	}, SpecTimeout(30*time.Second))
+
+	It("reports the pacer's own lateness per send, a part of each send's lag", func(ctx SpecContext) {
+		// Most sends find every in-flight slot busy, so the pacer itself waits
+		// for a free worker before it can get to the next send.
+		late := report.NewHistogram()
+		s := runCapped(ctx, late)
+		Expect(late.Count()).To(Equal(s.Requests), "one pacer reading per send")
+		pacer := func(p float64) time.Duration {
+			v, err := late.Percentile(p)
+			Expect(err).NotTo(HaveOccurred())
+			return time.Duration(v * float64(time.Second))
+		}
+		Expect(pacer(99)).To(BeNumerically(">", 500*time.Millisecond), "the pacer was held up by the busy workers")
+		for _, p := range []float64{50, 99} {
+			Expect(pacer(p)).To(BeNumerically("<=", pct(s, report.ScheduleDelay, p)+time.Millisecond),
+				"a send's lag includes its pacer's lateness (P%g)", p)
+		}
 	}, SpecTimeout(30*time.Second))
 
 	It("starts workers on demand: a 20,000-request in-flight cap costs only the goroutines in use", func(ctx SpecContext) {

@@ -174,6 +174,10 @@ type Options struct {
 	// ChunkTimes also keeps, in each RequestRecord, the arrival time of every
 	// content chunk (with PerRequest; memory grows with the output tokens).
 	ChunkTimes bool
+	// PacerLateness, when set, receives how late the pacer woke for each
+	// scheduled send, before it hands the request to a worker: a send's
+	// schedule lag is this plus the hand-off (a diagnostic for the bench).
+	PacerLateness *report.Histogram
 	// MaxErrorMessages caps distinct messages kept per failure label; 0 means 100.
 	MaxErrorMessages int
 	// Goodput maps each metric goodput may constrain (MetricInfo.Goodput in the

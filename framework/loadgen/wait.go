@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/tailgate-dev/tailgate/internal/hrsleep"
@@ -15,6 +16,17 @@ import (
 // budget caps spinning at spinShare of one core over the waiter's life, so at
 // high rates (gaps near spinLead) the pacer sleeps instead of burning the CPU
 // the HTTP work needs.
+//
+// Before its first high-resolution sleep or spin for a target, the waiter
+// yields its processor once. The request it has just handed over sits in that
+// processor's run queue, and a nanosleep keeps the processor in a system call
+// (a spin keeps it running), so without the yield the worker that is to send
+// waits for the pacer's next wake-up, up to a whole gap, whenever no other
+// processor is idle to take it, as when the others are reading streamed
+// tokens. Measured 2026-12-01 at 1,000 req/s of Poisson 16-token streams,
+// six interleaved pairs of 10 s runs: the yield halves the lag's P50 (0.11–0.14
+// to 0.05–0.07 ms); the P99 is then mostly the pacer's own late wake-up (the
+// bench prints both).
 //
 // When sends come closer than busyGap apart on average, the runtime is busy
 // enough that its own timers fire within tens of microseconds, while a
@@ -63,6 +75,7 @@ func (w *waiter) until(ctx context.Context, at time.Duration) error {
 	}
 	w.last = at
 	busy := w.gap < busyGap
+	yielded := false
 	for {
 		now := w.c.now()
 		rem := at - now
@@ -82,6 +95,11 @@ func (w *waiter) until(ctx context.Context, at time.Duration) error {
 				return ctx.Err()
 			case <-w.timer.C:
 			}
+		case !yielded:
+			// Let the worker just handed a request run before this goroutine
+			// holds the processor through a sleep or spin (see above).
+			yielded = true
+			runtime.Gosched()
 		case spin && rem <= spinLead:
 			for w.c.now() < at {
 			}

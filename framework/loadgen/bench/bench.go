@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -33,11 +34,18 @@ type Target struct {
 	Truth func(ctx context.Context, id string) (mockvllm.RequestTruth, bool, error)
 	// SameProcess says the server runs in this process, so CPU and RSS figures include it.
 	SameProcess bool
+	// Nice is the server process's scheduling niceness (0: the generator's own).
+	Nice int
 }
 
 // Config sizes a bench run. Zero fields take the full-bench defaults.
 type Config struct {
 	Target Target
+	// Restart, when set, starts a fresh server before each section and
+	// returns it with its stop function, so no section runs against a server
+	// the previous one loaded (a full truth store, a grown heap); Target is
+	// then not used.
+	Restart func(ctx context.Context) (Target, func() error, error)
 	// LagRates are the Poisson rates of section 1, in req/s (default 100 and 1,000).
 	LagRates []float64
 	// LagDuration is how long each lag stage sends (default 10 s).
@@ -55,14 +63,17 @@ type Config struct {
 	MemRate float64
 	// SkipVegeta leaves out section 5.
 	SkipVegeta bool
+	// Sections, when not empty, runs only these sections (SectionNames).
+	Sections []string
 	// Log receives progress lines (default: discarded).
 	Log io.Writer
 }
 
-// Quick returns a configuration that runs every section in seconds, for tests.
-func Quick(t Target) Config {
+// Quick returns a configuration that runs every section in seconds, for
+// tests, against t or, when restart is not nil, a fresh server per section.
+func Quick(t Target, restart func(context.Context) (Target, func() error, error)) Config {
 	return Config{
-		Target: t, LagRates: []float64{100, 1000}, LagDuration: time.Second,
+		Target: t, Restart: restart, LagRates: []float64{100, 1000}, LagDuration: time.Second,
 		TruthRate: 100, TruthRequests: 100,
 		CapacityRates: []float64{200, 400}, StepDuration: 500 * time.Millisecond,
 		MemRequests: [2]int{1000, 3000}, MemRate: 2000,
@@ -104,8 +115,11 @@ func (c *Config) defaults() {
 
 // Validate reports the first impossible setting, naming it.
 func (c Config) Validate() error {
-	if c.Target.URL == "" || c.Target.Truth == nil {
-		return fmt.Errorf("bench: Target.URL and Target.Truth must be set")
+	if c.Restart == nil && (c.Target.URL == "" || c.Target.Truth == nil) {
+		return fmt.Errorf("bench: Target.URL and Target.Truth (or Restart) must be set")
+	}
+	if err := CheckSections(c.Sections); err != nil {
+		return err
 	}
 	if c.MemRequests[0] > 0 && c.MemRequests[1] > 0 && c.MemRequests[1] <= c.MemRequests[0] {
 		return fmt.Errorf("bench: the second memory count (%d) must exceed the first (%d)", c.MemRequests[1], c.MemRequests[0])
@@ -118,9 +132,12 @@ type Pct struct{ P50, P99, Max time.Duration }
 
 // LagRow is one schedule-lag measurement.
 type LagRow struct {
-	Label                   string
-	Requested, Achieved     float64
-	Lag                     Pct
+	Label               string
+	Requested, Achieved float64
+	Lag                 Pct
+	// Pacer is how late the pacer itself woke for each send; Lag less Pacer
+	// is the hand-off to the worker that sent it.
+	Pacer                   Pct
 	Requests, Failures      int64
 	InFlightHits, MaxFlight int64
 }
@@ -188,11 +205,59 @@ type Results struct {
 	Elapsed    time.Duration
 	Target     Target
 	SkipVegeta bool
+	// Ran names the sections that ran, in order.
+	Ran []string
 }
 
-// Run runs every section in order and returns what was measured. A section
-// that fails stops the bench with an error that names it; earlier sections'
-// results are returned with it.
+// ran reports whether the named section ran.
+func (r *Results) ran(name string) bool { return slices.Contains(r.Ran, name) }
+
+// The bench's sections, in the order they run.
+const (
+	SectionMemory       = "memory"
+	SectionCapacity     = "capacity"
+	SectionLag          = "lag"
+	SectionError        = "error"
+	SectionNonStreaming = "non-streaming"
+)
+
+type section struct {
+	name string
+	run  func(context.Context, Config, *Results, func(string, ...any)) error
+}
+
+// sections lists every section in running order: memory first, so its RSS
+// figures are not inflated by the others' records, and capacity before lag,
+// whose extra row is the measured 16-token capacity.
+func sections() []section {
+	return []section{
+		{SectionMemory, memorySection}, {SectionCapacity, capacitySection}, {SectionLag, scheduleLag},
+		{SectionError, clientError}, {SectionNonStreaming, nonStreaming},
+	}
+}
+
+// SectionNames returns the names Config.Sections accepts, in running order.
+func SectionNames() []string {
+	var names []string
+	for _, s := range sections() {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// CheckSections reports the first name that is not a section.
+func CheckSections(names []string) error {
+	for _, name := range names {
+		if !slices.Contains(SectionNames(), name) {
+			return fmt.Errorf("bench: unknown section %q: use %s", name, strings.Join(SectionNames(), ", "))
+		}
+	}
+	return nil
+}
+
+// Run runs the configured sections in order and returns what was measured. A
+// section that fails stops the bench with an error that names it; earlier
+// sections' results are returned with it.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -201,26 +266,50 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	res := &Results{Started: time.Now(), Target: cfg.Target, SkipVegeta: cfg.SkipVegeta}
 	defer func() { res.Elapsed = time.Since(res.Started) }()
 	logf := func(f string, a ...any) { fmt.Fprintf(cfg.Log, "bench: "+f+"\n", a...) }
-	for _, section := range []func(context.Context, Config, *Results, func(string, ...any)) error{
-		memoryAndCapacity, scheduleLag, clientError, nonStreaming,
-	} {
-		if err := section(ctx, cfg, res, logf); err != nil {
+	for _, sec := range sections() {
+		if len(cfg.Sections) > 0 && !slices.Contains(cfg.Sections, sec.name) {
+			continue
+		}
+		res.Ran = append(res.Ran, sec.name)
+		if err := runSection(ctx, cfg, sec, res, logf); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-// memoryAndCapacity measures memory first, so the RSS figures are not
-// inflated by the other sections' records, then the streaming capacity: its
-// 16-token capacity is the "highest rate reached" of the lag section.
-func memoryAndCapacity(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
+// runSection runs one section, against a fresh server when cfg.Restart is
+// set, after a garbage collection, so that what the previous section left
+// (garbage, a loaded server) does not tax this one.
+func runSection(ctx context.Context, cfg Config, sec section, res *Results, logf func(string, ...any)) error {
+	if cfg.Restart != nil {
+		t, stop, err := cfg.Restart(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: start a fresh server: %w", sec.name, err)
+		}
+		defer stop()
+		cfg.Target = t
+		if res.Target.URL == "" {
+			res.Target = t
+		}
+	}
+	runtime.GC()
+	return sec.run(ctx, cfg, res, logf)
+}
+
+// memorySection reads the RSS at two request counts of one long run.
+func memorySection(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
 	logf("memory, %d then %d requests", cfg.MemRequests[0], cfg.MemRequests[1])
 	mem, err := memory(ctx, cfg)
 	res.Memory = mem
 	if err != nil {
 		return fmt.Errorf("memory: %w", err)
 	}
+	return nil
+}
+
+// capacitySection climbs the streaming capacity ladders: 16- and 256-token streams.
+func capacitySection(ctx context.Context, cfg Config, res *Results, logf func(string, ...any)) error {
 	for _, tok := range []int{16, 256} {
 		logf("capacity, %d-token streams", tok)
 		c, err := ladder(ctx, cfg.CapacityRates, func(rate float64) (Step, error) {
@@ -246,11 +335,10 @@ func scheduleLag(ctx context.Context, cfg Config, res *Results, logf func(string
 	}
 	for i, r := range rates {
 		logf("schedule lag at %g req/s", r)
-		st, _, _, err := runLoad(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: r, dur: cfg.LagDuration, tokens: 16, stream: true})
+		row, err := lagRun(ctx, cfg, loadSpec{load: loadgen.LoadPoisson, rate: r, dur: cfg.LagDuration, tokens: 16, stream: true})
 		if err != nil {
 			return fmt.Errorf("schedule lag at %g req/s: %w", r, err)
 		}
-		row := lagRow(st)
 		row.Label = rateLabel(r)
 		if i >= len(cfg.LagRates) {
 			row.Label += " (capacity)"
@@ -310,6 +398,25 @@ func nonStreaming(ctx context.Context, cfg Config, res *Results, logf func(strin
 	return nil
 }
 
+// The lag controls' row labels.
+const (
+	controlUniform    = "uniform, streams"
+	controlUnstreamed = "Poisson, unstreamed"
+)
+
+// lagRun runs one lag stage and returns its row, with the pacer's own
+// wake-up lateness beside the lag.
+func lagRun(ctx context.Context, cfg Config, s loadSpec) (LagRow, error) {
+	s.pacer = report.NewHistogram()
+	st, _, _, err := runLoad(ctx, cfg, s)
+	if err != nil {
+		return LagRow{}, err
+	}
+	row := lagRow(st)
+	row.Pacer = pctOfDistribution(s.pacer)
+	return row, nil
+}
+
 // lagControls separate the two ways the streaming lag rows differ from the
 // non-streaming pacer's ladder, at the highest lag rate: evenly spaced
 // streams (arrival process of the ladder, streaming of the lag rows), and
@@ -321,12 +428,11 @@ func lagControls(ctx context.Context, cfg Config) ([]LagRow, error) {
 		label  string
 		load   loadgen.LoadKind
 		stream bool
-	}{{"uniform, streams", loadgen.LoadUniform, true}, {"Poisson, unstreamed", loadgen.LoadPoisson, false}} {
-		st, _, _, err := runLoad(ctx, cfg, loadSpec{load: c.load, rate: rate, dur: cfg.LagDuration, tokens: 16, stream: c.stream})
+	}{{controlUniform, loadgen.LoadUniform, true}, {controlUnstreamed, loadgen.LoadPoisson, false}} {
+		row, err := lagRun(ctx, cfg, loadSpec{load: c.load, rate: rate, dur: cfg.LagDuration, tokens: 16, stream: c.stream})
 		if err != nil {
 			return rows, fmt.Errorf("%s at %g req/s: %w", c.label, rate, err)
 		}
-		row := lagRow(st)
 		row.Label = c.label
 		rows = append(rows, row)
 	}
@@ -408,6 +514,7 @@ type loadSpec struct {
 	perRequest bool
 	chunkTimes bool
 	progress   func(loadgen.Progress)
+	pacer      *report.Histogram
 }
 
 // wordPrompter makes prompts of n "tok" words; the simulator without a
@@ -437,6 +544,7 @@ func runLoad(ctx context.Context, cfg Config, s loadSpec) (*report.Stage, []load
 		Workers: 4, WorkerMaxConcurrency: 10000, MaxTCPConnections: 40000,
 		RequestTimeout: 60 * time.Second, LeadIn: 200 * time.Millisecond, Seed: 7,
 		PerRequest: s.perRequest, ChunkTimes: s.chunkTimes, Progress: s.progress, ProgressEvery: time.Second,
+		PacerLateness: s.pacer,
 	}
 	before := cpuTime()
 	r, err := loadgen.Run(ctx, opts)

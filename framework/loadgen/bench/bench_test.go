@@ -122,7 +122,7 @@ var _ = Describe("Config", func() {
 
 var _ = Describe("Print", func() {
 	It("judges each goal and prints units", func() {
-		r := &Results{
+		r := &Results{Ran: SectionNames(),
 			Lag:      []LagRow{{Label: "1000 req/s", Achieved: 1000, Lag: Pct{P50: 50 * time.Microsecond, P99: 800 * time.Microsecond, Max: 2 * time.Millisecond}}},
 			Error:    ErrorRow{Samples: 10, TTFT: Pct{P50: 100 * time.Microsecond, P99: 600 * time.Microsecond, Max: time.Millisecond}},
 			Capacity: []Capacity{{Label: "16-token streams", Max: 6000}, {Label: "256-token streams", Max: 1000}},
@@ -162,4 +162,23 @@ var _ = Describe("against the simulated vLLM", func() {
 		// Sanity, not a goal: mixing up clocks or fields gives errors of seconds.
 		Expect(row.TTFT.Max).To(BeNumerically("<", 50*time.Millisecond))
 	}, SpecTimeout(30*time.Second))
+
+	It("gives each section a fresh server when Restart is set, and stops each", func(ctx SpecContext) {
+		var started, stopped int
+		restart := func(ctx context.Context) (Target, func() error, error) {
+			t, stop, err := StartInProcess(ctx)
+			started++
+			return t, func() error { stopped++; return stop() }, err
+		}
+		cfg := Quick(Target{}, restart)
+		cfg.Sections = []string{SectionLag, SectionError}
+		res, err := Run(ctx, cfg)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Ran).To(Equal([]string{SectionLag, SectionError}))
+		Expect(started).To(Equal(2))
+		Expect(stopped).To(Equal(2))
+		Expect(res.Target.URL).NotTo(BeEmpty(), "the header names the server the bench ran against")
+		Expect(res.Error.Samples).To(BeNumerically(">", 0), "the error section matched its own server's records")
+		Expect(res.Memory.Counts).To(Equal([2]int{}), "a section not asked for does not run")
+	}, SpecTimeout(60*time.Second))
 })

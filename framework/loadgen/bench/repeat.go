@@ -19,6 +19,8 @@ type Figure struct {
 	Goal func(median float64) bool
 	// GoalText says the goal, e.g. "P99 ≤ 1 ms".
 	GoalText string
+	// Section is the bench section that measures it.
+	Section string
 }
 
 // Median returns the median value (the lower middle one for an even count).
@@ -33,38 +35,50 @@ func (f Figure) Range() (float64, float64) {
 	return slices.Min(f.Values), slices.Max(f.Values)
 }
 
-// Figures gathers the goal-bearing figures of repeated full bench runs.
+// Figures gathers the goal-bearing figures of repeated bench runs, those of
+// the sections that ran.
 func Figures(runs []*Results) []Figure {
 	msOf := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	figs := []Figure{
-		{Name: "schedule lag P99 at 1,000 req/s (16-token streams, Poisson)", Unit: "ms", GoalText: "≤ 1 ms",
+		{Name: "schedule lag P99 at 1,000 req/s (16-token streams, Poisson)", Section: SectionLag, Unit: "ms", GoalText: "≤ 1 ms",
 			Goal: func(m float64) bool { return m >= 0 && m <= msOf(GoalLagP99At1000) }},
-		{Name: "client TTFT error P99", Unit: "ms", GoalText: "≤ 0.5 ms", Goal: func(m float64) bool { return m >= 0 && m <= msOf(GoalTTFTErrP99) }},
-		{Name: "client inter-token gap error P99", Unit: "ms"},
-		{Name: "capacity, 16-token streams", Unit: "req/s", GoalText: "≥ 5,000 req/s", Goal: func(m float64) bool { return m >= GoalCapacity16 }},
-		{Name: "capacity, 256-token streams", Unit: "req/s"},
-		{Name: "memory growth 100k → 1M requests", Unit: "MiB", GoalText: "< 32 MiB", Goal: func(m float64) bool { return m < float64(GoalMemGrowth)/(1<<20) }},
-		{Name: "non-streaming capacity, tailgate", Unit: "req/s"},
-		{Name: "non-streaming capacity, vegeta", Unit: "req/s"},
+		{Name: "  of which the pacer's own wake-up lateness, P99", Section: SectionLag, Unit: "ms"},
+		{Name: "control: lag P99, evenly spaced 16-token streams", Section: SectionLag, Unit: "ms"},
+		{Name: "control: lag P99, Poisson, unstreamed answers", Section: SectionLag, Unit: "ms"},
+		{Name: "client TTFT error P99", Section: SectionError, Unit: "ms", GoalText: "≤ 0.5 ms", Goal: func(m float64) bool { return m >= 0 && m <= msOf(GoalTTFTErrP99) }},
+		{Name: "client inter-token gap error P99", Section: SectionError, Unit: "ms"},
+		{Name: "capacity, 16-token streams", Section: SectionCapacity, Unit: "req/s", GoalText: "≥ 5,000 req/s", Goal: func(m float64) bool { return m >= GoalCapacity16 }},
+		{Name: "capacity, 256-token streams", Section: SectionCapacity, Unit: "req/s"},
+		{Name: "memory growth 100k → 1M requests", Section: SectionMemory, Unit: "MiB", GoalText: "< 32 MiB", Goal: func(m float64) bool { return m < float64(GoalMemGrowth)/(1<<20) }},
+		{Name: "non-streaming capacity, tailgate", Section: SectionNonStreaming, Unit: "req/s"},
+		{Name: "non-streaming capacity, vegeta", Section: SectionNonStreaming, Unit: "req/s"},
 	}
 	for _, r := range runs {
-		lag := -1.0
+		lag, pacer, uniform, unstreamed := -1.0, -1.0, -1.0, -1.0
 		for _, l := range r.Lag {
-			if strings.HasPrefix(l.Label, "1000 req/s") && l.Failures == 0 {
-				lag = msOf(l.Lag.P99)
+			switch {
+			case strings.HasPrefix(l.Label, "1000 req/s") && l.Failures == 0:
+				lag, pacer = msOf(l.Lag.P99), msOf(l.Pacer.P99)
+			case l.Label == controlUniform:
+				uniform = msOf(l.Lag.P99)
+			case l.Label == controlUnstreamed:
+				unstreamed = msOf(l.Lag.P99)
 			}
 		}
 		cap16, cap256 := 0.0, 0.0
 		if len(r.Capacity) > 1 {
 			cap16, cap256 = r.Capacity[0].Max, r.Capacity[1].Max
 		}
-		vals := []float64{lag, msOf(r.Error.TTFT.P99), msOf(r.Error.ITL.P99), cap16, cap256,
+		vals := []float64{lag, pacer, uniform, unstreamed, msOf(r.Error.TTFT.P99), msOf(r.Error.ITL.P99), cap16, cap256,
 			float64(r.Memory.RSS[1]-r.Memory.RSS[0]) / (1 << 20), r.Ours.Max, r.Vegeta.Max}
 		for i := range figs {
 			figs[i].Values = append(figs[i].Values, vals[i])
 		}
 	}
-	return figs
+	if len(runs) == 0 {
+		return nil
+	}
+	return slices.DeleteFunc(figs, func(f Figure) bool { return !runs[0].ran(f.Section) })
 }
 
 // PrintFigures prints each figure as its median with the range, and the

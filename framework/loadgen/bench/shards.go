@@ -191,7 +191,15 @@ func mergedFigures(dirs []string, cpu time.Duration) (ShardFigures, error) {
 // pctOf is P50, P99 and max of metric m (-1 when missing).
 func pctOf(st *report.Stage, m report.Metric) Pct {
 	d, ok := st.Distributions[m]
-	if !ok || d.Count() == 0 {
+	if !ok {
+		return Pct{P50: -1, P99: -1, Max: -1}
+	}
+	return pctOfDistribution(d)
+}
+
+// pctOfDistribution returns d's P50, P99 and max (-1 each when d is empty).
+func pctOfDistribution(d report.Distribution) Pct {
+	if d.Count() == 0 {
 		return Pct{P50: -1, P99: -1, Max: -1}
 	}
 	p := func(q float64) time.Duration {
