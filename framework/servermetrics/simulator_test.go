@@ -97,7 +97,9 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 	}, SpecTimeout(120*time.Second))
 
 	It("gives each stage its own window", func(ctx SpecContext) {
-		// Stage 0: 2 clients fit the batch of 4, nothing waits; stage 1: 12 clients, 8 wait.
+		// Stage 0: 2 clients fit the batch of 4, so a request waits only from its
+		// arrival to the next scheduler step, as in vLLM (at most the 2 clients'
+		// requests at once); stage 1: 12 clients, 8 wait.
 		sim := simulator(ctx, func(p *mockvllm.Profile) { p.MaxNumSeqs = 4 })
 		cfg := burst(sim.URL(), 0, 0, 64)
 		cfg.Load.Stages = []scenarios.Stage{{NumRequests: 16, ConcurrencyLevel: 2}, {NumRequests: 48, ConcurrencyLevel: 12}}
@@ -105,7 +107,7 @@ var _ = Describe("scraping the simulated vLLM during a native run", func() {
 		rep := m.Report
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Stages).To(HaveLen(2))
-		Expect(stat(rep.Stages[0].Server, report.ServerWaiting, "max")).To(BeZero())
+		Expect(stat(rep.Stages[0].Server, report.ServerWaiting, "max")).To(BeNumerically("<=", 2), "stage 1's queue must not leak into stage 0's window")
 		Expect(stat(rep.Stages[0].Server, report.ServerRunning, "max")).To(Equal(2.0))
 		Expect(stat(rep.Stages[1].Server, report.ServerWaiting, "max")).To(Equal(8.0))
 		Expect(stat(rep.Summary.Server, report.ServerRequestCount, "")).To(Equal(64.0))
